@@ -37,7 +37,29 @@ def parse_args(argv=None):
                     help="read the dataset from local files in its own format instead of downloading")
     ap.add_argument("--train-limit", type=positive_int, default=None, help="use the first N training images")
     ap.add_argument("--test-limit", type=positive_int, default=None, help="use the first N test images")
+    ap.add_argument("--augment", default="batched", choices=registry.AUGMENTATIONS,
+                    help="batched: the study's transforms as one batched op on the device "
+                         "(default); legacy: the original ImageDataGenerator on the CPU; none")
+    ap.add_argument("--force", action="store_true",
+                    help="train even when this run's history and report already exist")
     return ap.parse_args(argv)
+
+
+def run_config(args):
+    """What makes a checkpoint this run's own (the epoch budget may grow, paths may move)."""
+    return {k: v for k, v in sorted(vars(args).items())
+            if k not in ("history", "report", "force", "epochs", "data_dir")}
+
+
+def finished(history_path, report_path):
+    """Whether both outputs exist and parse (a damaged one means: train again)."""
+    from pyimagesearch import results
+    try:
+        results.load_history(history_path)
+        results.load_report(report_path)
+    except ValueError:
+        return False
+    return True
 
 
 def main(argv=None):
@@ -53,6 +75,12 @@ def main(argv=None):
         print(f"train.py: error: {e}", file=sys.stderr)
         return 2
 
+    # finished work is kept: rerunning a grid after a crash redoes only what is missing
+    if not args.force and finished(args.history, args.report):
+        print(f"[INFO] skipping: {args.history} and {args.report} already exist "
+              "(--force to train again)")
+        return 0
+
     # load the data (uint8, native size) before building anything
     print(f"[INFO] loading {args.dataset}...")
     try:
@@ -62,9 +90,8 @@ def main(argv=None):
         return 2
     data = data.limit(args.train_limit, args.test_limit)
 
-    import keras
     from sklearn.metrics import classification_report
-    from pyimagesearch import training
+    from pyimagesearch import checkpoint, training
     if args.seed is not None:
         training.seed_everything(args.seed)
     data = training.prepare_images(data, args.model)
@@ -73,18 +100,33 @@ def main(argv=None):
 
     # train, validating on the test set after every epoch
     print(f"[INFO] training {args.model} with {args.optimizer} for {args.epochs} epochs...")
+    # every finished epoch is checkpointed beside the outputs; a rerun resumes there
     optimizer = registry.OPTIMIZERS[args.optimizer]()
-    model, history = training.fit(data, args.model, optimizer, args.epochs, args.batch_size,
-                                  seed=args.seed)
+    checkpoint_dir = checkpoint.folder_for(args.history)
+    try:
+        model, history = training.fit(data, args.model, optimizer, args.epochs, args.batch_size,
+                                      seed=args.seed, augmentation=args.augment,
+                                      checkpoint_dir=checkpoint_dir, config=run_config(args))
+    except training.Interrupted as stop:
+        print(f"[INFO] {stop}; checkpoint kept in {stop.checkpoint_dir}: "
+              "run the same command to resume", file=sys.stderr)
+        return 128 + stop.signum
 
     # evaluate on the test set and write both outputs
     print("[INFO] evaluating...")
     predictions = training.predict_labels(model, data.test_x, args.batch_size)
     report = classification_report(data.test_y, predictions, labels=range(len(data.labels)),
-                                   target_names=data.labels, zero_division=0)
+                                   target_names=data.labels, zero_division=0,
+                                   digits=4)  # the default 2 hides differences between optimizers
+    if "diverged_epoch" in history:
+        epoch = int(history["diverged_epoch"][0])
+        report = (f"DIVERGED at epoch {epoch} of {args.epochs}: the training loss became "
+                  "non-finite and training stopped there.\nThe report below is of the model "
+                  "as it was then.\n\n" + report)
     print(report)
     storage.write_pickle(args.history, history)
     storage.write_text(args.report, report)
+    checkpoint.remove(checkpoint_dir)
     print(f"[INFO] wrote {args.history} and {args.report}")
     return 0
 

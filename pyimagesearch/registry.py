@@ -69,6 +69,18 @@ OPTIMIZERS = {
     "radam": _radam,
 }
 
+# How training batches are augmented (train.py --augment): the study's transforms as
+# one batched op on the device, the original ImageDataGenerator on the CPU, or none.
+AUGMENTATIONS = ("batched", "legacy", "none")
+
+# How figures and tables name the optimizers.
+DISPLAY_NAMES = {"adam": "Adam", "radam": "RAdam"}
+
+
+def display_name(optimizer):
+    return DISPLAY_NAMES.get(optimizer, optimizer)
+
+
 # The original study's grid, in its loop order (dataset > model > optimizer).
 ORIGINAL_DATASETS = ["mnist", "fashion_mnist", "cifar10", "cifar100"]
 ORIGINAL_MODELS = ["resnet", "googlenet", "minivggnet"]

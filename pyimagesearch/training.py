@@ -3,14 +3,16 @@
 The model sees pixels as stored (uint8 values 0..255); scaling to [0, 1] is the
 first layer, so the data stays compact until it reaches the device.
 """
+import contextlib
+import signal
 import time
 
 import keras
 import numpy as np
 from keras import layers
 
-from . import augment, datasets
-from .registry import MODELS
+from . import augment, checkpoint, datasets
+from .registry import AUGMENTATIONS, MODELS
 
 
 def prepare_images(data, model_name):
@@ -59,36 +61,145 @@ class BatchSampler(keras.utils.PyDataset):
     def on_epoch_end(self):
         self.order = self.rng.permutation(len(self.x))
 
+    def restore_rng(self, state):
+        """Continue a checkpointed run's random sequence, with a fresh epoch order."""
+        self.rng.bit_generator.state = state
+        self.order = self.rng.permutation(len(self.x))
 
-class EpochTimer(keras.callbacks.Callback):
-    """Adds wall-clock seconds per epoch to the logs (and so to the history)."""
+
+class Interrupted(Exception):
+    """Training stopped by SIGTERM or SIGINT; the last finished epoch is checkpointed."""
+
+    def __init__(self, signum, epochs_done, checkpoint_dir):
+        self.signum, self.epochs_done, self.checkpoint_dir = signum, epochs_done, checkpoint_dir
+        super().__init__(f"stopped by {signal.Signals(signum).name} after {epochs_done} "
+                         "finished epochs")
+
+
+class RunGuard(keras.callbacks.Callback):
+    """Watches every step and closes every epoch of a run.
+
+    Per step: a non-finite loss ends the run as diverged (a result, not a crash);
+    a SIGTERM/SIGINT received meanwhile stops it at the step's end (a safe point).
+    Per finished epoch: timing, learning rate, the history, and a checkpoint.
+    """
+
+    def __init__(self, sampler, history, checkpoint_dir=None, config=None, seconds_before=0.0):
+        super().__init__()
+        self.sampler, self.history = sampler, history
+        self.checkpoint_dir, self.config = checkpoint_dir, config
+        self.seconds_before = seconds_before
+        self.signum = None
+        self.diverged_epoch = None
+        self.cut_short = False  # an epoch left unfinished by a signal is not recorded
+
+    def request_stop(self, signum, frame=None):
+        self.signum = signum
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
+        self.start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(float(loss)):
+            self.diverged_epoch = len(self.history.get("loss", [])) + 1
+            self.model.stop_training = True
+        elif self.signum is not None:
+            self.cut_short = True
+            self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:
-            logs["epoch_seconds"] = time.perf_counter() - self._start
+        if self.cut_short:
+            return
+        logs = dict(logs or {})
+        logs["epoch_seconds"] = time.perf_counter() - self.start
+        logs["lr"] = learning_rate_now(self.model.optimizer)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(float(value))
+        self.seconds_before += logs["epoch_seconds"]
+        if self.diverged_epoch is None and self.checkpoint_dir:
+            checkpoint.save(self.checkpoint_dir, self.model, epoch + 1, self.history,
+                            self.sampler.rng.bit_generator.state, self.config,
+                            self.seconds_before)
+        if self.signum is not None:  # arrived during validation: the epoch is whole and saved
+            self.model.stop_training = True
 
 
-def fit(data, model_name, optimizer, epochs, batch_size, seed=None, augmentation="legacy",
-        verbose="auto"):
-    """Train on ``data`` (already prepared) and return (model, history dict of float lists)."""
-    spec = MODELS[model_name]
-    transform = augment.legacy_transform() if (augmentation == "legacy" and spec.augment) else None
+def learning_rate_now(optimizer):
+    """The rate the optimizer's next step will use, schedules included."""
+    if hasattr(optimizer, "current_learning_rate"):
+        return float(keras.ops.convert_to_numpy(optimizer.current_learning_rate()))
+    return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+
+
+@contextlib.contextmanager
+def stop_on_signals(handler):
+    """Route SIGTERM and SIGINT (a scheduler's or a preemption notice, Ctrl-C) to ``handler``."""
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def fit(data, model_name, optimizer, epochs, batch_size, seed=None, augmentation="batched",
+        verbose="auto", callbacks=(), checkpoint_dir=None, config=None, log=print):
+    """Train on ``data`` (already prepared) and return (model, history dict of float lists).
+
+    ``augmentation``: "batched" (the study's transforms as a layer on the device),
+    "legacy" (the original ImageDataGenerator on the CPU) or "none". With
+    ``checkpoint_dir``, every finished epoch is saved there and a run started again
+    resumes after the last one; ``config`` identifies the run, so another command's
+    checkpoint is never resumed. The history holds ``diverged_epoch`` when the loss
+    became non-finite. Raises :class:`Interrupted` on SIGTERM/SIGINT.
+    """
+    if augmentation not in AUGMENTATIONS:
+        raise ValueError(f"augmentation {augmentation!r}: choose from {AUGMENTATIONS}")
+    if not MODELS[model_name].augment:
+        augmentation = "none"
+    transform = augment.legacy_transform() if augmentation == "legacy" else None
+    layer = augment.layer(seed) if augmentation == "batched" else None
     input_shape = data.train_x.shape[1:]
-    model = build_model(model_name, input_shape, len(data.labels))
+    model = build_model(model_name, input_shape, len(data.labels), layer)
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"], jit_compile=jit_compile())
+    model.optimizer.build(model.trainable_variables)  # its state exists before fit: restorable
     batches = BatchSampler(data.train_x, data.train_y, batch_size, seed, transform)
     if len(batches) == 0:
         raise ValueError(f"{len(data.train_x)} training images make no batch of {batch_size}")
-    start = time.perf_counter()
-    result = model.fit(batches, validation_data=(data.test_x, data.test_y),
-                       validation_batch_size=batch_size, epochs=epochs,
-                       callbacks=[EpochTimer()], verbose=verbose)
-    history = {k: [float(v) for v in values] for k, values in result.history.items()}
-    history["total_seconds"] = [time.perf_counter() - start]
+
+    history, initial_epoch, seconds_before = {}, 0, 0.0
+    state = None
+    if checkpoint_dir:
+        try:
+            state = checkpoint.load(checkpoint_dir, config)
+            if state is not None:
+                checkpoint.restore(model, state)
+        except ValueError as e:  # restore checks every shape before it assigns anything
+            log(f"[WARNING] {e}; starting this run over")
+            state = None
+            checkpoint.remove(checkpoint_dir)
+    if state is not None:
+        meta = state["meta"]
+        history, initial_epoch = meta["history"], meta["epoch"]
+        seconds_before = meta["total_seconds"]
+        batches.restore_rng(meta["rng_state"])
+        log(f"[INFO] resuming from {checkpoint_dir} after epoch {initial_epoch} of {epochs}")
+
+    guard = RunGuard(batches, history, checkpoint_dir, config, seconds_before)
+    if initial_epoch < epochs:
+        with stop_on_signals(guard.request_stop):
+            model.fit(batches, validation_data=(data.test_x, data.test_y),
+                      validation_batch_size=batch_size, epochs=epochs,
+                      initial_epoch=initial_epoch, callbacks=[guard, *callbacks],
+                      verbose=verbose)
+    if guard.signum is not None and guard.diverged_epoch is None and \
+            len(history.get("loss", [])) < epochs:
+        raise Interrupted(guard.signum, len(history.get("loss", [])), checkpoint_dir)
+    history["total_seconds"] = [guard.seconds_before]
+    if guard.diverged_epoch is not None:
+        history["diverged_epoch"] = [float(guard.diverged_epoch)]
     return model, history
 
 

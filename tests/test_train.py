@@ -123,3 +123,34 @@ def test_torch_backend_runs(tmp_path):
                         "-m", "minivggnet", "-o", "radam", *TINY, env={"KERAS_BACKEND": "torch"})
     assert result.returncode == 0, result.stderr[-3000:]
     check_outputs(tmp_path / "h.pickle", tmp_path / "r.txt")
+
+
+def test_finished_run_is_skipped_unless_forced(tmp_path, capsys):
+    from tests.synthetic import history as synthetic_history, write_run
+    write_run(tmp_path, "run", synthetic_history())
+    h, r = tmp_path / "run.pickle", tmp_path / "run.txt"
+    before = h.read_bytes()
+    assert train.main(["-i", str(h), "-r", str(r), *TINY]) == 0
+    out = capsys.readouterr().out
+    assert "skipping" in out and "[INFO] training" not in out
+    assert h.read_bytes() == before
+    assert train.main(["-i", str(h), "-r", str(r), "--force", "-m", "minivggnet", *TINY]) == 0
+    assert "[INFO] training" in capsys.readouterr().out
+    check_outputs(h, r)
+
+
+def test_damaged_output_is_not_taken_for_finished(tmp_path, capsys):
+    h, r = tmp_path / "run.pickle", tmp_path / "run.txt"
+    h.write_bytes(b"\x80\x04\x95")  # a truncated pickle
+    r.write_text("precision recall\n")
+    assert train.main(["-i", str(h), "-r", str(r), "-m", "minivggnet", *TINY]) == 0
+    assert "[INFO] training" in capsys.readouterr().out
+    check_outputs(h, r)
+
+
+@pytest.mark.parametrize("augment", registry.AUGMENTATIONS)
+def test_each_augmentation_mode_trains(tmp_path, augment):
+    h, r = tmp_path / "h.pickle", tmp_path / "r.txt"
+    assert train.main(["-i", str(h), "-r", str(r), "-m", "minivggnet", "--augment", augment,
+                       "--seed", "0", *TINY]) == 0
+    check_outputs(h, r)

@@ -1,0 +1,51 @@
+"""Augmentation throughput: the legacy ImageDataGenerator vs the batched layer.
+
+    python benchmarks/augment.py [--batches 20]
+
+CIFAR-shaped batches (128 x 32 x 32 x 3, uint8 as stored). The legacy path is what
+the original ran: one image at a time on the CPU. The batched layer is called the way
+fit calls it: compiled (tf.function on TensorFlow, eager elsewhere), in training mode.
+Last line: one JSON object.
+"""
+import argparse
+
+import numpy as np
+from common import images_per_second, machine, report
+
+
+def compiled(layer):
+    import keras
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+        return tf.function(lambda x: layer(x, training=True))
+    return lambda x: layer(x, training=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--batches", type=int, default=20, help="timed batches per method")
+    ap.add_argument("--batch-size", type=int, default=128)
+    args = ap.parse_args()
+
+    import keras
+    from pyimagesearch import augment
+    rng = np.random.default_rng(0)
+    batch = rng.integers(0, 256, (args.batch_size, 32, 32, 3), dtype=np.uint8)
+
+    legacy = augment.legacy_transform()
+    legacy_rate = images_per_second(lambda x: legacy(x, rng), batch, args.batches)
+    print(f"legacy ImageDataGenerator: {legacy_rate:,.0f} images/s")
+
+    layer = augment.layer(seed=0)
+    fn = compiled(layer)
+    device_batch = keras.ops.convert_to_tensor(batch.astype("float32"))
+    batched_rate = images_per_second(fn, device_batch, args.batches * 5)
+    print(f"batched layer:             {batched_rate:,.0f} images/s")
+    print(f"ratio:                     {batched_rate / legacy_rate:.1f}x (target: >= 10x)")
+    report({"benchmark": "augment", "batch_size": args.batch_size, "shape": [32, 32, 3],
+            "legacy_images_per_s": round(legacy_rate), "batched_images_per_s": round(batched_rate),
+            "ratio": round(batched_rate / legacy_rate, 2), **machine()})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Reading finished runs back: histories, reports, and the numbers a summary needs.
+
+Histories are loaded with the restricted unpickler (they never run code) and
+checked for shape; every problem is a ValueError that names the file, so a
+caller can report it and go on with the other runs.
+"""
+import math
+import os
+import re
+
+import numpy as np
+
+from . import safepickle
+
+# Very old Keras wrote acc/val_acc; Keras 2.3+ and 3 write accuracy/val_accuracy.
+_SPELLINGS = {"accuracy": ("accuracy", "acc"), "val_accuracy": ("val_accuracy", "val_acc"),
+              "loss": ("loss",), "val_loss": ("val_loss",)}
+STABILITY_EPOCHS = 10  # validation-loss spread is measured over this many last epochs
+
+
+def _number_list(value, key, path):
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{path}: '{key}' is {type(value).__name__}, not a list of numbers")
+    try:
+        return [float(v) for v in value]
+    except (TypeError, ValueError):
+        raise ValueError(f"{path}: '{key}' holds something other than numbers") from None
+
+
+def load_history(path):
+    """A history as a dict of float lists with the current key names."""
+    obj = safepickle.load(path)
+    if not isinstance(obj, dict):
+        raise ValueError(f"{path}: holds a {type(obj).__name__}, not a history dict")
+    history = {}
+    for key, value in obj.items():
+        if isinstance(key, str):
+            history[key] = value
+    for key, spellings in _SPELLINGS.items():
+        found = next((s for s in spellings if s in history), None)
+        if found is None:
+            raise ValueError(f"{path}: no '{spellings[0]}' series"
+                             + (f" (nor '{spellings[1]}')" if len(spellings) > 1 else ""))
+        history[key] = history.pop(found)
+    out = {}
+    for key, value in history.items():
+        if isinstance(value, (list, tuple, np.ndarray)):
+            out[key] = _number_list(value, key, path)
+        else:
+            out[key] = value
+    lengths = {len(out[k]) for k in _SPELLINGS}
+    if len(lengths) != 1 or 0 in lengths:
+        raise ValueError(f"{path}: series of unequal or zero length {sorted(lengths)}")
+    return out
+
+
+_ROW = re.compile(r"^\s*(accuracy|macro avg|weighted avg)\s+(.*)$")
+
+
+def parse_report(text, path="<report>"):
+    """Accuracy, macro precision and macro F1 from a classification_report text."""
+    values = {}
+    for line in text.splitlines():
+        match = _ROW.match(line)
+        if match:
+            values[match[1]] = [float(x) for x in match[2].split()]
+    if "accuracy" not in values or "macro avg" not in values:
+        raise ValueError(f"{path}: not a classification report (no accuracy / macro avg rows)")
+    macro = values["macro avg"]
+    return {"accuracy": values["accuracy"][0], "macro_precision": macro[0], "macro_f1": macro[2]}
+
+
+def load_report(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return parse_report(f.read(), path)
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: cannot read ({e})") from None
+
+
+def run_metrics(history, report=None):
+    """The summary's per-run numbers from a history (and its report, when there is one)."""
+    val_acc, val_loss = history["val_accuracy"], history["val_loss"]
+    best = int(np.nanargmax(val_acc)) if not all(math.isnan(v) for v in val_acc) else 0
+    tail = val_loss[-STABILITY_EPOCHS:]
+    seconds = history.get("total_seconds") or []
+    per_epoch = history.get("epoch_seconds") or []
+    wall = seconds[0] if seconds else (sum(per_epoch) if per_epoch else math.nan)
+    diverged = history.get("diverged_epoch")
+    return {
+        "status": f"diverged at epoch {int(diverged[0])}" if diverged else "ok",
+        "test_accuracy": report["accuracy"] if report else math.nan,
+        "macro_f1": report["macro_f1"] if report else math.nan,
+        "final_train_loss": history["loss"][-1],
+        "final_val_loss": val_loss[-1],
+        "best_val_accuracy": val_acc[best],
+        "best_epoch": best + 1,
+        "val_loss_std_last10": float(np.std(tail, ddof=1)) if len(tail) > 1 else math.nan,
+        "epochs": len(val_acc),
+        "wall_seconds": wall,
+    }

@@ -27,16 +27,31 @@ def name_list(choices, what):
     return parse
 
 
+def seed_list(text):
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers") from None
+    if not seeds or any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"{text!r}: give distinct non-negative integers")
+    return seeds
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-o", "--output", required=True, help="folder the runs write their outputs to")
     ap.add_argument("-s", "--script", required=True, help="path of the shell script to write")
+    ap.add_argument("--preset", choices=registry.PRESETS, default="original",
+                    help="original: the study's 24 runs (default); ablation: + adam_sched and "
+                         "radam_nosched, which separate RAdam's rectification from its schedule")
     ap.add_argument("--datasets", type=name_list(registry.DATASETS, "dataset"),
-                    default=registry.ORIGINAL_DATASETS, help="comma-separated (default: the original four)")
+                    help="comma-separated (default: the preset's)")
     ap.add_argument("--models", type=name_list(registry.MODELS, "model"),
-                    default=registry.ORIGINAL_MODELS, help="comma-separated (default: the original three)")
+                    help="comma-separated (default: the preset's)")
     ap.add_argument("--optimizers", type=name_list(registry.OPTIMIZERS, "optimizer"),
-                    default=registry.ORIGINAL_OPTIMIZERS, help="comma-separated (default: adam,radam)")
+                    help="comma-separated (default: the preset's)")
+    ap.add_argument("--seeds", type=seed_list,
+                    help="comma-separated, e.g. 0,1,2: every run once per seed, named ..._s{seed}")
     ap.add_argument("--train-args", default="",
                     help='appended verbatim to every line, e.g. "--epochs 3 --train-limit 500"')
     return ap.parse_args(argv)
@@ -44,7 +59,9 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    runs = grid.runs(args.datasets, args.models, args.optimizers)
+    datasets, models, optimizers = registry.PRESETS[args.preset]
+    runs = grid.runs(args.datasets or datasets, args.models or models,
+                     args.optimizers or optimizers, args.seeds)
     lines = [grid.train_line(run, args.output, args.train_args) for run in runs]
 
     from pyimagesearch import storage

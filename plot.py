@@ -61,7 +61,7 @@ def main(argv=None):
     expected = [grid.Run(*combo) for combo in itertools.product(*axes)]
 
     # load what is there; report what is missing or damaged, and go on
-    rows, groups = [], defaultdict(lambda: defaultdict(list))
+    rows, histories, groups = [], [], defaultdict(lambda: defaultdict(list))
     for run in expected:
         history_path, report_path = grid.outputs(run, args.input)
         if run not in found:
@@ -81,6 +81,7 @@ def main(argv=None):
         else:
             warn(f"{report_path}: missing; test accuracy left blank")
         groups[(run.dataset, run.model)][run.optimizer].append(history)
+        histories.append(history)
         rows.append({"dataset": run.dataset, "model": run.model, "optimizer": run.optimizer,
                      "seed": run.seed, **results.run_metrics(history, report)})
 
@@ -96,6 +97,7 @@ def main(argv=None):
         print(f"[INFO] {path}")
 
     # the summary and the overview
+    summary.add_time_to_target(rows, histories)
     storage.write_text(os.path.join(args.plots, "summary.csv"), summary.to_csv(rows))
     storage.write_text(os.path.join(args.plots, "summary.md"), summary.to_markdown(rows))
     figures.overview(rows, os.path.join(args.plots, "overview.png"))

@@ -22,6 +22,16 @@ def positive_int(text):
     return value
 
 
+def positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a positive number")
+    return value
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-i", "--history", required=True, help="path of the output history pickle")
@@ -37,6 +47,12 @@ def parse_args(argv=None):
                     help="read the dataset from local files in its own format instead of downloading")
     ap.add_argument("--train-limit", type=positive_int, default=None, help="use the first N training images")
     ap.add_argument("--test-limit", type=positive_int, default=None, help="use the first N test images")
+    ap.add_argument("--learning-rate", type=positive_float, default=None,
+                    help="override the optimizer's default learning rate (its base rate, "
+                         "when it follows a schedule)")
+    ap.add_argument("--total-steps", type=positive_int, default=None,
+                    help="rescale the original RAdam schedule (5000 steps: warm-up 10%%, "
+                         "then down to 1e-5) for the scheduled optimizers; others ignore it")
     ap.add_argument("--augment", default="batched", choices=registry.AUGMENTATIONS,
                     help="batched: the study's transforms as one batched op on the device "
                          "(default); legacy: the original ImageDataGenerator on the CPU; none")
@@ -101,7 +117,7 @@ def main(argv=None):
     # train, validating on the test set after every epoch
     print(f"[INFO] training {args.model} with {args.optimizer} for {args.epochs} epochs...")
     # every finished epoch is checkpointed beside the outputs; a rerun resumes there
-    optimizer = registry.OPTIMIZERS[args.optimizer]()
+    optimizer = registry.OPTIMIZERS[args.optimizer].build(args.learning_rate, args.total_steps)
     checkpoint_dir = checkpoint.folder_for(args.history)
     try:
         model, history = training.fit(data, args.model, optimizer, args.epochs, args.batch_size,

@@ -151,15 +151,17 @@ def legacy_generator():
 def legacy_transform():
     """The original generator, one image at a time on the CPU (SciPy).
 
-    Returns ``transform(batch, rng) -> float32 batch``: for each image, draw the
-    generator's random parameters and apply them, exactly as ``flow`` does.
+    Returns ``transform(batch, rng) -> float32 batch`` doing what ``flow`` does per
+    batch: for each image, draw the generator's random parameters from NumPy's global
+    generator (seeded once per batch from ``rng``, so runs are repeatable) and apply them.
     """
     generator = legacy_generator()
 
     def transform(batch, rng):
+        np.random.seed(int(rng.integers(2**31)))
         out = np.empty(batch.shape, np.float32)
         for i, image in enumerate(batch.astype(np.float32)):
-            params = generator.get_random_transform(image.shape, seed=int(rng.integers(2**31)))
+            params = generator.get_random_transform(image.shape)
             out[i] = generator.apply_transform(image, params)
         return out
     return transform

@@ -12,6 +12,46 @@ import keras
 from keras import ops
 
 
+def warmup_linear_decay(learning_rate, step, total_steps, warmup_proportion, min_lr):
+    """keras-radam's schedule at 1-based ``step``: a linear warm-up over
+    ``total_steps * warmup_proportion`` steps, then a linear fall to ``min_lr`` at
+    ``total_steps``, flat after. ``total_steps <= 0`` means no schedule."""
+    if total_steps <= 0:
+        return learning_rate
+    total = ops.cast(total_steps, learning_rate.dtype)
+    warmup = total * warmup_proportion
+    decay_steps = ops.maximum(total - warmup, 1.0)
+    decay_rate = (min_lr - learning_rate) / decay_steps
+    return ops.where(
+        step <= warmup,
+        learning_rate * (step / warmup),
+        learning_rate + decay_rate * ops.minimum(step - warmup, decay_steps))
+
+
+@keras.saving.register_keras_serializable(package="pyimagesearch")
+class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """The same schedule for any Keras optimizer (e.g. Adam as the original RAdam ran).
+
+    Keras calls a schedule with ``optimizer.iterations`` (0-based) for the step about
+    to be taken, whose 1-based number keras-radam's formula uses.
+    """
+
+    def __init__(self, learning_rate, total_steps, warmup_proportion=0.1, min_lr=0.0):
+        self.learning_rate = learning_rate
+        self.total_steps = total_steps
+        self.warmup_proportion = warmup_proportion
+        self.min_lr = min_lr
+
+    def __call__(self, step):
+        t = ops.cast(step, "float32") + 1.0
+        lr = ops.cast(self.learning_rate, "float32")
+        return warmup_linear_decay(lr, t, self.total_steps, self.warmup_proportion, self.min_lr)
+
+    def get_config(self):
+        return {"learning_rate": self.learning_rate, "total_steps": self.total_steps,
+                "warmup_proportion": self.warmup_proportion, "min_lr": self.min_lr}
+
+
 @keras.saving.register_keras_serializable(package="pyimagesearch")
 class RAdam(keras.optimizers.Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
@@ -41,16 +81,8 @@ class RAdam(keras.optimizers.Optimizer):
 
     def scheduled_learning_rate(self, learning_rate, step):
         """keras-radam's warm-up then linear decay, at 1-based ``step``."""
-        if self.total_steps <= 0:
-            return learning_rate
-        total = ops.cast(self.total_steps, learning_rate.dtype)
-        warmup = total * self.warmup_proportion
-        decay_steps = ops.maximum(total - warmup, 1.0)
-        decay_rate = (self.min_lr - learning_rate) / decay_steps
-        return ops.where(
-            step <= warmup,
-            learning_rate * (step / warmup),
-            learning_rate + decay_rate * ops.minimum(step - warmup, decay_steps))
+        return warmup_linear_decay(learning_rate, step, self.total_steps,
+                                   self.warmup_proportion, self.min_lr)
 
     def current_learning_rate(self):
         """The rate the next update will use (for logging)."""

@@ -51,22 +51,57 @@ MODELS = {
 }
 
 
-def _adam(learning_rate=None):
+# The original RAdam's schedule (keras-radam arguments): warm-up over 500 steps, then a
+# linear fall to 1e-5 at step 5000. With 390-468 steps per epoch that is epoch ~11-13 of
+# 60, while Adam keeps 1e-3: a confound the ablation separates (adam_sched, radam_nosched).
+ORIGINAL_SCHEDULE = {"total_steps": 5000, "warmup_proportion": 0.1, "min_lr": 1e-5}
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    make: Callable  # (learning_rate, schedule dict) -> keras optimizer
+    learning_rate: float  # the default, which train.py --learning-rate overrides
+    scheduled: bool = False  # follows ORIGINAL_SCHEDULE (train.py --total-steps rescales it)
+    about: str = ""
+
+    def build(self, learning_rate=None, total_steps=None):
+        schedule = dict(ORIGINAL_SCHEDULE)
+        if total_steps is not None:
+            schedule["total_steps"] = total_steps
+        return self.make(learning_rate or self.learning_rate, schedule)
+
+
+def _keras_optimizer(name, **fixed):
+    def make(lr, schedule):
+        import keras
+        return getattr(keras.optimizers, name)(learning_rate=lr, **fixed)
+    return make
+
+
+def _radam(scheduled):
+    def make(lr, schedule):
+        from .radam import RAdam
+        return RAdam(learning_rate=lr, **(schedule if scheduled else {"total_steps": 0}))
+    return make
+
+
+def _adam_scheduled(lr, schedule):
     import keras
-    return keras.optimizers.Adam(learning_rate=learning_rate or 1e-3)
-
-
-def _radam(learning_rate=None):
-    # keras-radam's RAdam as the study configured it: warm-up over 500 steps,
-    # then a linear fall to 1e-5 at step 5000 (see SPEC: a confound).
-    from .radam import RAdam
-    return RAdam(learning_rate=learning_rate or 1e-3, total_steps=5000,
-                 warmup_proportion=0.1, min_lr=1e-5)
+    from .radam import WarmupLinearDecay
+    return keras.optimizers.Adam(learning_rate=WarmupLinearDecay(lr, **schedule))
 
 
 OPTIMIZERS = {
-    "adam": _adam,
-    "radam": _radam,
+    "adam": OptimizerSpec(_keras_optimizer("Adam"), 1e-3, about="Adam, constant 1e-3"),
+    "radam": OptimizerSpec(_radam(True), 1e-3, scheduled=True,
+                           about="keras-radam's RAdam with the original schedule"),
+    "adam_sched": OptimizerSpec(_adam_scheduled, 1e-3, scheduled=True,
+                                about="Adam under the original RAdam's schedule"),
+    "radam_nosched": OptimizerSpec(_radam(False), 1e-3,
+                                   about="RAdam without schedule (total_steps=0), constant 1e-3"),
+    "sgd": OptimizerSpec(_keras_optimizer("SGD", momentum=0.9), 0.01,
+                         about="SGD, momentum 0.9"),
+    "rmsprop": OptimizerSpec(_keras_optimizer("RMSprop"), 1e-3, about="RMSprop"),
 }
 
 # How training batches are augmented (train.py --augment): the study's transforms as
@@ -74,7 +109,8 @@ OPTIMIZERS = {
 AUGMENTATIONS = ("batched", "legacy", "none")
 
 # How figures and tables name the optimizers.
-DISPLAY_NAMES = {"adam": "Adam", "radam": "RAdam"}
+DISPLAY_NAMES = {"adam": "Adam", "radam": "RAdam", "adam_sched": "Adam+schedule",
+                 "radam_nosched": "RAdam-no-schedule", "sgd": "SGD", "rmsprop": "RMSprop"}
 
 
 def display_name(optimizer):
@@ -85,6 +121,14 @@ def display_name(optimizer):
 ORIGINAL_DATASETS = ["mnist", "fashion_mnist", "cifar10", "cifar100"]
 ORIGINAL_MODELS = ["resnet", "googlenet", "minivggnet"]
 ORIGINAL_OPTIMIZERS = ["adam", "radam"]
+
+# Grids that combinations.py --preset writes: (datasets, models, optimizers).
+PRESETS = {
+    "original": (ORIGINAL_DATASETS, ORIGINAL_MODELS, ORIGINAL_OPTIMIZERS),
+    # separates RAdam's rectification from its schedule (run it with --seeds)
+    "ablation": (ORIGINAL_DATASETS, ORIGINAL_MODELS,
+                 ["adam", "radam", "adam_sched", "radam_nosched"]),
+}
 
 # train.py's defaults, the original's.
 DEFAULT_DATASET, DEFAULT_MODEL, DEFAULT_OPTIMIZER = "mnist", "resnet", "adam"

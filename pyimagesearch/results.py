@@ -101,3 +101,13 @@ def run_metrics(history, report=None):
         "epochs": len(val_acc),
         "wall_seconds": wall,
     }
+
+
+def time_to_target(history, target):
+    """AlgoPerf-style: the first epoch (1-based) whose validation accuracy reaches
+    ``target``, and the training seconds spent until then; (None, nan) if never."""
+    for i, acc in enumerate(history["val_accuracy"]):
+        if acc >= target:
+            seconds = history.get("epoch_seconds") or []
+            return i + 1, (float(sum(seconds[:i + 1])) if len(seconds) > i else math.nan)
+    return None, math.nan

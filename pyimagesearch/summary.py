@@ -10,7 +10,9 @@ from . import registry
 
 COLUMNS = ["dataset", "model", "optimizer", "seed", "test_accuracy", "macro_f1",
            "final_train_loss", "final_val_loss", "best_val_accuracy", "best_epoch",
-           "val_loss_std_last10", "epochs", "wall_seconds", "status"]
+           "val_loss_std_last10", "epochs", "wall_seconds", "status",
+           "target_val_accuracy", "epochs_to_target", "seconds_to_target"]
+TARGET_FRACTION = 0.99  # time-to-target: this fraction of the best validation accuracy
 
 METRIC_NOTE = (
     "Test accuracy is the accuracy row of each run's classification report (the test set, "
@@ -22,6 +24,91 @@ METRIC_NOTE = (
 def _mean(values):
     values = [v for v in values if not math.isnan(v)]
     return float(np.mean(values)) if values else math.nan
+
+
+def add_time_to_target(rows, histories, fraction=TARGET_FRACTION):
+    """Give each row its target (``fraction`` of the best validation accuracy any run
+    reached on the same model and dataset) and the epochs and seconds it took to reach it.
+    ``histories`` is parallel to ``rows``."""
+    from .results import time_to_target
+    best = defaultdict(float)
+    for row, history in zip(rows, histories):
+        key = (row["dataset"], row["model"])
+        best[key] = max(best[key], max(v for v in history["val_accuracy"] if not math.isnan(v))
+                        if any(not math.isnan(v) for v in history["val_accuracy"]) else 0.0)
+    for row, history in zip(rows, histories):
+        target = fraction * best[(row["dataset"], row["model"])]
+        epoch, seconds = time_to_target(history, target)
+        row.update(target_val_accuracy=target, epochs_to_target=epoch, seconds_to_target=seconds)
+
+
+def group_stats(rows):
+    """Per dataset, model and optimizer: n, mean and sample std of test accuracy over
+    seeds, and the mean epochs and seconds to target of the runs that reached it."""
+    groups = defaultdict(list)
+    for row in rows:
+        groups[(row["dataset"], row["model"], row["optimizer"])].append(row)
+    out = []
+    for (dataset, model, optimizer), members in groups.items():
+        accs = [r["test_accuracy"] for r in members if not math.isnan(r["test_accuracy"])]
+        reached = [r for r in members if r.get("epochs_to_target")]
+        out.append({"dataset": dataset, "model": model, "optimizer": optimizer, "n": len(accs),
+                    "mean": float(np.mean(accs)) if accs else math.nan,
+                    "std": float(np.std(accs, ddof=1)) if len(accs) > 1 else math.nan,
+                    "reached_target": f"{len(reached)}/{len(members)}",
+                    "epochs_to_target": _mean([float(r["epochs_to_target"]) for r in reached]),
+                    "seconds_to_target": _mean([r["seconds_to_target"] for r in reached])})
+    return out
+
+
+def paired_difference(a_by_seed, b_by_seed, confidence=0.95):
+    """Mean of (b - a) over the seeds both have, in accuracy points, with the half-width
+    of its ``confidence`` interval from the t-distribution (nan when n < 2)."""
+    from scipy import stats
+    seeds = sorted(set(a_by_seed) & set(b_by_seed))
+    diffs = [100 * (b_by_seed[s] - a_by_seed[s]) for s in seeds
+             if not (math.isnan(a_by_seed[s]) or math.isnan(b_by_seed[s]))]
+    n = len(diffs)
+    if n == 0:
+        return {"n": 0, "mean": math.nan, "half_width": math.nan}
+    mean = float(np.mean(diffs))
+    if n < 2:
+        return {"n": 1, "mean": mean, "half_width": math.nan}
+    sd = float(np.std(diffs, ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n))
+    return {"n": n, "mean": mean, "half_width": half}
+
+
+def paired_verdict(a, b, diff):
+    """One line: how ``b`` compares with ``a``."""
+    n, mean, half = diff["n"], diff["mean"], diff["half_width"]
+    if n == 0:
+        return f"no paired runs of {a} and {b}"
+    if n == 1:
+        return (f"{b} {'higher' if mean > 0 else 'lower'} than {a} by {abs(mean):.2f} points "
+                "in a single pair: no interval at n=1")
+    if math.isnan(half) or abs(mean) <= half:
+        return f"no detectable difference at n={n}"
+    return (f"{b} {'higher' if mean > 0 else 'lower'} than {a} by "
+            f"{abs(mean):.1f} ± {half:.1f} points")
+
+
+def comparisons(rows):
+    """Every pair of optimizers run on the same model and dataset, paired by seed."""
+    by_group = defaultdict(lambda: defaultdict(dict))
+    for row in rows:
+        seed = -1 if row.get("seed") is None else row["seed"]
+        by_group[(row["dataset"], row["model"])][row["optimizer"]][seed] = row["test_accuracy"]
+    order = list(registry.OPTIMIZERS)
+    out = []
+    for (dataset, model), by_opt in by_group.items():
+        names = sorted(by_opt, key=lambda o: order.index(o) if o in order else len(order))
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                diff = paired_difference(by_opt[a], by_opt[b])
+                out.append({"dataset": dataset, "model": model, "a": a, "b": b, **diff,
+                            "verdict": paired_verdict(a, b, diff)})
+    return out
 
 
 def winners(rows):
@@ -92,6 +179,23 @@ def to_markdown(rows, title="Summary"):
               "| dataset | model | verdict |", "| --- | --- | --- |"]
     for entry in winners(rows):
         lines.append(f"| {entry['dataset']} | {entry['model']} | {verdict(entry)} |")
+    lines += ["", "## Test accuracy over seeds", "",
+              "| dataset | model | optimizer | n | mean | std | reached target | "
+              "epochs to target | seconds to target |", "|" + " --- |" * 9]
+    for g in group_stats(rows):
+        lines.append(f"| {g['dataset']} | {g['model']} | {registry.display_name(g['optimizer'])} | "
+                     f"{g['n']} | {_fmt(g['mean'])} | {_fmt(g['std'])} | {g['reached_target']} | "
+                     f"{_fmt(g['epochs_to_target'], 1)} | {_fmt(g['seconds_to_target'], 1)} |")
+    lines += ["", f"Target: {TARGET_FRACTION:.0%} of the best validation accuracy that any run "
+              "reached on the same model and dataset (time-to-target as AlgoPerf counts it).",
+              "", "## Paired differences (test accuracy, 95% CI over seeds, t-distribution)", "",
+              "| dataset | model | A | B | n | mean B - A (points) | 95% CI | verdict |",
+              "|" + " --- |" * 8]
+    for c in comparisons(rows):
+        ci = "" if math.isnan(c["half_width"]) else \
+            f"[{c['mean'] - c['half_width']:.2f}, {c['mean'] + c['half_width']:.2f}]"
+        lines.append(f"| {c['dataset']} | {c['model']} | {c['a']} | {c['b']} | {c['n']} | "
+                     f"{_fmt(c['mean'], 2)} | {ci} | {c['verdict']} |")
     lines += ["", "Validation-loss std is the sample standard deviation over the last "
               "10 epochs (fewer when the run is shorter): the study's \"stability\" claim, "
               "as a number.", ""]

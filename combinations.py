@@ -43,7 +43,8 @@ def parse_args(argv=None):
     ap.add_argument("-s", "--script", required=True, help="path of the shell script to write")
     ap.add_argument("--preset", choices=registry.PRESETS, default="original",
                     help="original: the study's 24 runs (default); ablation: + adam_sched and "
-                         "radam_nosched, which separate RAdam's rectification from its schedule")
+                         "radam_nosched, which separate RAdam's rectification from its schedule; "
+                         "flux: study B's 18 MLP runs")
     ap.add_argument("--datasets", type=name_list(registry.DATASETS, "dataset"),
                     help="comma-separated (default: the preset's)")
     ap.add_argument("--models", type=name_list(registry.MODELS, "model"),
@@ -52,6 +53,9 @@ def parse_args(argv=None):
                     help="comma-separated (default: the preset's)")
     ap.add_argument("--seeds", type=seed_list,
                     help="comma-separated, e.g. 0,1,2: every run once per seed, named ..._s{seed}")
+    ap.add_argument("--budget-scale", type=float, default=1.0,
+                    help="multiply the preset's iteration budgets (flux: 4,000 full-batch, "
+                         "2,048,000 otherwise), e.g. 0.01 for a quick look")
     ap.add_argument("--train-args", default="",
                     help='appended verbatim to every line, e.g. "--epochs 3 --train-limit 500"')
     return ap.parse_args(argv)
@@ -59,9 +63,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    datasets, models, optimizers = registry.PRESETS[args.preset]
-    runs = grid.runs(args.datasets or datasets, args.models or models,
-                     args.optimizers or optimizers, args.seeds)
+    preset = registry.PRESETS[args.preset]
+    batches = [(b, max(1, round(n * args.budget_scale))) for b, n in preset.batches or []]
+    runs = grid.runs(args.datasets or preset.datasets, args.models or preset.models,
+                     args.optimizers or preset.optimizers, args.seeds, batches)
     lines = [grid.train_line(run, args.output, args.train_args) for run in runs]
 
     from pyimagesearch import storage

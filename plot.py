@@ -51,14 +51,19 @@ def main(argv=None):
 
     from pyimagesearch import figures, grid, registry, results, storage, summary
 
-    # the grid the outputs describe: every dataset x model x optimizer (x seed) seen
+    # the grid the outputs describe: every dataset x model x optimizer (x seed, x batching)
+    # seen, taken apart for runs that vary the batching (study B) and runs that do not
     found = find_runs(args.input)
-    axes = [sorted({getattr(r, a) for r in found}, key=key)
-            for a, key in (("dataset", list(registry.DATASETS).index),
-                           ("model", list(registry.MODELS).index),
-                           ("optimizer", list(registry.OPTIMIZERS).index),
-                           ("seed", lambda s: -1 if s is None else s))]
-    expected = [grid.Run(*combo) for combo in itertools.product(*axes)]
+    expected = []
+    for family in ([r for r in found if r.batch is None], [r for r in found if r.batch is not None]):
+        axes = [sorted({getattr(r, a) for r in family}, key=key)
+                for a, key in (("dataset", list(registry.DATASETS).index),
+                               ("model", list(registry.MODELS).index),
+                               ("optimizer", list(registry.OPTIMIZERS).index),
+                               ("seed", lambda s: -1 if s is None else s),
+                               ("batch", lambda b: (-1, 0) if b is None else
+                                (0, 0) if b == "full" else (1, int(b))))]
+        expected += [grid.Run(*combo) for combo in itertools.product(*axes)]
 
     # load what is there; report what is missing or damaged, and go on
     rows, histories, groups = [], [], defaultdict(lambda: defaultdict(list))
@@ -80,26 +85,38 @@ def main(argv=None):
                 warn(str(e))
         else:
             warn(f"{report_path}: missing; test accuracy left blank")
-        groups[(run.dataset, run.model)][run.optimizer].append(history)
+        groups[(run.dataset, run.model, run.batch)][run.optimizer].append(history)
         histories.append(history)
-        rows.append({"dataset": run.dataset, "model": run.model, "optimizer": run.optimizer,
-                     "seed": run.seed, **results.run_metrics(history, report)})
+        rows.append({"dataset": run.dataset, "model": run.model, "batch": run.batch,
+                     "optimizer": run.optimizer, "seed": run.seed,
+                     **results.run_metrics(history, report)})
 
     if not groups:
         print(f"plot.py: error: nothing to plot in {args.input} "
               "(no readable history named {model}_{optimizer}_{dataset}.pickle)", file=sys.stderr)
         return 1
 
-    # one figure per model and dataset, as the original
-    for (dataset, model), by_optimizer in groups.items():
-        path = os.path.join(args.plots, f"{model}_{dataset}.png")
-        figures.comparison(by_optimizer, model, dataset, path)
+    # one figure per model and dataset, as the original (and per batching, for study B)
+    for (dataset, model, batch), by_optimizer in groups.items():
+        if batch is None:
+            path = os.path.join(args.plots, f"{model}_{dataset}.png")
+            figures.comparison(by_optimizer, model, dataset, path)
+        else:
+            path = os.path.join(args.plots, f"{model}_{dataset}_b{batch}.png")
+            figures.learning_curves(by_optimizer, model, dataset, batch, path)
         print(f"[INFO] {path}")
+    step_rows = [(r, h) for r, h in zip(rows, histories) if "iterations" in h]
+    if step_rows:
+        for name, draw in (("accuracy_vs_time.png", figures.accuracy_vs_time),
+                           ("effort.png", figures.effort_ranking)):
+            draw(step_rows, os.path.join(args.plots, name))
+            print(f"[INFO] {os.path.join(args.plots, name)}")
 
     # the summary and the overview
     summary.add_time_to_target(rows, histories)
     storage.write_text(os.path.join(args.plots, "summary.csv"), summary.to_csv(rows))
-    storage.write_text(os.path.join(args.plots, "summary.md"), summary.to_markdown(rows))
+    storage.write_text(os.path.join(args.plots, "summary.md"),
+                       summary.to_markdown(rows) + summary.iterations_markdown(step_rows))
     figures.overview(rows, os.path.join(args.plots, "overview.png"))
     print(f"[INFO] {len(groups)} figures, summary.md, summary.csv and overview.png in {args.plots}/")
     return 0

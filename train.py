@@ -32,6 +32,10 @@ def positive_float(text):
     return value
 
 
+def batch_size(text):
+    return "full" if text == "full" else positive_int(text)
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-i", "--history", required=True, help="path of the output history pickle")
@@ -40,7 +44,11 @@ def parse_args(argv=None):
     ap.add_argument("-m", "--model", default=registry.DEFAULT_MODEL, choices=registry.MODELS)
     ap.add_argument("-o", "--optimizer", default=registry.DEFAULT_OPTIMIZER, choices=registry.OPTIMIZERS)
     ap.add_argument("--epochs", type=positive_int, default=registry.DEFAULT_EPOCHS)
-    ap.add_argument("--batch-size", type=positive_int, default=registry.DEFAULT_BATCH_SIZE)
+    ap.add_argument("--batch-size", type=batch_size, default=registry.DEFAULT_BATCH_SIZE,
+                    help="images per step, or 'full' for the whole training set (default 128)")
+    ap.add_argument("--steps", type=positive_int, default=None,
+                    help="a budget of N updates instead of --epochs; test accuracy, loss and "
+                         "training time are recorded at 500 x 2^k updates and at the end")
     ap.add_argument("--seed", type=int, default=None,
                     help="seed every random source; a CPU run is then repeatable")
     ap.add_argument("--data-dir", default=None,
@@ -113,16 +121,24 @@ def main(argv=None):
     data = training.prepare_images(data, args.model)
     print(f"[INFO] {len(data.train_x)} training and {len(data.test_x)} test images "
           f"of shape {data.train_x.shape[1:]}")
+    batch = len(data.train_x) if args.batch_size == "full" else args.batch_size
+    if batch > len(data.train_x):
+        print(f"train.py: error: --batch-size {batch}: only {len(data.train_x)} training images",
+              file=sys.stderr)
+        return 2
 
     # train, validating on the test set after every epoch
-    print(f"[INFO] training {args.model} with {args.optimizer} for {args.epochs} epochs...")
+    budget = f"{args.steps:,} steps" if args.steps else f"{args.epochs} epochs"
+    print(f"[INFO] training {args.model} with {args.optimizer} for {budget} "
+          f"in batches of {batch}...")
     # every finished epoch is checkpointed beside the outputs; a rerun resumes there
     optimizer = registry.OPTIMIZERS[args.optimizer].build(args.learning_rate, args.total_steps)
     checkpoint_dir = checkpoint.folder_for(args.history)
     try:
-        model, history = training.fit(data, args.model, optimizer, args.epochs, args.batch_size,
+        model, history = training.fit(data, args.model, optimizer, args.epochs, batch,
                                       seed=args.seed, augmentation=args.augment,
-                                      checkpoint_dir=checkpoint_dir, config=run_config(args))
+                                      checkpoint_dir=checkpoint_dir, config=run_config(args),
+                                      steps=args.steps)
     except training.Interrupted as stop:
         print(f"[INFO] {stop}; checkpoint kept in {stop.checkpoint_dir}: "
               "run the same command to resume", file=sys.stderr)
@@ -130,13 +146,14 @@ def main(argv=None):
 
     # evaluate on the test set and write both outputs
     print("[INFO] evaluating...")
-    predictions = training.predict_labels(model, data.test_x, args.batch_size)
+    predictions = training.predict_labels(model, data.test_x, min(batch, 1024))
     report = classification_report(data.test_y, predictions, labels=range(len(data.labels)),
                                    target_names=data.labels, zero_division=0,
                                    digits=4)  # the default 2 hides differences between optimizers
     if "diverged_epoch" in history:
         epoch = int(history["diverged_epoch"][0])
-        report = (f"DIVERGED at epoch {epoch} of {args.epochs}: the training loss became "
+        report = (f"DIVERGED at {'evaluation point' if args.steps else 'epoch'} {epoch} of "
+                  f"{len(history['loss']) if args.steps else args.epochs}: the training loss became "
                   "non-finite and training stopped there.\nThe report below is of the model "
                   "as it was then.\n\n" + report)
     print(report)

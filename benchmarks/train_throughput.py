@@ -4,9 +4,11 @@
 
 CIFAR-shaped random data (uint8, 32 x 32 x 3, 10 classes) through the project's real
 training path (training.fit: the BatchSampler, the model with its Rescaling and
-augmentation layers, Keras' fit). Each configuration trains 2 epochs of ``--steps``
-steps; only the second epoch's training steps are timed (the first compiles), and
-validation is excluded. Last line: one JSON object.
+augmentation layers, Keras' fit). Each configuration trains ``--rounds`` + 1 epochs of
+``--steps`` steps; the first epoch (which compiles) is not timed, validation is
+excluded, and the median epoch counts. Without and with augmentation alternate over
+``--repeats`` fresh fits, so drift in the machine's speed hits both alike; the ratio
+is the median of the pairs' ratios. Last line: one JSON object.
 """
 import argparse
 import time
@@ -15,11 +17,13 @@ import numpy as np
 from common import machine, report
 
 
-def timed_fit(model_name, augmentation, steps, batch_size, epochs=2):
+def timed_fit(model_name, augmentation, steps, batch_size, rounds):
     import keras
     from pyimagesearch import datasets, training
 
     class StepClock(keras.callbacks.Callback):
+        seconds = []
+
         def on_epoch_begin(self, epoch, logs=None):
             self.start = time.perf_counter()
 
@@ -27,7 +31,8 @@ def timed_fit(model_name, augmentation, steps, batch_size, epochs=2):
             self.end = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
-            self.seconds = self.end - self.start
+            if epoch > 0:  # the first epoch compiles
+                self.seconds.append(self.end - self.start)
 
     rng = np.random.default_rng(0)
     n = steps * batch_size
@@ -36,30 +41,37 @@ def timed_fit(model_name, augmentation, steps, batch_size, epochs=2):
                                                                  dtype=np.uint8),
                             rng.integers(0, 10, batch_size), [str(i) for i in range(10)])
     clock = StepClock()
-    training.fit(data, model_name, keras.optimizers.Adam(1e-3), epochs, batch_size, seed=0,
+    training.fit(data, model_name, keras.optimizers.Adam(1e-3), rounds + 1, batch_size, seed=0,
                  augmentation=augmentation, verbose=0, callbacks=[clock])
     keras.backend.clear_session()
-    return n / clock.seconds
+    return n / float(np.median(clock.seconds))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models", default="minivggnet,googlenet,resnet")
-    ap.add_argument("--steps", type=int, default=8, help="timed steps per configuration")
+    ap.add_argument("--steps", type=int, default=8, help="steps per epoch")
+    ap.add_argument("--rounds", type=int, default=3, help="timed epochs per fit")
+    ap.add_argument("--repeats", type=int, default=2, help="fits per configuration, alternating")
     ap.add_argument("--batch-size", type=int, default=128)
     args = ap.parse_args()
 
     results = {}
     for model in args.models.split(","):
-        plain = timed_fit(model, "none", args.steps, args.batch_size)
-        augmented = timed_fit(model, "batched", args.steps, args.batch_size)
+        pairs = [(timed_fit(model, "none", args.steps, args.batch_size, args.rounds),
+                  timed_fit(model, "batched", args.steps, args.batch_size, args.rounds))
+                 for _ in range(args.repeats)]
+        plain = float(np.median([p for p, _ in pairs]))
+        augmented = float(np.median([a for _, a in pairs]))
+        ratio = float(np.median([p / a for p, a in pairs]))
         results[model] = {"images_per_s_without_augmentation": round(plain, 1),
                           "images_per_s_with_augmentation": round(augmented, 1),
-                          "time_ratio_with_vs_without": round(plain / augmented, 3)}
+                          "time_ratio_with_vs_without": round(ratio, 3)}
         print(f"{model:11s} without augmentation {plain:8.1f} images/s, with {augmented:8.1f}"
-              f" images/s: {plain / augmented:.3f}x the time")
+              f" images/s: {ratio:.3f}x the time")
     report({"benchmark": "train_throughput", "batch_size": args.batch_size,
-            "shape": [32, 32, 3], "steps_timed": args.steps, "models": results, **machine()})
+            "shape": [32, 32, 3], "steps_per_epoch": args.steps, "timed_epochs": args.rounds,
+            "repeats": args.repeats, "models": results, **machine()})
 
 
 if __name__ == "__main__":

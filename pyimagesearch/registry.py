@@ -44,10 +44,22 @@ def _minivggnet(shape, classes):
     return MiniVGGNet.build(shape[1], shape[0], shape[2], classes)
 
 
+def _mlp(name, hidden, activation):
+    def build(shape, classes):
+        from .mlp import MLP
+        return MLP.build(shape[1], shape[0], shape[2], classes, hidden, activation, name)
+    return build
+
+
 MODELS = {
     "resnet": ModelSpec(_resnet),
     "googlenet": ModelSpec(_googlenet),
     "minivggnet": ModelSpec(_minivggnet),
+    # study B: named by their count of Dense layers and hidden activation; fed the
+    # images flattened at native size (784 for MNIST), never augmented
+    "4ls": ModelSpec(_mlp("4ls", (64, 32, 16), "sigmoid"), input_size=None, augment=False),
+    "3ls": ModelSpec(_mlp("3ls", (32, 16), "sigmoid"), input_size=None, augment=False),
+    "2lr": ModelSpec(_mlp("2lr", (32,), "relu"), input_size=None, augment=False),
 }
 
 
@@ -102,6 +114,8 @@ OPTIMIZERS = {
     "sgd": OptimizerSpec(_keras_optimizer("SGD", momentum=0.9), 0.01,
                          about="SGD, momentum 0.9"),
     "rmsprop": OptimizerSpec(_keras_optimizer("RMSprop"), 1e-3, about="RMSprop"),
+    # study B: Flux's Descent, plain gradient descent at its default rate
+    "descent": OptimizerSpec(_keras_optimizer("SGD"), 0.1, about="plain gradient descent"),
 }
 
 # How training batches are augmented (train.py --augment): the study's transforms as
@@ -110,7 +124,8 @@ AUGMENTATIONS = ("batched", "legacy", "none")
 
 # How figures and tables name the optimizers.
 DISPLAY_NAMES = {"adam": "Adam", "radam": "RAdam", "adam_sched": "Adam+schedule",
-                 "radam_nosched": "RAdam-no-schedule", "sgd": "SGD", "rmsprop": "RMSprop"}
+                 "radam_nosched": "RAdam-no-schedule", "sgd": "SGD", "rmsprop": "RMSprop",
+                 "descent": "Descent"}
 
 
 def display_name(optimizer):
@@ -122,12 +137,23 @@ ORIGINAL_DATASETS = ["mnist", "fashion_mnist", "cifar10", "cifar100"]
 ORIGINAL_MODELS = ["resnet", "googlenet", "minivggnet"]
 ORIGINAL_OPTIMIZERS = ["adam", "radam"]
 
-# Grids that combinations.py --preset writes: (datasets, models, optimizers).
+@dataclass(frozen=True)
+class Preset:
+    """A grid that combinations.py --preset writes."""
+    datasets: list
+    models: list
+    optimizers: list
+    batches: Optional[list] = None  # (batch size, iteration budget) pairs, when it varies them
+
+
 PRESETS = {
-    "original": (ORIGINAL_DATASETS, ORIGINAL_MODELS, ORIGINAL_OPTIMIZERS),
+    "original": Preset(ORIGINAL_DATASETS, ORIGINAL_MODELS, ORIGINAL_OPTIMIZERS),
     # separates RAdam's rectification from its schedule (run it with --seeds)
-    "ablation": (ORIGINAL_DATASETS, ORIGINAL_MODELS,
-                 ["adam", "radam", "adam_sched", "radam_nosched"]),
+    "ablation": Preset(ORIGINAL_DATASETS, ORIGINAL_MODELS,
+                       ["adam", "radam", "adam_sched", "radam_nosched"]),
+    # study B: batch, stochastic and mini-batch gradient descent, with its budgets
+    "flux": Preset(["mnist"], ["4ls", "3ls", "2lr"], ["descent", "adam"],
+                   [("full", 4000), ("1", 2_048_000), ("128", 2_048_000)]),
 }
 
 # train.py's defaults, the original's.

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import registry
 
-COLUMNS = ["dataset", "model", "optimizer", "seed", "test_accuracy", "macro_f1",
+COLUMNS = ["dataset", "model", "batch", "optimizer", "seed", "test_accuracy", "macro_f1",
            "final_train_loss", "final_val_loss", "best_val_accuracy", "best_epoch",
            "val_loss_std_last10", "epochs", "wall_seconds", "status",
            "target_val_accuracy", "epochs_to_target", "seconds_to_target"]
@@ -19,6 +19,11 @@ METRIC_NOTE = (
     "after the last epoch). The original article's prose quoted macro-average *precision* "
     "instead (e.g. \"84% vs 74%\" for MiniVGGNet on CIFAR-10); this summary reports accuracy, "
     "as the article's own table of results did.")
+
+
+def _model(row):
+    """The model, with its batching when the grid varies it (study B)."""
+    return row["model"] if row.get("batch") is None else f"{row['model']} (batch {row['batch']})"
 
 
 def _mean(values):
@@ -33,11 +38,11 @@ def add_time_to_target(rows, histories, fraction=TARGET_FRACTION):
     from .results import time_to_target
     best = defaultdict(float)
     for row, history in zip(rows, histories):
-        key = (row["dataset"], row["model"])
+        key = (row["dataset"], _model(row))
         best[key] = max(best[key], max(v for v in history["val_accuracy"] if not math.isnan(v))
                         if any(not math.isnan(v) for v in history["val_accuracy"]) else 0.0)
     for row, history in zip(rows, histories):
-        target = fraction * best[(row["dataset"], row["model"])]
+        target = fraction * best[(row["dataset"], _model(row))]
         epoch, seconds = time_to_target(history, target)
         row.update(target_val_accuracy=target, epochs_to_target=epoch, seconds_to_target=seconds)
 
@@ -47,7 +52,7 @@ def group_stats(rows):
     seeds, and the mean epochs and seconds to target of the runs that reached it."""
     groups = defaultdict(list)
     for row in rows:
-        groups[(row["dataset"], row["model"], row["optimizer"])].append(row)
+        groups[(row["dataset"], _model(row), row["optimizer"])].append(row)
     out = []
     for (dataset, model, optimizer), members in groups.items():
         accs = [r["test_accuracy"] for r in members if not math.isnan(r["test_accuracy"])]
@@ -98,7 +103,7 @@ def comparisons(rows):
     by_group = defaultdict(lambda: defaultdict(dict))
     for row in rows:
         seed = -1 if row.get("seed") is None else row["seed"]
-        by_group[(row["dataset"], row["model"])][row["optimizer"]][seed] = row["test_accuracy"]
+        by_group[(row["dataset"], _model(row))][row["optimizer"]][seed] = row["test_accuracy"]
     order = list(registry.OPTIMIZERS)
     out = []
     for (dataset, model), by_opt in by_group.items():
@@ -119,7 +124,7 @@ def winners(rows):
     """
     groups = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        groups[(row["dataset"], row["model"])][row["optimizer"]].append(row["test_accuracy"])
+        groups[(row["dataset"], _model(row))][row["optimizer"]].append(row["test_accuracy"])
     out = []
     for (dataset, model), by_opt in groups.items():
         means = sorted(((m, opt) for opt, accs in by_opt.items()
@@ -169,7 +174,7 @@ def to_markdown(rows, title="Summary"):
     lines = [f"# {title}", "", METRIC_NOTE, "", "## Runs", "",
              "| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
     for r in rows:
-        cells = [r["dataset"], r["model"], registry.display_name(r["optimizer"]),
+        cells = [r["dataset"], _model(r), registry.display_name(r["optimizer"]),
                  _fmt(r.get("seed")), _fmt(r["test_accuracy"]), _fmt(r["macro_f1"]),
                  _fmt(r["final_train_loss"]), _fmt(r["final_val_loss"]),
                  f"{_fmt(r['best_val_accuracy'])} ({r['best_epoch']})",
@@ -200,3 +205,51 @@ def to_markdown(rows, title="Summary"):
               "10 epochs (fewer when the run is shorter): the study's \"stability\" claim, "
               "as a number.", ""]
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ study B (iteration budgets)
+
+def effort(row, history):
+    """Study B's "effort": training seconds per unit of test accuracy (lower is better)."""
+    accuracy = row["test_accuracy"]
+    if math.isnan(accuracy):
+        accuracy = history["val_accuracy"][-1]
+    seconds = history.get("train_seconds", [math.nan])[-1]
+    return seconds / accuracy if accuracy > 0 else math.inf
+
+
+def effort_ranking(step_rows):
+    """(row, history, effort) for every run with an iteration budget, least effort first."""
+    return sorted(((r, h, effort(r, h)) for r, h in step_rows), key=lambda t: t[2])
+
+
+def iterations_markdown(step_rows):
+    """The article's tables: per batching, test accuracy at each evaluation point, and
+    all runs ranked by effort. Empty when no run had an iteration budget."""
+    if not step_rows:
+        return ""
+    lines = ["", "## Accuracy at 500 x 2^k iterations (iteration budgets)", ""]
+    batches = sorted({r["batch"] for r, _ in step_rows},
+                     key=lambda b: (0, 0) if b == "full" else (1, int(b)))
+    for batch in batches:
+        members = [(r, h) for r, h in step_rows if r["batch"] == batch]
+        points = sorted({int(i) for _, h in members for i in h["iterations"]})
+        title = {"full": "batch (whole training set per step)", "1": "stochastic (1 example per step)"}
+        lines += [f"### {title.get(batch, f'mini-batch ({batch} per step)')}", "",
+                  "| model | optimizer | " + " | ".join(f"{p:,}" for p in points) + " |",
+                  "|" + " --- |" * (len(points) + 2)]
+        for r, h in members:
+            at = dict(zip((int(i) for i in h["iterations"]), h["val_accuracy"]))
+            cells = [f"{100 * at[p]:.2f}%" if p in at else "" for p in points]
+            lines.append(f"| {r['model']} | {registry.display_name(r['optimizer'])} | "
+                         + " | ".join(cells) + " |")
+        lines.append("")
+    lines += ["## Effort ranking (training seconds / test accuracy; lower is better)", "",
+              "| rank | model | batching | optimizer | test accuracy | training s | effort |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    for rank, (r, h, e) in enumerate(effort_ranking(step_rows), 1):
+        acc = r["test_accuracy"] if not math.isnan(r["test_accuracy"]) else h["val_accuracy"][-1]
+        lines.append(f"| {rank} | {r['model']} | {r['batch']} | "
+                     f"{registry.display_name(r['optimizer'])} | {acc:.4f} | "
+                     f"{h['train_seconds'][-1]:.1f} | {e:.1f} |")
+    return "\n".join(lines) + "\n"

@@ -144,7 +144,7 @@ def stop_on_signals(handler):
 
 
 def fit(data, model_name, optimizer, epochs, batch_size, seed=None, augmentation="batched",
-        verbose="auto", callbacks=(), checkpoint_dir=None, config=None, log=print):
+        verbose="auto", callbacks=(), checkpoint_dir=None, config=None, log=print, steps=None):
     """Train on ``data`` (already prepared) and return (model, history dict of float lists).
 
     ``augmentation``: "batched" (the study's transforms as a layer on the device),
@@ -152,7 +152,8 @@ def fit(data, model_name, optimizer, epochs, batch_size, seed=None, augmentation
     ``checkpoint_dir``, every finished epoch is saved there and a run started again
     resumes after the last one; ``config`` identifies the run, so another command's
     checkpoint is never resumed. The history holds ``diverged_epoch`` when the loss
-    became non-finite. Raises :class:`Interrupted` on SIGTERM/SIGINT.
+    became non-finite. Raises :class:`Interrupted` on SIGTERM/SIGINT. With ``steps``,
+    the budget is that many updates instead of ``epochs`` (see :mod:`.steps`).
     """
     if augmentation not in AUGMENTATIONS:
         raise ValueError(f"augmentation {augmentation!r}: choose from {AUGMENTATIONS}")
@@ -165,9 +166,12 @@ def fit(data, model_name, optimizer, epochs, batch_size, seed=None, augmentation
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"], jit_compile=jit_compile())
     model.optimizer.build(model.trainable_variables)  # its state exists before fit: restorable
-    batches = BatchSampler(data.train_x, data.train_y, batch_size, seed, transform)
-    if len(batches) == 0:
+    if batch_size > len(data.train_x):
         raise ValueError(f"{len(data.train_x)} training images make no batch of {batch_size}")
+    if steps is not None:
+        from .steps import fit_steps
+        return model, fit_steps(model, data, steps, batch_size, seed, checkpoint_dir, config, log)
+    batches = BatchSampler(data.train_x, data.train_y, batch_size, seed, transform)
 
     history, initial_epoch, seconds_before = {}, 0, 0.0
     state = None

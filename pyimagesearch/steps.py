@@ -1,0 +1,184 @@
+"""Training on a budget of iterations (study B), with a compiled multi-step loop.
+
+Study B counts updates, not epochs, and its stochastic runs take 2,048,000
+single-example steps. There the per-step overhead of Keras' ``fit`` (~1,000 steps/s
+here, ~7,600 with steps_per_execution and XLA) is the whole cost, so this module runs
+many steps per call: the training data sits on the device, and one XLA-compiled
+function (TensorFlow) loops over a chunk of steps, gathering each batch from a
+permutation, computing the gradient and applying the Keras optimizer, with no Python
+between steps. Between chunks, at 500 x 2^k iterations and at the end, the model is
+evaluated (Keras' ``evaluate``), the run is checkpointed, and signals are honoured.
+Other backends run the same schedule one ``train_on_batch`` at a time (correct, slower).
+"""
+import time
+
+import keras
+import numpy as np
+
+from . import checkpoint
+from .training import Interrupted, learning_rate_now, stop_on_signals
+
+CHUNK = 8192  # steps per compiled call, at most
+LOSS_POINTS = 2000  # the per-step training loss is kept as at most this many bucket means
+
+
+def eval_points(steps):
+    """500, 1000, 2000, ... below ``steps``, then ``steps`` itself."""
+    points, k = [], 500
+    while k < steps:
+        points.append(k)
+        k *= 2
+    return points + [steps]
+
+
+def loss_bucket(steps):
+    """Steps per stored loss point: the means of this many consecutive steps."""
+    return max(1, -(-steps // LOSS_POINTS))
+
+
+class _TensorFlowLoop:
+    """``run(first, count)``: ``count`` steps from batch ``first`` of the current order."""
+
+    def __init__(self, model, x, y, batch_size):
+        import tensorflow as tf
+        self.model, self.batch_size, self.n = model, batch_size, len(x)
+        self.x, self.y = tf.constant(x), tf.constant(y)
+        self.order = tf.Variable(tf.range(self.n, dtype=tf.int32), trainable=False)
+        loss_fn = keras.losses.SparseCategoricalCrossentropy()
+        optimizer = model.optimizer
+        variables = model.trainable_variables
+        full = batch_size == self.n
+
+        def step(i, first, losses):
+            if full:  # the whole training set, every step: no gather
+                xb, yb = self.x, self.y
+            else:
+                idx = tf.slice(self.order, [(first + i) * batch_size], [batch_size])
+                xb, yb = tf.gather(self.x, idx), tf.gather(self.y, idx)
+            with tf.GradientTape() as tape:
+                loss = loss_fn(yb, model(xb, training=True))
+            optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+            return tf.tensor_scatter_nd_update(losses, [[i]], [loss])
+
+        @tf.function(jit_compile=True)
+        def run(first, count):
+            losses = tf.zeros([CHUNK], tf.float32)
+            _, losses = tf.while_loop(lambda i, l: i < count,
+                                      lambda i, l: (i + 1, step(i, first, l)),
+                                      (tf.constant(0), losses))
+            return losses
+
+        self._run = run
+
+    def shuffle(self, permutation):
+        self.order.assign(permutation.astype(np.int32))
+
+    def run(self, first, count):
+        return self._run(np.int32(first), np.int32(count)).numpy()[:count]
+
+
+class _StepByStepLoop:
+    """Any backend: one train_on_batch per step."""
+
+    def __init__(self, model, x, y, batch_size):
+        self.model, self.x, self.y, self.batch_size = model, x, y, batch_size
+        self.order = np.arange(len(x))
+
+    def shuffle(self, permutation):
+        self.order = permutation
+
+    def run(self, first, count):
+        losses = np.empty(count, np.float32)
+        for i in range(count):
+            idx = self.order[(first + i) * self.batch_size:(first + i + 1) * self.batch_size]
+            losses[i] = self.model.train_on_batch(self.x[idx], self.y[idx])
+        return losses
+
+
+def fit_steps(model, data, steps, batch_size, seed=None, checkpoint_dir=None, config=None,
+              log=print):
+    """Train a compiled ``model`` for ``steps`` updates; return its history.
+
+    The history has one entry per evaluation point (500 x 2^k iterations and the end):
+    ``iterations``, ``loss``/``accuracy`` on the whole training set, ``val_loss``/
+    ``val_accuracy`` on the test set, ``train_seconds`` (training time so far, evaluation
+    excluded) and ``epoch_seconds`` (training time since the previous point); plus
+    ``step_loss``, the per-step training loss as means of ``step_loss_every`` steps.
+    """
+    n = len(data.train_x)
+    rng = np.random.default_rng(seed)
+    model.optimizer.build(model.trainable_variables)
+    loop_class = _TensorFlowLoop if keras.backend.backend() == "tensorflow" else _StepByStepLoop
+    loop = loop_class(model, data.train_x, data.train_y, batch_size)
+    passes = n // batch_size  # batches per pass over the data (the last partial dropped)
+    every = loss_bucket(steps)
+
+    history, done, seconds = {}, 0, 0.0
+    state = None
+    if checkpoint_dir:
+        try:
+            state = checkpoint.load(checkpoint_dir, config)
+            if state is not None:
+                checkpoint.restore(model, state)
+        except ValueError as e:
+            log(f"[WARNING] {e}; starting this run over")
+            state = None
+            checkpoint.remove(checkpoint_dir)
+    if state is not None:
+        meta = state["meta"]
+        history, seconds = meta["history"], meta["total_seconds"]
+        done = int(history["iterations"][-1])
+        rng.bit_generator.state = meta["rng_state"]
+        log(f"[INFO] resuming from {checkpoint_dir} after iteration {done} of {steps}")
+
+    signals = []
+    pending = []  # per-step losses not yet folded into a bucket mean
+    position = passes  # force a fresh permutation at the start
+    with stop_on_signals(lambda signum, frame: signals.append(signum)):
+        for point in eval_points(steps):
+            if point <= done:
+                continue
+            start = time.perf_counter()
+            while done < point:
+                if position >= passes:
+                    loop.shuffle(rng.permutation(n))
+                    position = 0
+                count = min(point - done, passes - position, CHUNK)
+                losses = loop.run(position, count)
+                position += count
+                done += count
+                pending.extend(losses.tolist())
+                if not np.all(np.isfinite(losses)) or signals:
+                    break
+            seconds_here = time.perf_counter() - start
+            seconds += seconds_here
+            history.setdefault("step_loss", [])
+            while len(pending) >= every:
+                history["step_loss"].append(float(np.mean(pending[:every])))
+                del pending[:every]
+            if signals and done < point:
+                raise Interrupted(signals[0], len(history.get("iterations", [])), checkpoint_dir)
+            diverged = not np.all(np.isfinite(pending or history["step_loss"][-1:]))
+            train_loss, train_acc = model.evaluate(data.train_x, data.train_y, verbose=0,
+                                                   batch_size=1024)
+            val_loss, val_acc = model.evaluate(data.test_x, data.test_y, verbose=0, batch_size=1024)
+            entry = {"iterations": done, "loss": train_loss, "accuracy": train_acc,
+                     "val_loss": val_loss, "val_accuracy": val_acc, "train_seconds": seconds,
+                     "epoch_seconds": seconds_here, "lr": learning_rate_now(model.optimizer)}
+            for key, value in entry.items():
+                history.setdefault(key, []).append(float(value))
+            log(f"[INFO] iteration {done:>9,}: test accuracy {val_acc:.4f}, loss {val_loss:.4f}, "
+                f"{seconds:.1f} s of training")
+            if diverged or not np.isfinite(train_loss):
+                history["diverged_epoch"] = [float(len(history["iterations"]))]
+                break
+            if checkpoint_dir and done < steps:
+                checkpoint.save(checkpoint_dir, model, len(history["iterations"]), history,
+                                rng.bit_generator.state, config, seconds)
+            if signals:
+                raise Interrupted(signals[0], len(history["iterations"]), checkpoint_dir)
+    if pending:
+        history["step_loss"].append(float(np.mean(pending)))
+    history["step_loss_every"] = [float(every)]
+    history["total_seconds"] = [seconds]
+    return history

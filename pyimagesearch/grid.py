@@ -48,6 +48,11 @@ def outputs(run, folder):
     return base + ".pickle", base + ".txt"
 
 
+def log_path(run, folder):
+    """Where a launcher sends the run's output."""
+    return (os.path.join(folder, run.name) if folder else run.name) + ".log"
+
+
 def train_line(run, folder, train_args=""):
     """The train.py line of the original script (its two spaces before --model kept)."""
     history, report = (shlex.quote(p) for p in outputs(run, folder))

@@ -77,7 +77,7 @@ def overview(rows, path):
     ax.set_ylabel("Test accuracy")
     ax.set_ylim(0, 1.08)
     ax.set_title("Test accuracy of every run")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper right")
     plt.tight_layout()
     save(fig, path)
 

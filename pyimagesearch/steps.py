@@ -36,24 +36,42 @@ def loss_bucket(steps):
     return max(1, -(-steps // LOSS_POINTS))
 
 
+def affine_permutation(rng, n):
+    """A random bijection of 0..n-1 as two numbers: i -> (a * i + c) mod n, gcd(a, n) = 1.
+
+    Why not a permutation array: inside the compiled loop, any large tensor that is not
+    a compile-time constant was copied at every step (measured: 10,700 steps/s with the
+    order as an argument, 79,000 without). A pass over the data still visits every
+    example exactly once, in an order that changes every pass (a and c are drawn anew).
+    """
+    import math
+    while True:
+        a = int(rng.integers(1, n)) if n > 1 else 1
+        if math.gcd(a, n) == 1:
+            return a, int(rng.integers(0, n))
+
+
 class _TensorFlowLoop:
-    """``run(first, count)``: ``count`` steps from batch ``first`` of the current order."""
+    """``run(first, count)``: ``count`` steps from batch ``first`` of the current pass."""
 
     def __init__(self, model, x, y, batch_size):
         import tensorflow as tf
         self.model, self.batch_size, self.n = model, batch_size, len(x)
-        self.x, self.y = tf.constant(x), tf.constant(y)
-        self.order = tf.Variable(tf.range(self.n, dtype=tf.int32), trainable=False)
+        self.x, self.y = tf.constant(x), tf.constant(y)  # on the device, compile-time constants
+        self.a, self.c = 1, 0
         loss_fn = keras.losses.SparseCategoricalCrossentropy()
         optimizer = model.optimizer
         variables = model.trainable_variables
         full = batch_size == self.n
+        n = self.n
 
-        def step(i, first, losses):
+        def step(i, first, a, c, losses):
             if full:  # the whole training set, every step: no gather
                 xb, yb = self.x, self.y
             else:
-                idx = tf.slice(self.order, [(first + i) * batch_size], [batch_size])
+                position = tf.cast((first + i) * batch_size, tf.int64) + tf.range(batch_size,
+                                                                                  dtype=tf.int64)
+                idx = (a * position + c) % n
                 xb, yb = tf.gather(self.x, idx), tf.gather(self.y, idx)
             with tf.GradientTape() as tape:
                 loss = loss_fn(yb, model(xb, training=True))
@@ -61,20 +79,21 @@ class _TensorFlowLoop:
             return tf.tensor_scatter_nd_update(losses, [[i]], [loss])
 
         @tf.function(jit_compile=True)
-        def run(first, count):
+        def run(first, count, a, c):
             losses = tf.zeros([CHUNK], tf.float32)
             _, losses = tf.while_loop(lambda i, l: i < count,
-                                      lambda i, l: (i + 1, step(i, first, l)),
+                                      lambda i, l: (i + 1, step(i, first, a, c, l)),
                                       (tf.constant(0), losses))
             return losses
 
         self._run = run
 
-    def shuffle(self, permutation):
-        self.order.assign(permutation.astype(np.int32))
+    def shuffle(self, rng):
+        self.a, self.c = affine_permutation(rng, self.n)
 
     def run(self, first, count):
-        return self._run(np.int32(first), np.int32(count)).numpy()[:count]
+        return self._run(np.int32(first), np.int32(count), np.int64(self.a),
+                         np.int64(self.c)).numpy()[:count]
 
 
 class _StepByStepLoop:
@@ -84,8 +103,8 @@ class _StepByStepLoop:
         self.model, self.x, self.y, self.batch_size = model, x, y, batch_size
         self.order = np.arange(len(x))
 
-    def shuffle(self, permutation):
-        self.order = permutation
+    def shuffle(self, rng):
+        self.order = rng.permutation(len(self.x))
 
     def run(self, first, count):
         losses = np.empty(count, np.float32)
@@ -141,7 +160,7 @@ def fit_steps(model, data, steps, batch_size, seed=None, checkpoint_dir=None, co
             start = time.perf_counter()
             while done < point:
                 if position >= passes:
-                    loop.shuffle(rng.permutation(n))
+                    loop.shuffle(rng)
                     position = 0
                 count = min(point - done, passes - position, CHUNK)
                 losses = loop.run(position, count)

@@ -136,3 +136,12 @@ def test_plot_draws_study_b(tmp_path):
     md = (plots / "summary.md").read_text()
     assert "### stochastic (1 example per step)" in md and "| 2lr | Descent |" in md
     assert "Effort ranking" in md
+
+
+def test_each_pass_visits_every_example_once():
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 97, 60000):
+        a, c = steps.affine_permutation(rng, n)
+        assert sorted((a * i + c) % n for i in range(n)) == list(range(n))
+    draws = {steps.affine_permutation(rng, 60000) for _ in range(5)}
+    assert len(draws) == 5  # a different order every pass

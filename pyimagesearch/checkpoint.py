@@ -77,3 +77,21 @@ def restore(model, state):
 
 def remove(folder):
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def resume(folder, config, model, log=print):
+    """The saved state restored into ``model``, or None: no checkpoint, or a damaged or
+    foreign one, which is reported, removed, and the run starts over. ``restore``
+    checks every shape before it assigns anything, so a refused state leaves the
+    model untouched."""
+    if not folder:
+        return None
+    try:
+        state = load(folder, config)
+        if state is not None:
+            restore(model, state)
+        return state
+    except ValueError as e:
+        log(f"[WARNING] {e}; starting this run over")
+        remove(folder)
+        return None

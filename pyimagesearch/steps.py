@@ -133,16 +133,7 @@ def fit_steps(model, data, steps, batch_size, seed=None, checkpoint_dir=None, co
     every = loss_bucket(steps)
 
     history, done, seconds = {}, 0, 0.0
-    state = None
-    if checkpoint_dir:
-        try:
-            state = checkpoint.load(checkpoint_dir, config)
-            if state is not None:
-                checkpoint.restore(model, state)
-        except ValueError as e:
-            log(f"[WARNING] {e}; starting this run over")
-            state = None
-            checkpoint.remove(checkpoint_dir)
+    state = checkpoint.resume(checkpoint_dir, config, model, log)
     if state is not None:
         meta = state["meta"]
         history, seconds = meta["history"], meta["total_seconds"]

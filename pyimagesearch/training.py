@@ -174,16 +174,7 @@ def fit(data, model_name, optimizer, epochs, batch_size, seed=None, augmentation
     batches = BatchSampler(data.train_x, data.train_y, batch_size, seed, transform)
 
     history, initial_epoch, seconds_before = {}, 0, 0.0
-    state = None
-    if checkpoint_dir:
-        try:
-            state = checkpoint.load(checkpoint_dir, config)
-            if state is not None:
-                checkpoint.restore(model, state)
-        except ValueError as e:  # restore checks every shape before it assigns anything
-            log(f"[WARNING] {e}; starting this run over")
-            state = None
-            checkpoint.remove(checkpoint_dir)
+    state = checkpoint.resume(checkpoint_dir, config, model, log)
     if state is not None:
         meta = state["meta"]
         history, initial_epoch = meta["history"], meta["epoch"]

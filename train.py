@@ -9,7 +9,25 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the log
 
-from pyimagesearch import registry
+# module -> the pip name to install. Checked first: a grid script run by a `python` outside
+# the project's environment would otherwise fail every run with a traceback.
+PACKAGES = {"numpy": "numpy", "keras": "keras", "sklearn": "scikit-learn",
+            "cv2": "opencv-python-headless"}
+
+
+def require_packages():
+    import importlib.util
+    missing = [pip for module, pip in PACKAGES.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        print(f"train.py: error: {', '.join(missing)} not installed for {sys.executable} "
+              "(activate the project's environment: . .venv/bin/activate)", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    require_packages()
+
+from pyimagesearch import registry  # noqa: E402 (after the check above)
 
 
 def positive_int(text):

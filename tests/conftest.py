@@ -7,6 +7,11 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+# The generated grid scripts say `python train.py ...`, as the original did, and expect
+# the project's environment to be active; running the suite as `.venv/bin/python -m
+# pytest` does not activate it, so put this interpreter's folder first on PATH for every
+# script, engine (GNU parallel, Slurm) and run the tests start.
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 
 def run_script(*args, env=None, timeout=600):

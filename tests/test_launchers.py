@@ -18,6 +18,12 @@ def outputs(folder):
     return {f for f in os.listdir(folder) if f.endswith((".pickle", ".txt", ".log"))}
 
 
+def logs(folder):
+    """Every log's last lines: what a failing assertion shows of why the runs failed."""
+    return "\n".join(f"--- {f}\n" + "".join(open(os.path.join(folder, f)).readlines()[-5:])
+                     for f in sorted(os.listdir(folder)) if f.endswith((".log", ".out")))
+
+
 def expected_outputs():
     return {n + ext for n in NAMES for ext in (".pickle", ".txt", ".log")}
 
@@ -75,7 +81,7 @@ def test_gnu_parallel_runs_the_grid_and_a_rerun_redoes_only_failures(tmp_path):
     combinations.main(["-o", str(out), "-s", str(script), "--launcher", "parallel",
                        "--jobs", "2", *GRID])
     result = subprocess.run([str(script)], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stderr + logs(out)
     assert outputs(out) == expected_outputs()
     # a run lost (deleted) and marked failed: the rerun trains it, and only it
     os.remove(out / "minivggnet_radam_digits.pickle")
@@ -87,7 +93,7 @@ def test_gnu_parallel_runs_the_grid_and_a_rerun_redoes_only_failures(tmp_path):
     (out / "parallel.joblog").write_text("\n".join("\t".join(r) for r in rows) + "\n")
     adam_log = (out / "minivggnet_adam_digits.log").read_text()
     result = subprocess.run([str(script)], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stderr + logs(out)
     assert outputs(out) == expected_outputs()
     assert (out / "minivggnet_adam_digits.log").read_text() == adam_log  # not run again
     assert (out / "minivggnet_radam_digits.log").read_text().count("[INFO] wrote") == 2
@@ -110,7 +116,7 @@ def test_slurm_array_runs_every_task(tmp_path, cluster):
     combinations.main(["-o", str(out), "-s", str(script), "--launcher", "slurm", *GRID])
     job = cluster.sbatch(str(script), cwd=ROOT)
     cluster.wait(job)
-    assert expected_outputs() <= outputs(out), os.listdir(out)
+    assert expected_outputs() <= outputs(out), logs(out)
     # resubmitted: the finished runs are skipped, not trained again
     job = cluster.sbatch(str(script), cwd=ROOT)
     cluster.wait(job)

@@ -70,6 +70,17 @@ def test_missing_data_dir_fails_fast_with_one_line(tmp_path):
     assert "[INFO] training" not in result.stdout
 
 
+def test_outside_the_environment_fails_fast_naming_the_packages(tmp_path):
+    # -S: this interpreter without its site-packages, like a grid script run by a
+    # `python` that is not the project's environment's
+    result = run_script("-S", "train.py", "-i", str(tmp_path / "h"), "-r", str(tmp_path / "r"),
+                        "-d", "digits")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "keras" in lines[0] and "scikit-learn" in lines[0]
+    assert "activate" in lines[0]
+
+
 def test_data_dir_without_files_names_dir_and_files(tmp_path, capsys):
     code = train.main(["-i", str(tmp_path / "h"), "-r", str(tmp_path / "r"),
                        "-d", "mnist", "--data-dir", str(tmp_path)])

@@ -82,6 +82,9 @@ def parse_args(argv=None):
     ap.add_argument("--augment", default="batched", choices=registry.AUGMENTATIONS,
                     help="batched: the study's transforms as one batched op on the device "
                          "(default); legacy: the original ImageDataGenerator on the CPU; none")
+    ap.add_argument("--mixed-precision", action="store_true",
+                    help="compute in bfloat16 with float32 weights (Keras' mixed_bfloat16): "
+                         "for GPUs with bfloat16 units (A100, H100); slower on CPUs")
     ap.add_argument("--force", action="store_true",
                     help="train even when this run's history and report already exist")
     return ap.parse_args(argv)
@@ -156,7 +159,7 @@ def main(argv=None):
         model, history = training.fit(data, args.model, optimizer, args.epochs, batch,
                                       seed=args.seed, augmentation=args.augment,
                                       checkpoint_dir=checkpoint_dir, config=run_config(args),
-                                      steps=args.steps)
+                                      steps=args.steps, mixed_precision=args.mixed_precision)
     except training.Interrupted as stop:
         print(f"[INFO] {stop}; checkpoint kept in {stop.checkpoint_dir}: "
               "run the same command to resume", file=sys.stderr)

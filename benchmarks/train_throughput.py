@@ -10,7 +10,9 @@ alternate, ``--pairs`` times, so drift in this shared machine's speed hits both 
 Each training step is timed on its own (a callback around it) and the median step
 counts: on this machine one fit call in two was measured ~1.8x slower whichever
 model ran, which whole-epoch timings turned into noise. The ratio is the median of
-the pairs' ratios of median step times.
+the pairs' ratios of median step times. From the rate with augmentation it also
+estimates the hours the original 24-run grid would take (training steps only).
+``--mixed-precision`` builds the networks in bfloat16 (train.py's flag of that name).
 Last line: one JSON object.
 """
 import argparse
@@ -20,11 +22,22 @@ import numpy as np
 from common import machine, report
 
 
-def build(model_name, augmented, x, y, batch_size):
+# The original grid, per model: 2 optimizers x 60 epochs x (n_train // 128) steps of 128
+# images on each of its four datasets (MNIST and Fashion-MNIST 60,000, CIFAR 50,000).
+GRID_IMAGES_PER_MODEL = 2 * 60 * 128 * sum(n // 128 for n in (60000, 60000, 50000, 50000))
+
+
+def grid_hours(images_per_s):
+    """Hours of training steps for one model's 8 runs of the original grid at this rate
+    (validation, ~10,000 test images per epoch at inference speed, comes on top)."""
+    return GRID_IMAGES_PER_MODEL / images_per_s / 3600
+
+
+def build(model_name, augmented, x, y, batch_size, mixed_precision=False):
     import keras
     from pyimagesearch import augment, training
     model = training.build_model(model_name, x.shape[1:], 10,
-                                 augment.layer(seed=0) if augmented else None)
+                                 augment.layer(seed=0) if augmented else None, mixed_precision)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"], jit_compile=training.jit_compile())
     sampler = training.BatchSampler(x, y, batch_size, seed=0)
@@ -54,6 +67,7 @@ def main():
     ap.add_argument("--steps", type=int, default=8, help="steps per timed epoch")
     ap.add_argument("--pairs", type=int, default=6, help="alternating epoch pairs per model")
     ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--mixed-precision", action="store_true")
     args = ap.parse_args()
 
     import keras
@@ -63,8 +77,8 @@ def main():
     y = rng.integers(0, 10, n)
     results = {}
     for model_name in args.models.split(","):
-        plain = build(model_name, False, x, y, args.batch_size)
-        augmented = build(model_name, True, x, y, args.batch_size)
+        plain = build(model_name, False, x, y, args.batch_size, args.mixed_precision)
+        augmented = build(model_name, True, x, y, args.batch_size, args.mixed_precision)
         pairs = [(step_seconds(*plain), step_seconds(*augmented)) for _ in range(args.pairs)]
         keras.backend.clear_session()
         without = args.batch_size / float(np.median([p for p, _ in pairs]))
@@ -73,12 +87,17 @@ def main():
         results[model_name] = {"images_per_s_without_augmentation": round(without, 1),
                                "images_per_s_with_augmentation": round(with_aug, 1),
                                "time_ratio_with_vs_without": round(ratio, 3),
-                               "pair_ratios": [round(a / p, 3) for p, a in pairs]}
+                               "pair_ratios": [round(a / p, 3) for p, a in pairs],
+                               "grid_hours": round(grid_hours(with_aug), 2)}
         print(f"{model_name:11s} without augmentation {without:8.1f} images/s, with {with_aug:8.1f}"
-              f" images/s: {ratio:.3f}x the time (target for minivggnet: <= 1.10x)")
+              f" images/s: {ratio:.3f}x the time (target for minivggnet: <= 1.10x); its 8 grid "
+              f"runs: {grid_hours(with_aug):.2f} h")
+    total = sum(r["grid_hours"] for r in results.values())
+    print(f"the original grid's training steps at these rates: {total:.2f} h")
     report({"benchmark": "train_throughput", "batch_size": args.batch_size,
             "shape": [32, 32, 3], "steps_per_epoch": args.steps, "pairs": args.pairs,
-            "models": results, **machine()})
+            "mixed_precision": args.mixed_precision, "models": results,
+            "grid_hours_total": round(total, 2), **machine()})
 
 
 if __name__ == "__main__":

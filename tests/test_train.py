@@ -165,3 +165,25 @@ def test_each_augmentation_mode_trains(tmp_path, augment):
     assert train.main(["-i", str(h), "-r", str(r), "-m", "minivggnet", "--augment", augment,
                        "--seed", "0", *TINY]) == 0
     check_outputs(h, r)
+
+
+def test_mixed_precision_computes_the_network_in_bfloat16_only():
+    import keras
+    from pyimagesearch import augment, training
+    model = training.build_model("minivggnet", (32, 32, 3), 10, augment.layer(0),
+                                 mixed_precision=True)
+    rescale, augmentation, net = model.layers[1:]
+    assert rescale.compute_dtype == augmentation.compute_dtype == "float32"
+    convs = [l for l in net.layers if isinstance(l, keras.layers.Conv2D)]
+    assert convs and all(l.compute_dtype == "bfloat16" for l in convs)
+    assert all(v.dtype == "float32" for v in net.trainable_variables)
+    assert net.layers[-1].compute_dtype == "float32"  # the softmax
+    assert keras.config.dtype_policy().name == "float32"  # not left behind for later models
+
+
+def test_mixed_precision_run_trains(tmp_path):
+    h, r = tmp_path / "h.pickle", tmp_path / "r.txt"
+    assert train.main(["-i", str(h), "-r", str(r), "-m", "minivggnet", "-o", "radam",
+                       "--mixed-precision", "--seed", "0", *TINY]) == 0
+    history, _ = check_outputs(h, r)
+    assert all(v == v for v in history["loss"])  # finite, not NaN

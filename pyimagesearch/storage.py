@@ -9,6 +9,14 @@ import pickle
 import tempfile
 
 
+def new_file_mode():
+    """The permissions open() gives a new file under the current umask. mkstemp makes its
+    files 0600, which would hide a sweep's results from everyone else on a shared machine."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_path(path, suffix=""):
     """Yield a temporary path beside ``path``; on success rename it into place."""
@@ -20,6 +28,7 @@ def atomic_path(path, suffix=""):
         yield tmp
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -188,3 +188,15 @@ def test_numpy_histories_are_admitted(tmp_path):
     h["epochs"] = np.int64(12)
     path.write_bytes(pickle.dumps(h))
     assert results.load_history(str(path))["loss"][0] == pytest.approx(1.0)
+
+
+def test_atomic_outputs_get_ordinary_permissions(tmp_path):
+    # the temporary file behind an atomic write is 0600; the result must not stay so
+    from pyimagesearch import storage
+    previous = os.umask(0o022)
+    try:
+        storage.write_text(str(tmp_path / "report.txt"), "accuracy 0.9\n")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "report.txt").stat().st_mode & 0o777 == 0o644
+    assert os.listdir(tmp_path) == ["report.txt"]

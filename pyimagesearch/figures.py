@@ -1,5 +1,6 @@
 """The study's figures: per model and dataset, accuracy and loss curves of every optimizer."""
 import math
+import textwrap
 
 import matplotlib
 
@@ -17,14 +18,14 @@ def save(fig, path):
     plt.close(fig)
 
 
-def _curve(ax, histories, key, label):
+def _curve(ax, histories, key, label, **style):
     """One line; for several seeds the mean with a band of +-1 standard deviation."""
     length = min(len(h[key]) for h in histories)
     values = np.array([h[key][:length] for h in histories])
     epochs = np.arange(0, length)
     mean = values.mean(axis=0)
     (line,) = ax.plot(epochs, mean, label=label if len(histories) == 1
-                      else f"{label} (mean of {len(histories)})")
+                      else f"{label} (mean of {len(histories)})", **style)
     if len(histories) > 1:
         std = values.std(axis=0, ddof=1)
         ax.fill_between(epochs, mean - std, mean + std, color=line.get_color(), alpha=0.2)
@@ -34,19 +35,28 @@ def comparison(by_optimizer, model, dataset, path):
     """The original's two stacked panels, for every optimizer in ``by_optimizer``.
 
     ``by_optimizer`` maps an optimizer name to its list of histories (one per seed).
+    Each curve has its own colour, as in the original, while the style's colour cycle
+    lasts; with more optimizers than that, each optimizer gets one colour and its
+    training curves are dashed, so no two curves look alike.
     """
     plt.style.use("ggplot")
     names = " vs. ".join(registry.display_name(o) for o in by_optimizer)
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 9))
-    for optimizer, histories in by_optimizer.items():
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    per_optimizer = 2 * len(by_optimizer) > len(cycle)
+    for i, (optimizer, histories) in enumerate(by_optimizer.items()):
         diverged = [int(h["diverged_epoch"][0]) for h in histories if h.get("diverged_epoch")]
         note = f" (diverged at epoch {min(diverged)})" if diverged else ""
-        _curve(top, histories, "accuracy", f"{optimizer}_train_acc{note}")
-        _curve(top, histories, "val_accuracy", f"{optimizer}_val_acc{note}")
-        _curve(bottom, histories, "loss", f"{optimizer}_train_loss{note}")
-        _curve(bottom, histories, "val_loss", f"{optimizer}_val_loss{note}")
+        train, val = ({"color": cycle[i % len(cycle)], "linestyle": "--"},
+                      {"color": cycle[i % len(cycle)]}) if per_optimizer else ({}, {})
+        _curve(top, histories, "accuracy", f"{optimizer}_train_acc{note}", **train)
+        _curve(top, histories, "val_accuracy", f"{optimizer}_val_acc{note}", **val)
+        _curve(bottom, histories, "loss", f"{optimizer}_train_loss{note}", **train)
+        _curve(bottom, histories, "val_loss", f"{optimizer}_val_loss{note}", **val)
     for ax, what, place in ((top, "Accuracy", "lower right"), (bottom, "Loss", "upper right")):
-        ax.set_title(f"{names} for '{model}' on '{dataset}' ({what})")
+        # long titles (many optimizers) wrap instead of running off the figure
+        ax.set_title(textwrap.fill(f"{names} for '{model}' on '{dataset}' ({what})",
+                                    55, break_on_hyphens=False))
         ax.set_xlabel("Epoch #")
         ax.set_ylabel(what)
         ax.legend(loc=place)

@@ -72,6 +72,20 @@ def test_extra_optimizers_share_the_figure(tmp_path):
     assert sorted(p.name for p in plots.glob("*.png")) == ["minivggnet_digits.png", "overview.png"]
 
 
+@pytest.mark.parametrize("count", [2, 4])
+def test_every_curve_is_told_apart_and_titles_fit(monkeypatch, tmp_path, count):
+    from pyimagesearch import figures
+    shown = []
+    monkeypatch.setattr(figures, "save", lambda fig, path: shown.append(fig))
+    optimizers = ["adam", "radam", "adam_sched", "radam_nosched"][:count]
+    figures.comparison({o: [history(), history()] for o in optimizers}, "minivggnet",
+                       "fashion_mnist", str(tmp_path / "f.png"))
+    for ax in shown[0].axes:
+        looks = {(line.get_color(), line.get_linestyle()) for line in ax.get_lines()}
+        assert len(ax.get_lines()) == 2 * count and len(looks) == 2 * count
+        assert all(len(line) <= 55 for line in ax.get_title().splitlines())
+
+
 def test_run_metrics_known_answers():
     h = history(epochs=12)
     h["val_accuracy"][4] = 0.99  # best at epoch 5

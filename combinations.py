@@ -10,7 +10,7 @@ import os
 import stat
 import sys
 
-from pyimagesearch import grid, registry
+from pyimagesearch import grid, launchers, registry
 
 
 def name_list(choices, what):
@@ -70,7 +70,7 @@ def parse_args(argv=None):
                     help="multiply the preset's iteration budgets (flux: 4,000 full-batch, "
                          "2,048,000 otherwise), e.g. 0.01 for a quick look")
     launch = ap.add_argument_group("launchers (running the grid on many GPUs or a cluster)")
-    launch.add_argument("--launcher", choices=("sh", "parallel", "slurm"), default="sh",
+    launch.add_argument("--launcher", choices=launchers.LAUNCHERS, default="sh",
                         help="sh: the original script (default); parallel: GNU parallel on one "
                              "machine; slurm: an sbatch job array")
     launch.add_argument("--logs", action="store_true",
@@ -114,7 +114,6 @@ def main(argv=None):
     except (OSError, ValueError) as e:
         print(f"combinations.py: error: {e}", file=sys.stderr)
         return 2
-    from pyimagesearch import launchers
     if args.launcher == "parallel":
         text = launchers.parallel_script(runs, args.output, lines, args.jobs, args.gpus)
     elif args.launcher == "slurm":

@@ -21,10 +21,14 @@ import time
 import numpy as np
 from common import machine, report
 
+from pyimagesearch import registry
 
-# The original grid, per model: 2 optimizers x 60 epochs x (n_train // 128) steps of 128
+
+# The original grid, per model: each optimizer x 60 epochs x (n_train // 128) steps of 128
 # images on each of its four datasets (MNIST and Fashion-MNIST 60,000, CIFAR 50,000).
-GRID_IMAGES_PER_MODEL = 2 * 60 * 128 * sum(n // 128 for n in (60000, 60000, 50000, 50000))
+_BATCH = registry.DEFAULT_BATCH_SIZE
+GRID_IMAGES_PER_MODEL = (len(registry.ORIGINAL_OPTIMIZERS) * registry.DEFAULT_EPOCHS * _BATCH
+                         * sum(n // _BATCH for n in (60000, 60000, 50000, 50000)))
 
 
 def grid_hours(images_per_s):

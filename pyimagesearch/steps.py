@@ -10,6 +10,7 @@ between steps. Between chunks, at 500 x 2^k iterations and at the end, the model
 evaluated (Keras' ``evaluate``), the run is checkpointed, and signals are honoured.
 Other backends run the same schedule one ``train_on_batch`` at a time (correct, slower).
 """
+import math
 import time
 
 import keras
@@ -44,7 +45,6 @@ def affine_permutation(rng, n):
     order as an argument, 79,000 without). A pass over the data still visits every
     example exactly once, in an order that changes every pass (a and c are drawn anew).
     """
-    import math
     while True:
         a = int(rng.integers(1, n)) if n > 1 else 1
         if math.gcd(a, n) == 1:

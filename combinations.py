@@ -13,18 +13,27 @@ import sys
 from pyimagesearch import grid, launchers, registry
 
 
-def name_list(choices, what):
-    """argparse type: a comma-separated list of registry names, unknown ones named."""
+def spec_list(resolve, what):
+    """argparse type: a comma-separated list of specs (commas inside () and [] do not
+    split), each resolved by the registry; the first bad one refused in one line."""
     def parse(text):
-        names = [n.strip() for n in text.split(",") if n.strip()]
-        unknown = [n for n in names if n not in choices]
-        if unknown:
-            raise argparse.ArgumentTypeError(
-                f"unknown {what} {', '.join(unknown)} (choose from {', '.join(choices)})")
-        if not names:
+        from pyimagesearch import specs
+        items = specs.split_list(text)
+        if not items:
             raise argparse.ArgumentTypeError(f"no {what} given")
-        return names
+        try:
+            return resolve(items)
+        except specs.SpecError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
     return parse
+
+
+def _check_each(resolve):
+    def check(items):
+        for item in items:
+            resolve(item)
+        return items
+    return check
 
 
 def seed_list(text):
@@ -57,13 +66,16 @@ def parse_args(argv=None):
     ap.add_argument("--preset", choices=registry.PRESETS, default="original",
                     help="original: the study's 24 runs (default); ablation: + adam_sched and "
                          "radam_nosched, which separate RAdam's rectification from its schedule; "
-                         "flux: study B's 18 MLP runs")
-    ap.add_argument("--datasets", type=name_list(registry.DATASETS, "dataset"),
-                    help="comma-separated (default: the preset's)")
-    ap.add_argument("--models", type=name_list(registry.MODELS, "model"),
-                    help="comma-separated (default: the preset's)")
-    ap.add_argument("--optimizers", type=name_list(registry.OPTIMIZERS, "optimizer"),
-                    help="comma-separated (default: the preset's)")
+                         "flux: study B's 18 MLP runs; modern: adam, radam, adamw, lion, muon "
+                         "and schedulefreeadamw at their Keras defaults")
+    ap.add_argument("--datasets", type=spec_list(_check_each(registry.resolve_dataset), "dataset"),
+                    help="comma-separated names, folder:PATH or npz:PATH (default: the preset's)")
+    ap.add_argument("--models", type=spec_list(_check_each(registry.resolve_model), "model"),
+                    help="comma-separated names or package.module:callable (default: the preset's)")
+    ap.add_argument("--optimizers", type=spec_list(grid.expand_optimizers, "optimizer"),
+                    help="comma-separated optimizer specs; a [list] value is a grid: "
+                         "\"adam(learning_rate=[1e-4,3e-4,1e-3]), lion(learning_rate=[3e-5,1e-4])\" "
+                         "writes 5 runs per model and dataset (default: the preset's)")
     ap.add_argument("--seeds", type=seed_list,
                     help="comma-separated, e.g. 0,1,2: every run once per seed, named ..._s{seed}")
     ap.add_argument("--budget-scale", type=float, default=1.0,
@@ -104,7 +116,8 @@ def main(argv=None):
     preset = registry.PRESETS[args.preset]
     batches = [(b, max(1, round(n * args.budget_scale))) for b, n in preset.batches or []]
     runs = grid.runs(args.datasets or preset.datasets, args.models or preset.models,
-                     args.optimizers or preset.optimizers, args.seeds, batches)
+                     args.optimizers or grid.expand_optimizers(preset.optimizers), args.seeds,
+                     batches)
     lines = [grid.train_line(run, args.output, args.train_args) for run in runs]
 
     from pyimagesearch import storage

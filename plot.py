@@ -19,20 +19,37 @@ def warn(message):
 
 
 def find_runs(folder):
-    """{Run: history path} for every history pickle in ``folder`` named like a run."""
-    from pyimagesearch import grid
+    """{Run: (history path, history or None, error)} for every history pickle in
+    ``folder``: described by the record it holds, or (the original study's histories,
+    which have none) by its file name."""
+    from pyimagesearch import grid, results, runspec
     found = {}
     for entry in sorted(os.listdir(folder)):
         stem, ext = os.path.splitext(entry)
         if ext != ".pickle":
             continue
-        run = grid.parse_name(stem)
+        path = os.path.join(folder, entry)
+        history, error = None, None
+        try:
+            history = results.load_history(path)
+        except ValueError as e:
+            error = e
+        record = runspec.from_history(history) if history is not None else None
+        run = grid.from_record(record) if record else grid.parse_name(stem)
         if run is None:
-            warn(f"{os.path.join(folder, entry)}: not named like a run "
+            warn(f"{error}; skipped" if error else
+                 f"{path}: holds no run record and is not named like a run "
                  "({model}_{optimizer}_{dataset}.pickle); skipped")
-        else:
-            found[run] = os.path.join(folder, entry)
+            continue
+        found[run] = (path, history, error)
     return found
+
+
+def _order(names):
+    """Sort key: the registry's order first, then anything else (specs) by its text."""
+    names = list(names)
+    return lambda value: ((names.index(value), "") if value in names
+                          else (len(names), str(value)))
 
 
 def main(argv=None):
@@ -57,9 +74,9 @@ def main(argv=None):
     expected = []
     for family in ([r for r in found if r.batch is None], [r for r in found if r.batch is not None]):
         axes = [sorted({getattr(r, a) for r in family}, key=key)
-                for a, key in (("dataset", list(registry.DATASETS).index),
-                               ("model", list(registry.MODELS).index),
-                               ("optimizer", list(registry.OPTIMIZERS).index),
+                for a, key in (("dataset", _order(registry.DATASETS)),
+                               ("model", _order(registry.MODELS)),
+                               ("optimizer", _order(registry.OPTIMIZERS)),
                                ("seed", lambda s: -1 if s is None else s),
                                ("batch", lambda b: (-1, 0) if b is None else
                                 (0, 0) if b == "full" else (1, int(b))))]
@@ -68,15 +85,14 @@ def main(argv=None):
     # load what is there; report what is missing or damaged, and go on
     rows, histories, groups = [], [], defaultdict(lambda: defaultdict(list))
     for run in expected:
-        history_path, report_path = grid.outputs(run, args.input)
         if run not in found:
-            warn(f"{history_path}: missing")
+            warn(f"{grid.outputs(run, args.input)[0]}: missing")
             continue
-        try:
-            history = results.load_history(history_path)
-        except ValueError as e:
-            warn(f"{e}; skipped")
+        history_path, history, error = found[run]
+        if history is None:
+            warn(f"{error}; skipped")
             continue
+        report_path = os.path.splitext(history_path)[0] + ".txt"
         report = None
         if os.path.exists(report_path):
             try:
@@ -98,11 +114,12 @@ def main(argv=None):
 
     # one figure per model and dataset, as the original (and per batching, for study B)
     for (dataset, model, batch), by_optimizer in groups.items():
+        stem = f"{registry.label(model)}_{registry.label(dataset)}"
         if batch is None:
-            path = os.path.join(args.plots, f"{model}_{dataset}.png")
+            path = os.path.join(args.plots, f"{stem}.png")
             figures.comparison(by_optimizer, model, dataset, path)
         else:
-            path = os.path.join(args.plots, f"{model}_{dataset}_b{batch}.png")
+            path = os.path.join(args.plots, f"{stem}_b{batch}.png")
             figures.learning_curves(by_optimizer, model, dataset, batch, path)
         print(f"[INFO] {path}")
     step_rows = [(r, h) for r, h in zip(rows, histories) if "iterations" in h]

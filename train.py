@@ -27,7 +27,7 @@ def require_packages():
 if __name__ == "__main__":
     require_packages()
 
-from pyimagesearch import registry  # noqa: E402 (after the check above)
+from pyimagesearch import registry, specs  # noqa: E402 (after the check above)
 
 
 def positive_int(text):
@@ -54,13 +54,46 @@ def batch_size(text):
     return "full" if text == "full" else positive_int(text)
 
 
+def _spec_type(resolve):
+    """argparse type: a spec resolved by the registry (refused in one line), kept as text."""
+    def parse(text):
+        from pyimagesearch import specs
+        try:
+            return resolve(text)
+        except specs.SpecError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    return parse
+
+
+def optimizer_spec(text):
+    return registry.resolve_optimizer(text).text  # canonical: adam(learning_rate=0.0003)
+
+
+def model_spec(text):
+    registry.resolve_model(text)
+    return text
+
+
+def dataset_spec(text):
+    registry.resolve_dataset(text)
+    return text
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-i", "--history", required=True, help="path of the output history pickle")
     ap.add_argument("-r", "--report", required=True, help="path of the output classification report")
-    ap.add_argument("-d", "--dataset", default=registry.DEFAULT_DATASET, choices=registry.DATASETS)
-    ap.add_argument("-m", "--model", default=registry.DEFAULT_MODEL, choices=registry.MODELS)
-    ap.add_argument("-o", "--optimizer", default=registry.DEFAULT_OPTIMIZER, choices=registry.OPTIMIZERS)
+    ap.add_argument("-d", "--dataset", default=registry.DEFAULT_DATASET, type=_spec_type(dataset_spec),
+                    help=f"{', '.join(registry.DATASETS)}; folder:PATH (class folders of "
+                         "images) or npz:PATH (x_train, y_train, x_test, y_test)")
+    ap.add_argument("-m", "--model", default=registry.DEFAULT_MODEL, type=_spec_type(model_spec),
+                    help=f"{', '.join(registry.MODELS)}; or package.module:callable, called "
+                         "as callable(input_shape, classes), returning a keras.Model")
+    ap.add_argument("-o", "--optimizer", default=registry.DEFAULT_OPTIMIZER,
+                    type=_spec_type(optimizer_spec),
+                    help=f"{', '.join(registry.OPTIMIZERS)}, any keras.optimizers class by name "
+                         "(adamw, lion, muon, ...), or package.module:callable; optionally with "
+                         "literal keyword arguments: 'adamw(learning_rate=3e-4, weight_decay=0.05)'")
     ap.add_argument("--epochs", type=positive_int, default=registry.DEFAULT_EPOCHS)
     ap.add_argument("--batch-size", type=batch_size, default=registry.DEFAULT_BATCH_SIZE,
                     help="images per step, or 'full' for the whole training set (default 128)")
@@ -79,6 +112,9 @@ def parse_args(argv=None):
     ap.add_argument("--total-steps", type=positive_int, default=None,
                     help="rescale the original RAdam schedule (5000 steps: warm-up 10%%, "
                          "then down to 1e-5) for the scheduled optimizers; others ignore it")
+    ap.add_argument("--image-size", type=positive_int, default=None,
+                    help="resize images to N x N (default: 32 for folder: datasets and the "
+                         "study's CNNs; as stored for the MLPs and your own models)")
     ap.add_argument("--augment", default="batched", choices=registry.AUGMENTATIONS,
                     help="batched: the study's transforms as one batched op on the device "
                          "(default); legacy: the original ImageDataGenerator on the CPU; none")
@@ -87,13 +123,12 @@ def parse_args(argv=None):
                          "for GPUs with bfloat16 units (A100, H100); slower on CPUs")
     ap.add_argument("--force", action="store_true",
                     help="train even when this run's history and report already exist")
-    return ap.parse_args(argv)
-
-
-def run_config(args):
-    """What makes a checkpoint this run's own (the epoch budget may grow, paths may move)."""
-    return {k: v for k, v in sorted(vars(args).items())
-            if k not in ("history", "report", "force", "epochs", "data_dir")}
+    args = ap.parse_args(argv)
+    arguments = specs.parse(args.optimizer).kwargs
+    for flag, key in (("--learning-rate", "learning_rate"), ("--total-steps", "total_steps")):
+        if getattr(args, key) is not None and key in arguments:
+            ap.error(f"{flag} and --optimizer {args.optimizer} both set {key}: give it once")
+    return args
 
 
 def finished(history_path, report_path):
@@ -127,10 +162,12 @@ def main(argv=None):
         return 0
 
     # load the data (uint8, native size) before building anything
+    from pyimagesearch import runspec
+    run = runspec.RunSpec.from_args(args)
     print(f"[INFO] loading {args.dataset}...")
     try:
-        data = registry.DATASETS[args.dataset](args.data_dir)
-    except datasets.DataDirError as e:
+        data = registry.resolve_dataset(args.dataset)(args.data_dir, args.image_size)
+    except datasets.DatasetError as e:
         print(f"train.py: error: {e}", file=sys.stderr)
         return 2
     data = data.limit(args.train_limit, args.test_limit)
@@ -139,10 +176,10 @@ def main(argv=None):
     from pyimagesearch import checkpoint, training
     if args.seed is not None:
         training.seed_everything(args.seed)
-    data = training.prepare_images(data, args.model)
+    data = training.prepare_images(data, run.model_spec(), args.image_size)
     print(f"[INFO] {len(data.train_x)} training and {len(data.test_x)} test images "
-          f"of shape {data.train_x.shape[1:]}")
-    batch = len(data.train_x) if args.batch_size == "full" else args.batch_size
+          f"of shape {data.train_x.shape[1:]}, {len(data.labels)} classes")
+    batch = training.batch_for(run, data)
     if batch > len(data.train_x):
         print(f"train.py: error: --batch-size {batch}: only {len(data.train_x)} training images",
               file=sys.stderr)
@@ -153,13 +190,12 @@ def main(argv=None):
     print(f"[INFO] training {args.model} with {args.optimizer} for {budget} "
           f"in batches of {batch}...")
     # every finished epoch is checkpointed beside the outputs; a rerun resumes there
-    optimizer = registry.OPTIMIZERS[args.optimizer].build(args.learning_rate, args.total_steps)
     checkpoint_dir = checkpoint.folder_for(args.history)
     try:
-        model, history = training.fit(data, args.model, optimizer, args.epochs, batch,
-                                      seed=args.seed, augmentation=args.augment,
-                                      checkpoint_dir=checkpoint_dir, config=run_config(args),
-                                      steps=args.steps, mixed_precision=args.mixed_precision)
+        model, history = training.fit(data, run, checkpoint_dir=checkpoint_dir)
+    except training.ModelError as e:
+        print(f"train.py: error: {e}", file=sys.stderr)
+        return 2
     except training.Interrupted as stop:
         print(f"[INFO] {stop}; checkpoint kept in {stop.checkpoint_dir}: "
               "run the same command to resume", file=sys.stderr)

@@ -24,7 +24,7 @@ def main():
     args = ap.parse_args()
 
     import keras
-    from pyimagesearch import datasets, registry, training
+    from pyimagesearch import datasets, registry, runspec, training
     rng = np.random.default_rng(0)
     n = 60000
     data = datasets.Dataset(rng.integers(0, 256, (n, 28, 28, 1), dtype=np.uint8),
@@ -32,8 +32,8 @@ def main():
                                                                  dtype=np.uint8),
                             rng.integers(0, 10, 1000), [str(i) for i in range(10)])
 
-    _, history = training.fit(data, "4ls", registry.OPTIMIZERS["descent"].build(), 1, 1, seed=0,
-                              steps=args.steps, log=lambda *a: None)
+    run = runspec.RunSpec("synthetic", "4ls", "descent", batch_size=1, steps=args.steps, seed=0)
+    _, history = training.fit(data, run, log=lambda *a: None)
     it, seconds = history["iterations"], history["train_seconds"]
     loop_rate = (it[-1] - it[0]) / (seconds[-1] - seconds[0])
     print(f"compiled loop (training.fit with steps): {loop_rate:,.0f} steps/s "

@@ -30,7 +30,11 @@ sunflower sweet_pepper table tank telephone television tiger tractor train trout
 turtle wardrobe whale willow_tree wolf woman worm""".split()
 
 
-class DataDirError(ValueError):
+class DatasetError(ValueError):
+    """Data that cannot be read as a dataset; the message names the file or folder."""
+
+
+class DataDirError(DatasetError):
     """A --data-dir that does not hold the files a dataset needs."""
 
 
@@ -198,6 +202,151 @@ def cifar100(data_dir=None):
 def digits(data_dir=None):
     """Embedded: ``data_dir`` is not used."""
     return load_digits()
+
+
+# --------------------------------------------------------------------------- your own data
+
+FOLDER_SPLIT_SEED = 42  # folder:PATH without train/ and test/: the same 80/20 split every run
+
+
+def _hidden(name):
+    return name.startswith(".")
+
+
+def _class_folders(folder):
+    if not os.path.isdir(folder):
+        raise DatasetError(f"{folder}: no such folder")
+    classes = sorted(d for d in os.listdir(folder)
+                     if os.path.isdir(os.path.join(folder, d)) and not _hidden(d))
+    if not classes:
+        raise DatasetError(f"{folder}: no class folders in it (expected {folder}/<class>/<images>)")
+    return classes
+
+
+def read_image(path):
+    """One image as uint8 (H, W, C) in RGB order (or one channel), any format OpenCV reads."""
+    import cv2
+    image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    if image is None or image.size == 0:
+        raise DatasetError(f"{path}: not an image OpenCV can read")
+    if image.dtype == np.uint16:  # 16-bit PNG/TIFF: keep the high byte
+        image = (image >> 8).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    if image.ndim == 2:
+        return image[..., None]
+    if image.shape[2] == 4:
+        image = image[..., :3]  # alpha dropped
+    return image[..., ::-1] if image.shape[2] == 3 else image  # OpenCV's BGR -> RGB
+
+
+def _read_classes(folder, classes, size, what):
+    import cv2
+    images, labels = [], []
+    for index, name in enumerate(classes):
+        class_dir = os.path.join(folder, name)
+        if not os.path.isdir(class_dir):
+            continue
+        files = sorted(f for f in os.listdir(class_dir)
+                       if not _hidden(f) and os.path.isfile(os.path.join(class_dir, f)))
+        if not files:
+            raise DatasetError(f"{class_dir}: class {name!r} has no images")
+        for file in files:
+            image = read_image(os.path.join(class_dir, file))
+            resized = cv2.resize(image, (size, size))
+            images.append(resized.reshape(size, size, image.shape[2]))
+            labels.append(index)
+    if not images:
+        raise DatasetError(f"{folder}: no images in {what}")
+    return images, np.asarray(labels, np.int64)
+
+
+def _stack(images, gray):
+    """One channel when every image of the dataset is grayscale, else three."""
+    import cv2
+    if gray:
+        return np.stack([img[..., :1] for img in images])
+    return np.stack([cv2.cvtColor(img, cv2.COLOR_GRAY2RGB) if img.shape[2] == 1 else img
+                     for img in images])
+
+
+def _grayscale(image):
+    return image.shape[2] == 1 or (np.array_equal(image[..., 0], image[..., 1])
+                                   and np.array_equal(image[..., 1], image[..., 2]))
+
+
+def load_folder(folder, size=32):
+    """Keras' ``image_dataset_from_directory`` layout: ``folder/train/<class>/*`` and
+    ``folder/test/<class>/*``, or ``folder/<class>/*`` alone (then a stratified 80/20
+    split with a fixed seed). Images resized to ``size`` x ``size`` (OpenCV bilinear,
+    as the study resized MNIST), uint8; labels are the class folders' names, sorted."""
+    train_dir, test_dir = os.path.join(folder, "train"), os.path.join(folder, "test")
+    if os.path.isdir(train_dir) and os.path.isdir(test_dir):
+        classes = _class_folders(train_dir)
+        unknown = sorted(set(_class_folders(test_dir)) - set(classes))
+        if unknown:
+            raise DatasetError(f"{test_dir}: class {unknown[0]!r} is not in {train_dir}")
+        train_images, train_y = _read_classes(train_dir, classes, size, "train/")
+        test_images, test_y = _read_classes(test_dir, classes, size, "test/")
+        gray = all(_grayscale(i) for i in train_images + test_images)
+        train_x, test_x = _stack(train_images, gray), _stack(test_images, gray)
+    else:
+        from sklearn.model_selection import train_test_split
+        classes = _class_folders(folder)
+        images, labels = _read_classes(folder, classes, size, "its class folders")
+        if np.bincount(labels).min() < 2:
+            raise DatasetError(f"{folder}: every class needs at least 2 images for the "
+                               "80/20 split (or give train/ and test/ folders)")
+        x = _stack(images, all(_grayscale(i) for i in images))
+        train_x, test_x, train_y, test_y = train_test_split(
+            x, labels, test_size=0.2, random_state=FOLDER_SPLIT_SEED, stratify=labels)
+    return Dataset(train_x, train_y, test_x, test_y, list(classes))
+
+
+def load_npz(path):
+    """``x_train, y_train, x_test, y_test`` (uint8 images, N x H x W or N x H x W x C,
+    integer labels) and optional ``labels`` (class names)."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in f]
+            if missing:
+                raise DatasetError(f"{path}: no {', '.join(missing)} array (an npz dataset "
+                                   "holds x_train, y_train, x_test, y_test and optional labels)")
+            arrays = {k: f[k] for k in f.files}
+    except DatasetError:
+        raise
+    except (OSError, ValueError, EOFError) as e:
+        raise DatasetError(f"{path}: not a readable npz file ({e})") from None
+    xs = {}
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"].reshape(-1)             if arrays[f"y_{split}"].ndim == 2 and arrays[f"y_{split}"].shape[1] == 1             else arrays[f"y_{split}"]
+        if x.dtype != np.uint8:
+            raise DatasetError(f"{path}: x_{split} is {x.dtype}, not uint8 images")
+        if x.ndim == 3:
+            x = x[..., None]
+        if x.ndim != 4 or x.shape[3] not in (1, 3):
+            raise DatasetError(f"{path}: x_{split} has shape {x.shape}, not N x H x W "
+                               "or N x H x W x C (C = 1 or 3)")
+        if y.ndim != 1 or len(y) != len(x) or y.dtype.kind not in "iu":
+            raise DatasetError(f"{path}: y_{split} must be {len(x)} integer labels "
+                               f"(one per image of x_{split}), got {y.dtype} {y.shape}")
+        if len(x) == 0:
+            raise DatasetError(f"{path}: x_{split} holds no images")
+        xs[split] = (x, y.astype(np.int64))
+    (train_x, train_y), (test_x, test_y) = xs["train"], xs["test"]
+    if train_x.shape[1:] != test_x.shape[1:]:
+        raise DatasetError(f"{path}: x_train images are {train_x.shape[1:]}, x_test "
+                           f"images {test_x.shape[1:]}: inconsistent shapes")
+    classes = int(max(train_y.max(), test_y.max())) + 1
+    if min(train_y.min(), test_y.min()) < 0:
+        raise DatasetError(f"{path}: labels must be 0, 1, 2, ...; found a negative one")
+    if "labels" in arrays:
+        labels = [str(v) for v in arrays["labels"].reshape(-1)]
+        if len(labels) < classes:
+            raise DatasetError(f"{path}: {len(labels)} labels for {classes} classes")
+    else:
+        labels = [str(i) for i in range(classes)]
+    return Dataset(train_x, train_y, test_x, test_y, labels)
 
 
 def check_data_dir(data_dir):

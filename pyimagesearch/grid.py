@@ -8,14 +8,14 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Optional
 
-from . import registry
+from . import registry, specs
 
 
 @dataclass(frozen=True)
 class Run:
-    dataset: str
-    model: str
-    optimizer: str
+    dataset: str  # a spec: registry name, folder:PATH, npz:PATH
+    model: str  # a spec: registry name or package.module:callable
+    optimizer: str  # a canonical spec: "adam", "adamw(learning_rate=0.0003)"
     seed: Optional[int] = None
     batch: Optional[str] = None  # a batching of its own ("full", "1", "128"), else train.py's
     steps: Optional[int] = field(default=None, compare=False)  # an iteration budget
@@ -23,8 +23,9 @@ class Run:
     @property
     def name(self):
         """The original's ``{model}_{opt}_{dataset}``, plus ``_b{batch}`` when the grid
-        varies the batching and ``_s{seed}`` when seeded."""
-        name = f"{self.model}_{self.optimizer}_{self.dataset}"
+        varies the batching and ``_s{seed}`` when seeded. Specs other than registry
+        names appear as their file-safe labels (``adam-learning_rate=0.0003``)."""
+        name = "_".join(registry.label(part) for part in (self.model, self.optimizer, self.dataset))
         if self.batch is not None:
             name += f"_b{self.batch}"
         if self.seed is not None:
@@ -56,8 +57,9 @@ def log_path(run, folder):
 def train_line(run, folder, train_args=""):
     """The train.py line of the original script (its two spaces before --model kept)."""
     history, report = (shlex.quote(p) for p in outputs(run, folder))
+    dataset, model, optimizer = (shlex.quote(p) for p in (run.dataset, run.model, run.optimizer))
     line = (f"python train.py --history {history} --report {report} "
-            f"--dataset {run.dataset}  --model {run.model} --optimizer {run.optimizer}")
+            f"--dataset {dataset}  --model {model} --optimizer {optimizer}")
     if run.batch is not None:
         line += f" --batch-size {run.batch}"
     if run.steps is not None:
@@ -67,6 +69,26 @@ def train_line(run, folder, train_args=""):
     if train_args:
         line += " " + train_args
     return line
+
+
+def expand_optimizers(texts):
+    """Optimizer specs, each list value expanded into a grid, every one resolved (an
+    unknown name or argument raises :class:`specs.SpecError`); canonical, in order,
+    duplicates dropped. ``adam(learning_rate=[1e-4, 1e-3])`` -> two specs."""
+    out = []
+    for text in texts:
+        for spec in specs.parse(text).grid():
+            canonical = registry.resolve_optimizer(spec.text()).text
+            if canonical not in out:
+                out.append(canonical)
+    return out
+
+
+def from_record(record):
+    """The Run a history's record describes (batch: the batching of an iteration budget)."""
+    batch = record.get("batch_size") if record.get("steps") else None
+    return Run(record["dataset"], record["model"], record["optimizer"], record.get("seed"),
+               None if batch is None else str(batch))
 
 
 def _alternatives(names):

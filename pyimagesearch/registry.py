@@ -3,10 +3,10 @@
 train.py, combinations.py and plot.py all read their choices, defaults and the
 original grid's order from here, so a new name is added once.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from . import datasets
+from . import datasets, specs
 
 # Keras (and so TensorFlow) is imported inside the builders below, not here: the
 # scripts read this registry to check their arguments, and a bad argument must be
@@ -69,67 +69,290 @@ MODELS = {
 ORIGINAL_SCHEDULE = {"total_steps": 5000, "warmup_proportion": 0.1, "min_lr": 1e-5}
 
 
+def _keras_class(name):
+    def factory():
+        import keras
+        return getattr(keras.optimizers, name)
+    return factory
+
+
+def _radam_class():
+    from .radam import RAdam
+    return RAdam
+
+
+def _adam_scheduled():
+    """Adam whose rate follows the original RAdam's schedule; the schedule's arguments
+    (total_steps, warmup_proportion, min_lr) are this factory's too."""
+    import keras
+    from .radam import WarmupLinearDecay
+
+    def make(learning_rate=0.001, total_steps=5000, warmup_proportion=0.1, min_lr=1e-5,
+             **adam):
+        return keras.optimizers.Adam(learning_rate=WarmupLinearDecay(
+            learning_rate, total_steps, warmup_proportion, min_lr), **adam)
+    make.extra_from = keras.optimizers.Adam  # Adam's own arguments are accepted too
+    return make
+
+
 @dataclass(frozen=True)
 class OptimizerSpec:
-    make: Callable  # (learning_rate, schedule dict) -> keras optimizer
-    learning_rate: float  # the default, which train.py --learning-rate overrides
+    """An optimizer the registry names: a factory (a Keras optimizer class, or a
+    function returning one) and the arguments this entry fixes, which a spec's own
+    arguments override (``sgd(momentum=0.0)``)."""
+    factory: Callable  # () -> the class or function to call (imported late)
+    defaults: dict = field(default_factory=dict)
     scheduled: bool = False  # follows ORIGINAL_SCHEDULE (train.py --total-steps rescales it)
     about: str = ""
 
-    def build(self, learning_rate=None, total_steps=None):
-        schedule = dict(ORIGINAL_SCHEDULE)
-        if total_steps is not None:
-            schedule["total_steps"] = total_steps
-        return self.make(learning_rate or self.learning_rate, schedule)
+    @property
+    def learning_rate(self):
+        return self.defaults.get("learning_rate")
 
-
-def _keras_optimizer(name, **fixed):
-    def make(lr, schedule):
-        import keras
-        return getattr(keras.optimizers, name)(learning_rate=lr, **fixed)
-    return make
-
-
-def _radam(scheduled):
-    def make(lr, schedule):
-        from .radam import RAdam
-        return RAdam(learning_rate=lr, **(schedule if scheduled else {"total_steps": 0}))
-    return make
-
-
-def _adam_scheduled(lr, schedule):
-    import keras
-    from .radam import WarmupLinearDecay
-    return keras.optimizers.Adam(learning_rate=WarmupLinearDecay(lr, **schedule))
+    def build(self, learning_rate=None, total_steps=None, **arguments):
+        """The optimizer: the entry's defaults, then ``arguments``; ``learning_rate``
+        and ``total_steps`` (train.py's flags) last, the latter for scheduled entries."""
+        kwargs = {**self.defaults, **arguments}
+        if learning_rate is not None:
+            kwargs["learning_rate"] = learning_rate
+        if self.scheduled and total_steps is not None:
+            kwargs["total_steps"] = total_steps
+        return self.factory()(**kwargs)
 
 
 OPTIMIZERS = {
-    "adam": OptimizerSpec(_keras_optimizer("Adam"), 1e-3, about="Adam, constant 1e-3"),
-    "radam": OptimizerSpec(_radam(True), 1e-3, scheduled=True,
-                           about="keras-radam's RAdam with the original schedule"),
-    "adam_sched": OptimizerSpec(_adam_scheduled, 1e-3, scheduled=True,
-                                about="Adam under the original RAdam's schedule"),
-    "radam_nosched": OptimizerSpec(_radam(False), 1e-3,
+    "adam": OptimizerSpec(_keras_class("Adam"), {"learning_rate": 1e-3},
+                          about="Adam, constant 1e-3"),
+    "radam": OptimizerSpec(_radam_class, {"learning_rate": 1e-3, **ORIGINAL_SCHEDULE},
+                           scheduled=True, about="keras-radam's RAdam with the original schedule"),
+    "adam_sched": OptimizerSpec(_adam_scheduled, {"learning_rate": 1e-3, **ORIGINAL_SCHEDULE},
+                                scheduled=True, about="Adam under the original RAdam's schedule"),
+    "radam_nosched": OptimizerSpec(_radam_class, {"learning_rate": 1e-3, "total_steps": 0},
                                    about="RAdam without schedule (total_steps=0), constant 1e-3"),
-    "sgd": OptimizerSpec(_keras_optimizer("SGD", momentum=0.9), 0.01,
+    "sgd": OptimizerSpec(_keras_class("SGD"), {"learning_rate": 0.01, "momentum": 0.9},
                          about="SGD, momentum 0.9"),
-    "rmsprop": OptimizerSpec(_keras_optimizer("RMSprop"), 1e-3, about="RMSprop"),
+    "rmsprop": OptimizerSpec(_keras_class("RMSprop"), {"learning_rate": 1e-3}, about="RMSprop"),
     # study B: Flux's Descent, plain gradient descent at its default rate
-    "descent": OptimizerSpec(_keras_optimizer("SGD"), 0.1, about="plain gradient descent"),
+    "descent": OptimizerSpec(_keras_class("SGD"), {"learning_rate": 0.1},
+                             about="plain gradient descent"),
 }
 
 # How training batches are augmented (train.py --augment): the study's transforms as
 # one batched op on the device, the original ImageDataGenerator on the CPU, or none.
 AUGMENTATIONS = ("batched", "legacy", "none")
 
-# How figures and tables name the optimizers.
+# How figures and tables name the optimizers (Keras' own classes by their class names).
 DISPLAY_NAMES = {"adam": "Adam", "radam": "RAdam", "adam_sched": "Adam+schedule",
                  "radam_nosched": "RAdam-no-schedule", "sgd": "SGD", "rmsprop": "RMSprop",
-                 "descent": "Descent"}
+                 "descent": "Descent", "adamw": "AdamW", "lion": "Lion", "lamb": "Lamb",
+                 "nadam": "Nadam", "adafactor": "Adafactor", "muon": "Muon",
+                 "schedulefreeadamw": "ScheduleFreeAdamW", "adagrad": "Adagrad",
+                 "adadelta": "Adadelta", "adamax": "Adamax", "ftrl": "Ftrl"}
 
 
 def display_name(optimizer):
-    return DISPLAY_NAMES.get(optimizer, optimizer)
+    """``adamw(weight_decay=0.05)`` -> ``AdamW(weight_decay=0.05)``; unknown text as it is."""
+    try:
+        spec = specs.parse(optimizer)
+    except specs.SpecError:
+        return optimizer
+    name = DISPLAY_NAMES.get(spec.name, spec.name)
+    return name + optimizer.strip()[len(spec.name):] if spec.arguments else name
+
+
+# --------------------------------------------------------------------------- specs
+# Everything a user names on a command line is resolved here: a registry name, one of
+# Keras' optimizer classes, a file or folder of images, or the user's own callable.
+
+_NOT_OPTIMIZERS = ("Optimizer", "LossScaleOptimizer", "MultiOptimizer")  # wrappers, bases
+
+
+def keras_optimizer_classes():
+    """{lower-case name: class name} of every optimizer class Keras ships."""
+    import keras
+    return {name.lower(): name for name in dir(keras.optimizers)
+            if isinstance(getattr(keras.optimizers, name), type)
+            and issubclass(getattr(keras.optimizers, name), keras.optimizers.Optimizer)
+            and name not in _NOT_OPTIMIZERS}
+
+
+def accepted_arguments(target):
+    """The keyword arguments ``target`` (a class or function) takes, or None for any.
+
+    A class's ``**kwargs`` lead to its bases' ``__init__``, whose named parameters
+    count (Keras' optimizer base takes clipnorm, use_ema, ...) and which refuse the rest."""
+    import inspect
+    names = []
+    chain = target.__mro__ if isinstance(target, type) else [target]
+    for owner in chain:
+        function = owner.__dict__.get("__init__") if isinstance(target, type) else owner
+        if function is None:
+            continue
+        try:
+            parameters = inspect.signature(function).parameters.values()
+        except (TypeError, ValueError):
+            return None
+        names += [p.name for p in parameters if p.name != "self"
+                  and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        if not any(p.kind == p.VAR_KEYWORD for p in parameters):
+            return list(dict.fromkeys(names))
+        if not isinstance(target, type):
+            extra = getattr(target, "extra_from", None)
+            return None if extra is None else list(dict.fromkeys(names + accepted_arguments(extra)))
+    return list(dict.fromkeys(names))
+
+
+def _import_callable(text, what):
+    """``package.module:callable`` imported (from the current folder or PYTHONPATH)."""
+    import importlib
+    import os
+    import sys
+    module_name, _, attribute = text.partition(":")
+    if module_name.split(".")[0] in sys.stdlib_module_names:
+        # a spec names the user's own code; os:system(command=...) is not an optimizer
+        raise specs.SpecError(f"{what} {text!r}: {module_name} is Python's own library; "
+                              "name a callable of your own package.module")
+    if os.getcwd() not in sys.path:
+        sys.path.append(os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as e:  # the user's module failing to import, for whatever reason
+        raise specs.SpecError(f"{what} {text!r}: cannot import {module_name} "
+                              f"({type(e).__name__}: {e})") from None
+    target = getattr(module, attribute, None)
+    if not callable(target):
+        raise specs.SpecError(f"{what} {text!r}: {module_name} has no callable {attribute!r}")
+    return target
+
+
+@dataclass(frozen=True)
+class OptimizerChoice:
+    """An optimizer spec resolved: the registry entry (or Keras class, or the user's
+    callable) and the spec's own arguments."""
+    spec: "specs.Spec"
+    entry: OptimizerSpec
+
+    @property
+    def text(self):
+        return self.spec.text()
+
+    @property
+    def label(self):
+        return self.spec.label()
+
+    @property
+    def arguments(self):
+        return self.spec.kwargs
+
+    def build(self, learning_rate=None, total_steps=None):
+        """The optimizer; train.py's ``--learning-rate``/``--total-steps`` override the
+        spec's (train.py refuses a command line that gives both)."""
+        arguments = dict(self.spec.kwargs)
+        rate = arguments.pop("learning_rate", None)
+        if self.entry.scheduled and "total_steps" in arguments:
+            steps = arguments.pop("total_steps")
+            total_steps = steps if total_steps is None else total_steps
+        return self.entry.build(rate if learning_rate is None else learning_rate,
+                                total_steps, **arguments)
+
+
+def resolve_optimizer(text, check=True):
+    """An optimizer spec -> :class:`OptimizerChoice`; :class:`specs.SpecError` (one line
+    naming the culprit and the choices) for an unknown name, an argument the optimizer
+    does not take, or a value it refuses (``check`` builds one, which is cheap: no
+    variables exist before a model is attached). Registry names win over Keras' classes
+    of the same name (``sgd`` is the registry's SGD with momentum 0.9)."""
+    spec = specs.parse(text)
+    if spec.has_grid():
+        raise specs.SpecError(f"{text!r}: a [list] of values is a grid: give one value here "
+                              "(combinations.py --optimizers expands lists into runs)")
+    if spec.is_callable:
+        target = _import_callable(spec.name, "--optimizer")
+        entry = OptimizerSpec(lambda: target, about=f"the user's {spec.name}")
+        what = spec.name
+    elif spec.name.lower() in OPTIMIZERS:
+        spec = specs.Spec(spec.name.lower(), spec.arguments)
+        entry, what = OPTIMIZERS[spec.name], spec.name
+        if not spec.arguments:
+            return OptimizerChoice(spec, entry)  # known good: no backend to load
+    else:
+        classes = keras_optimizer_classes()
+        if spec.name.lower() not in classes:
+            raise specs.SpecError(
+                f"unknown optimizer {spec.name!r} (choose from {', '.join(OPTIMIZERS)}; any of "
+                f"Keras' {', '.join(sorted(set(classes) - set(OPTIMIZERS)))}; or "
+                "package.module:callable)")
+        spec = specs.Spec(spec.name.lower(), spec.arguments)
+        entry = OptimizerSpec(_keras_class(classes[spec.name]), about=classes[spec.name])
+        what = classes[spec.name]
+    accepted = accepted_arguments(entry.factory())
+    unknown = [k for k in spec.kwargs if accepted is not None and k not in accepted]
+    if unknown:
+        raise specs.SpecError(f"{text!r}: {what} takes no argument {unknown[0]!r} "
+                              f"(its arguments: {', '.join(accepted)})")
+    choice = OptimizerChoice(spec, entry)
+    if check:
+        import keras
+        try:
+            optimizer = choice.build()
+        except Exception as e:  # whatever the optimizer's constructor refuses
+            message = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            raise specs.SpecError(f"{text!r}: {what} refused it ({type(e).__name__}: "
+                                  f"{message})") from None
+        if not isinstance(optimizer, keras.optimizers.Optimizer):
+            raise specs.SpecError(f"{text!r}: {what} returned a {type(optimizer).__name__}, "
+                                  "not a keras.optimizers.Optimizer")
+    return choice
+
+
+def resolve_model(text):
+    """A model spec -> :class:`ModelSpec`: a registry name, or ``package.module:callable``
+    (called as ``callable(input_shape, classes, **arguments)``; images at their size)."""
+    if text in MODELS:
+        return MODELS[text]
+    spec = specs.parse(text)
+    if not spec.is_callable:
+        raise specs.SpecError(f"unknown model {text!r} (choose from {', '.join(MODELS)}, "
+                              "or package.module:callable)")
+    if spec.has_grid():
+        raise specs.SpecError(f"{text!r}: a [list] of values is a grid: give one value")
+    target = _import_callable(spec.name, "--model")
+    arguments = spec.kwargs
+    return ModelSpec(lambda shape, classes: target(shape, classes, **arguments),
+                     input_size=None, augment=True)
+
+
+def resolve_dataset(text):
+    """A dataset spec -> ``load(data_dir, image_size)``: a registry name, ``folder:PATH``
+    (class folders of images) or ``npz:PATH`` (arrays). Paths are checked now, so a
+    typo is refused before any work starts."""
+    import os
+    kind, colon, path = text.partition(":")
+    if not colon:
+        if text in DATASETS:
+            return lambda data_dir, image_size: DATASETS[text](data_dir)
+        raise specs.SpecError(f"unknown dataset {text!r} (choose from {', '.join(DATASETS)}, "
+                              "folder:PATH or npz:PATH)")
+    if kind == "folder":
+        if not os.path.isdir(path):
+            raise specs.SpecError(f"--dataset {text}: {path} is not a folder")
+        return lambda data_dir, image_size: datasets.load_folder(path, image_size or 32)
+    if kind == "npz":
+        if not os.path.isfile(path):
+            raise specs.SpecError(f"--dataset {text}: {path} is not a file")
+        return lambda data_dir, image_size: datasets.load_npz(path)
+    raise specs.SpecError(f"unknown dataset {text!r} (choose from {', '.join(DATASETS)}, "
+                          "folder:PATH or npz:PATH)")
+
+
+def label(text):
+    """The file-safe label of any spec (registry names stay as they are)."""
+    if text in DATASETS or text in MODELS or text in OPTIMIZERS:
+        return text
+    kind = text.partition(":")[0]
+    if kind in ("folder", "npz"):
+        return specs.data_label(text)
+    return specs.parse(text).label()
 
 
 # The original study's grid, in its loop order (dataset > model > optimizer).
@@ -154,6 +377,9 @@ PRESETS = {
     # study B: batch, stochastic and mini-batch gradient descent, with its budgets
     "flux": Preset(["mnist"], ["4ls", "3ls", "2lr"], ["descent", "adam"],
                    [("full", 4000), ("1", 2_048_000), ("128", 2_048_000)]),
+    # the optimizers people compare in 2026, at their Keras defaults
+    "modern": Preset(ORIGINAL_DATASETS, ORIGINAL_MODELS,
+                     ["adam", "radam", "adamw", "lion", "muon", "schedulefreeadamw"]),
 }
 
 # train.py's defaults, the original's.

@@ -4,20 +4,27 @@ The model sees pixels as stored (uint8 values 0..255); scaling to [0, 1] is the
 first layer, so the data stays compact until it reaches the device.
 """
 import contextlib
-import signal
 import time
 
 import keras
 import numpy as np
 from keras import layers
 
-from . import augment, checkpoint, datasets
-from .registry import AUGMENTATIONS, MODELS
+from . import augment, checkpoint, datasets, registry
+from .control import Interrupted, learning_rate_now, stop_on_signals
+from .registry import AUGMENTATIONS
+from .steps import fit_steps
 
 
-def prepare_images(data, model_name):
-    """Resize to the model's input size (the original's 28x28 -> 32x32 for MNIST)."""
-    size = MODELS[model_name].input_size
+def _model_spec(model):
+    return registry.resolve_model(model) if isinstance(model, str) else model
+
+
+def prepare_images(data, model, image_size=None):
+    """Resize to ``image_size`` when given, else to the model's input size (the
+    original's 28x28 -> 32x32 for MNIST; the MLPs and the user's models take images
+    as they are)."""
+    size = image_size or _model_spec(model).input_size
     if size is None:
         return data
     return datasets.Dataset(datasets.resize(data.train_x, size), data.train_y,
@@ -35,15 +42,42 @@ def dtype_policy(name):
         keras.config.set_dtype_policy(previous)
 
 
-def build_model(model_name, input_shape, classes, augmentation=None, mixed_precision=False):
-    """The registry's network behind a Rescaling layer (and, when given, augmentation).
+class ModelError(ValueError):
+    """A model whose output is not one probability per class."""
+
+
+def check_output(net, input_shape, classes, name):
+    """The network must map a batch to ``(batch, classes)`` probabilities: checked on a
+    forward pass of two blank images (which also works for subclassed models)."""
+    try:
+        sample = keras.ops.convert_to_numpy(net(np.zeros((2, *input_shape), "float32")))
+    except Exception as e:  # the user's model cannot take these images at all
+        raise ModelError(f"--model {name}: fails on images of shape {tuple(input_shape)} "
+                         f"({type(e).__name__}: {str(e).strip().splitlines()[0]})") from None
+    if sample.ndim != 2 or sample.shape[1] != classes:
+        raise ModelError(f"--model {name}: its output has shape (None, "
+                         f"{', '.join(map(str, sample.shape[1:]))}); expected (None, {classes}), "
+                         f"one probability per class (end with Dense({classes}, "
+                         "activation='softmax'))")
+    sample = sample.astype("float64")
+    if sample.min() < -1e-6 or not np.allclose(sample.sum(axis=1), 1.0, atol=1e-3):
+        raise ModelError(f"--model {name}: its outputs are not probabilities (rows sum to "
+                         f"{sample.sum(axis=1).round(3).tolist()}); end with a softmax")
+
+
+def build_model(model, input_shape, classes, augmentation=None, mixed_precision=False):
+    """The network (a registry name, a spec, or a :class:`registry.ModelSpec`) behind a
+    Rescaling layer (and, when given, augmentation); its output is checked.
 
     ``mixed_precision``: the network computes in bfloat16 with float32 weights (Keras'
     ``mixed_bfloat16``; the softmax stays float32). Scaling and augmentation stay float32:
     bfloat16's 8-bit mantissa would put resampling coordinates off by up to 1/8 pixel.
     bfloat16 needs no loss scaling, unlike float16."""
     with dtype_policy("mixed_bfloat16" if mixed_precision else keras.config.dtype_policy()):
-        net = MODELS[model_name].build(input_shape, classes)
+        net = _model_spec(model).build(input_shape, classes)
+    if not isinstance(net, keras.Model):
+        raise ModelError(f"--model {model}: returned a {type(net).__name__}, not a keras.Model")
+    check_output(net, input_shape, classes, model if isinstance(model, str) else net.name)
     inputs = keras.Input(shape=input_shape, name="pixels")
     x = layers.Rescaling(1.0 / 255)(inputs)
     if augmentation is not None:
@@ -82,15 +116,6 @@ class BatchSampler(keras.utils.PyDataset):
         """Continue a checkpointed run's random sequence, with a fresh epoch order."""
         self.rng.bit_generator.state = state
         self.order = self.rng.permutation(len(self.x))
-
-
-class Interrupted(Exception):
-    """Training stopped by SIGTERM or SIGINT; the last finished epoch is checkpointed."""
-
-    def __init__(self, signum, epochs_done, checkpoint_dir):
-        self.signum, self.epochs_done, self.checkpoint_dir = signum, epochs_done, checkpoint_dir
-        super().__init__(f"stopped by {signal.Signals(signum).name} after {epochs_done} "
-                         "finished epochs")
 
 
 class RunGuard(keras.callbacks.Callback):
@@ -142,55 +167,64 @@ class RunGuard(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def learning_rate_now(optimizer):
-    """The rate the optimizer's next step will use, schedules included."""
-    if hasattr(optimizer, "current_learning_rate"):
-        return float(keras.ops.convert_to_numpy(optimizer.current_learning_rate()))
-    return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+def compiled_model(data, run):
+    """The run's model, compiled with its optimizer, before any step.
 
-
-@contextlib.contextmanager
-def stop_on_signals(handler):
-    """Route SIGTERM and SIGINT (a scheduler's or a preemption notice, Ctrl-C) to ``handler``."""
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)
-
-
-def fit(data, model_name, optimizer, epochs, batch_size, seed=None, augmentation="batched",
-        verbose="auto", callbacks=(), checkpoint_dir=None, config=None, log=print, steps=None,
-        mixed_precision=False):
-    """Train on ``data`` (already prepared) and return (model, history dict of float lists).
-
-    ``augmentation``: "batched" (the study's transforms as a layer on the device),
-    "legacy" (the original ImageDataGenerator on the CPU) or "none". With
-    ``checkpoint_dir``, every finished epoch is saved there and a run started again
-    resumes after the last one; ``config`` identifies the run, so another command's
-    checkpoint is never resumed. The history holds ``diverged_epoch`` when the loss
-    became non-finite. Raises :class:`Interrupted` on SIGTERM/SIGINT. With ``steps``,
-    the budget is that many updates instead of ``epochs`` (see :mod:`.steps`).
-    ``mixed_precision``: see :func:`build_model`.
-    """
-    if augmentation not in AUGMENTATIONS:
-        raise ValueError(f"augmentation {augmentation!r}: choose from {AUGMENTATIONS}")
-    if not MODELS[model_name].augment:
-        augmentation = "none"
-    transform = augment.legacy_transform() if augmentation == "legacy" else None
-    layer = augment.layer(seed) if augmentation == "batched" else None
-    input_shape = data.train_x.shape[1:]
-    model = build_model(model_name, input_shape, len(data.labels), layer, mixed_precision)
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+    Seeded right here, so for a given seed every optimizer starts from the same
+    initial weights (what makes the comparison paired): the model is built first,
+    then the optimizer, whose construction draws no random numbers anyway."""
+    if run.seed is not None:
+        keras.utils.set_random_seed(run.seed)
+    spec = run.model_spec()
+    augmentation = run.augment if spec.augment else "none"
+    layer = augment.layer(run.seed) if augmentation == "batched" else None
+    model = build_model(run.model, data.train_x.shape[1:], len(data.labels), layer,
+                        run.mixed_precision)
+    model.compile(optimizer=run.build_optimizer(), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"], jit_compile=jit_compile())
     model.optimizer.build(model.trainable_variables)  # its state exists before fit: restorable
+    return model
+
+
+def batch_for(run, data):
+    """The run's batch size in images ('full': the whole training set)."""
+    return len(data.train_x) if run.batch_size == "full" else int(run.batch_size)
+
+
+def fit(data, run, checkpoint_dir=None, callbacks=(), log=print, verbose="auto"):
+    """Train ``run`` (a :class:`runspec.RunSpec`) on ``data`` (already prepared); return
+    (model, history dict of float lists, with the run's record under ``run``).
+
+    ``run.augment``: "batched" (the study's transforms as a layer on the device),
+    "legacy" (the original ImageDataGenerator on the CPU) or "none". With
+    ``checkpoint_dir``, every finished epoch is saved there and a run started again
+    resumes after the last one; the run's identity is saved with it, so another
+    command's checkpoint is never resumed. The history holds ``diverged_epoch`` when the
+    loss became non-finite. Raises :class:`Interrupted` on SIGTERM/SIGINT. With
+    ``run.steps``, the budget is that many updates instead of epochs (see :mod:`.steps`).
+    """
+    if run.augment not in AUGMENTATIONS:
+        raise ValueError(f"augmentation {run.augment!r}: choose from {AUGMENTATIONS}")
+    batch_size = batch_for(run, data)
     if batch_size > len(data.train_x):
         raise ValueError(f"{len(data.train_x)} training images make no batch of {batch_size}")
-    if steps is not None:
-        from .steps import fit_steps
-        return model, fit_steps(model, data, steps, batch_size, seed, checkpoint_dir, config, log)
-    batches = BatchSampler(data.train_x, data.train_y, batch_size, seed, transform)
+    model = compiled_model(data, run)
+    config = run.identity()
+    if run.steps is not None:
+        history = fit_steps(model, data, run.steps, batch_size, run.seed, checkpoint_dir,
+                            config, log)
+    else:
+        history = _fit_epochs(model, data, run, batch_size, checkpoint_dir, config, callbacks,
+                              log, verbose)
+    history["run"] = run.record(model.optimizer, batch_size, data.labels)
+    return model, history
+
+
+def _fit_epochs(model, data, run, batch_size, checkpoint_dir, config, callbacks, log, verbose):
+    legacy = run.augment == "legacy" and run.model_spec().augment
+    transform = augment.legacy_transform() if legacy else None
+    batches = BatchSampler(data.train_x, data.train_y, batch_size, run.seed, transform)
+    epochs = run.epochs
 
     history, initial_epoch, seconds_before = {}, 0, 0.0
     state = checkpoint.resume(checkpoint_dir, config, model, log)
@@ -214,7 +248,7 @@ def fit(data, model_name, optimizer, epochs, batch_size, seed=None, augmentation
     history["total_seconds"] = [guard.seconds_before]
     if guard.diverged_epoch is not None:
         history["diverged_epoch"] = [float(guard.diverged_epoch)]
-    return model, history
+    return history
 
 
 def predict_labels(model, x, batch_size=128):

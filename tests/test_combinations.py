@@ -57,8 +57,8 @@ def test_narrowed_grid_with_train_args(tmp_path):
 
 
 @pytest.mark.parametrize("flag,value,named", [("--datasets", "mnist,svhn", "svhn"),
-                                              ("--models", "lenet,resnet,vit", "lenet, vit"),
-                                              ("--optimizers", "adamw", "adamw")])
+                                              ("--models", "resnet,lenet,vit", "lenet"),
+                                              ("--optimizers", "adam,adamx", "adamx")])
 def test_unknown_names_are_named(tmp_path, capsys, flag, value, named):
     with pytest.raises(SystemExit) as exit_:
         combinations.main(["-o", "o", "-s", str(tmp_path / "x.sh"), flag, value])

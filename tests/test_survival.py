@@ -97,8 +97,7 @@ def test_damaged_checkpoint_is_reported_and_the_run_starts_over(tmp_path, capsys
 
 
 def test_divergence_is_a_result(tmp_path, monkeypatch):
-    import keras
-    exploding = registry.OptimizerSpec(lambda lr, schedule: keras.optimizers.SGD(lr), 1e12)
+    exploding = registry.OptimizerSpec(registry.OPTIMIZERS["descent"].factory, {"learning_rate": 1e12})
     monkeypatch.setitem(registry.OPTIMIZERS, "adam", exploding)
     h, r = tmp_path / "minivggnet_adam_digits.pickle", tmp_path / "minivggnet_adam_digits.txt"
     assert train.main(["-i", str(h), "-r", str(r), *RUN, "--epochs", "3"]) == 0

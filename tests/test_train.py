@@ -41,7 +41,7 @@ def test_original_defaults():
 
 
 @pytest.mark.parametrize("flag,value", [("--dataset", "svhn"), ("--model", "lenet"),
-                                        ("--optimizer", "adamw")])
+                                        ("--optimizer", "adamx")])
 def test_unknown_names_are_argparse_errors(capsys, flag, value):
     with pytest.raises(SystemExit) as exit_:
         train.parse_args(["-i", "h", "-r", "r", flag, value])

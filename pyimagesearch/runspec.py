@@ -1,0 +1,88 @@
+"""One object describes a run: built once from train.py's command line, passed down to
+training, and written into the history (key ``run``), so that plot.py and the summary
+know what a run was without reading its file name."""
+import platform
+from dataclasses import asdict, dataclass
+from typing import Optional, Union
+
+from . import registry
+
+RECORD_KEY = "run"  # the history's key for the record
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    dataset: str  # registry name, folder:PATH or npz:PATH
+    model: str  # registry name or package.module:callable
+    optimizer: str  # canonical spec: "adam", "adamw(learning_rate=0.0003)"
+    epochs: int = 60
+    batch_size: Union[int, str] = 128  # or "full"
+    steps: Optional[int] = None  # an iteration budget instead of epochs
+    seed: Optional[int] = None
+    augment: str = "batched"
+    learning_rate: Optional[float] = None  # train.py --learning-rate
+    total_steps: Optional[int] = None  # train.py --total-steps
+    train_limit: Optional[int] = None
+    test_limit: Optional[int] = None
+    image_size: Optional[int] = None
+    mixed_precision: bool = False
+    data_dir: Optional[str] = None
+
+    @classmethod
+    def from_args(cls, args):
+        """From train.py's parsed arguments (whose --optimizer is already canonical)."""
+        names = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in vars(args).items() if k in names})
+
+    def optimizer_choice(self):
+        return registry.resolve_optimizer(self.optimizer, check=False)
+
+    def model_spec(self):
+        return registry.resolve_model(self.model)
+
+    def build_optimizer(self):
+        return self.optimizer_choice().build(self.learning_rate, self.total_steps)
+
+    def identity(self):
+        """What makes a checkpoint this run's own (the epoch budget may grow, the data
+        may move to another folder)."""
+        return {k: v for k, v in sorted(asdict(self).items()) if k not in ("epochs", "data_dir")}
+
+    def record(self, optimizer=None, batch=None, labels=None):
+        """The history's record: this spec, the optimizer with all its resolved
+        arguments, the batch size used, the class names, and package versions."""
+        out = asdict(self)
+        out.update(dataset_label=registry.label(self.dataset), model_label=registry.label(self.model),
+                   optimizer_label=registry.label(self.optimizer), versions=versions())
+        if optimizer is not None:
+            out["optimizer_class"] = type(optimizer).__name__
+            out["optimizer_config"] = _plain(optimizer.get_config())
+        if batch is not None:
+            out["batch"] = int(batch)
+        if labels is not None:
+            out["labels"] = [str(label) for label in labels]
+        return out
+
+
+def _plain(value):
+    """JSON-like plain data (what the history's safe unpickler admits)."""
+    import json
+    return json.loads(json.dumps(value, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
+
+
+def versions():
+    import keras
+    import numpy
+    out = {"python": platform.python_version(), "keras": keras.__version__,
+           "backend": keras.backend.backend(), "numpy": numpy.__version__}
+    backend = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(out["backend"])
+    if backend:
+        import importlib
+        out[backend] = getattr(importlib.import_module(backend), "__version__", "?")
+    return out
+
+
+def from_history(history):
+    """The record of a history, or None (the original study's histories have none)."""
+    record = history.get(RECORD_KEY)
+    return record if isinstance(record, dict) and "optimizer" in record else None

@@ -1,0 +1,30 @@
+"""A user's own optimizer and models, imported by spec (``tests.custom_parts:...``)."""
+import keras
+from keras import layers
+
+
+def momentum_sgd(learning_rate=0.05, momentum=0.9):
+    return keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum)
+
+
+def not_an_optimizer(**kwargs):
+    return "adam"
+
+
+def tiny_cnn(input_shape, classes):
+    inputs = keras.Input(shape=input_shape)
+    x = layers.Conv2D(4, 3, activation="relu")(inputs)
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, layers.Dense(classes, activation="softmax")(x), name="tiny_cnn")
+
+
+def wrong_classes(input_shape, classes):
+    inputs = keras.Input(shape=input_shape)
+    x = layers.Flatten()(inputs)
+    return keras.Model(inputs, layers.Dense(classes + 1, activation="softmax")(x))
+
+
+def logits(input_shape, classes):
+    inputs = keras.Input(shape=input_shape)
+    x = layers.Flatten()(inputs)
+    return keras.Model(inputs, layers.Dense(classes)(x))

@@ -33,6 +33,9 @@ class ResNet:
 
     @staticmethod
     def build(width, height, depth, classes, stages, filters, reg=0.0001, bnEps=2e-5, bnMom=0.9):
+        """As the study's own code ran it: ``reg`` applies to the stem convolution and the
+        final Dense only; the residual modules keep their own default L2 of 0.0001
+        (build did not pass ``reg`` on; SPEC once said ``reg`` everywhere)."""
         inputs = keras.Input(shape=(height, width, depth))
         x = layers.BatchNormalization(axis=-1, epsilon=bnEps, momentum=bnMom)(inputs)
         x = layers.Conv2D(filters[0], (3, 3), use_bias=False, padding="same",
@@ -42,10 +45,9 @@ class ResNet:
             # the first module of each stage reduces: stride 1 in stage 0, 2 after
             stride = (1, 1) if i == 0 else (2, 2)
             x = ResNet.residual_module(x, filters[i + 1], stride, red=True,
-                                       reg=reg, bnEps=bnEps, bnMom=bnMom)
+                                       bnEps=bnEps, bnMom=bnMom)
             for _ in range(blocks - 1):
-                x = ResNet.residual_module(x, filters[i + 1], (1, 1),
-                                           reg=reg, bnEps=bnEps, bnMom=bnMom)
+                x = ResNet.residual_module(x, filters[i + 1], (1, 1), bnEps=bnEps, bnMom=bnMom)
 
         x = layers.BatchNormalization(axis=-1, epsilon=bnEps, momentum=bnMom)(x)
         x = layers.Activation("relu")(x)

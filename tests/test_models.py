@@ -94,6 +94,19 @@ def test_resnet_follows_spec_settings():
     assert norms and all(l.epsilon == 2e-5 and l.momentum == 0.9 for l in norms)
     convs = [l for l in model.layers if isinstance(l, keras.layers.Conv2D)]
     assert all(not l.use_bias for l in convs)
-    assert all(float(l.kernel_regularizer.l2) == pytest.approx(0.0005) for l in convs)
     # 1 stem conv + 27 modules of 3 convs + 3 reducing shortcuts
     assert len(convs) == 1 + 27 * 3 + 3
+
+
+def test_resnet_l2_as_the_study_ran_it():
+    """reg=0.0005 on the stem convolution and the final Dense; the residual modules'
+    convolutions, shortcuts included, keep the module's default 0.0001."""
+    import keras
+    model = MODELS["resnet"].build((32, 32, 3), 10)
+    convs = [l for l in model.layers if isinstance(l, keras.layers.Conv2D)]
+    dense = [l for l in model.layers if isinstance(l, keras.layers.Dense)]
+    assert float(convs[0].kernel_regularizer.l2) == pytest.approx(0.0005)  # the stem
+    assert len(dense) == 1 and float(dense[0].kernel_regularizer.l2) == pytest.approx(0.0005)
+    modules = convs[1:]
+    assert len(modules) == 27 * 3 + 3
+    assert all(float(l.kernel_regularizer.l2) == pytest.approx(0.0001) for l in modules)

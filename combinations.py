@@ -98,6 +98,8 @@ def parse_args(argv=None):
                         help="slurm: at most N array tasks at once (--array=0-K%%N)")
     launch.add_argument("--sbatch", action="append", default=[], metavar="LINE",
                         help="slurm: an extra #SBATCH line (repeatable); write it as --sbatch=--mem=16G")
+    ap.add_argument("--tensorboard", metavar="DIR",
+                    help="every run logs for TensorBoard to DIR/{run} (tensorboard --logdir DIR)")
     ap.add_argument("--train-args", default="",
                     help='appended verbatim to every line, e.g. "--epochs 3 --train-limit 500"')
     args = ap.parse_args(argv)
@@ -118,7 +120,7 @@ def main(argv=None):
     runs = grid.runs(args.datasets or preset.datasets, args.models or preset.models,
                      args.optimizers or grid.expand_optimizers(preset.optimizers), args.seeds,
                      batches)
-    lines = [grid.train_line(run, args.output, args.train_args) for run in runs]
+    lines = [grid.train_line(run, args.output, args.train_args, args.tensorboard) for run in runs]
 
     from pyimagesearch import storage
     try:

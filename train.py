@@ -4,6 +4,7 @@
         --report output/minivggnet_adam_digits.txt --dataset digits --model minivggnet
 """
 import argparse
+import importlib.util
 import os
 import sys
 
@@ -16,7 +17,6 @@ PACKAGES = {"numpy": "numpy", "keras": "keras", "sklearn": "scikit-learn",
 
 
 def require_packages():
-    import importlib.util
     missing = [pip for module, pip in PACKAGES.items() if importlib.util.find_spec(module) is None]
     if missing:
         print(f"train.py: error: {', '.join(missing)} not installed for {sys.executable} "
@@ -121,9 +121,17 @@ def parse_args(argv=None):
     ap.add_argument("--mixed-precision", action="store_true",
                     help="compute in bfloat16 with float32 weights (Keras' mixed_bfloat16): "
                          "for GPUs with bfloat16 units (A100, H100); slower on CPUs")
+    ap.add_argument("--tensorboard", metavar="DIR", default=None,
+                    help="log the run for TensorBoard in DIR (Keras' TensorBoard callback; "
+                         "view with: tensorboard --logdir DIR)")
     ap.add_argument("--force", action="store_true",
                     help="train even when this run's history and report already exist")
     args = ap.parse_args(argv)
+    if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        ap.error("--tensorboard needs the tensorboard package (pip install -r requirements.txt)")
+    if args.tensorboard and args.steps:
+        ap.error("--tensorboard logs epoch-based runs; a --steps run records its evaluation "
+                 "points in its history (plot.py draws them)")
     arguments = specs.parse(args.optimizer).kwargs
     for flag, key in (("--learning-rate", "learning_rate"), ("--total-steps", "total_steps")):
         if getattr(args, key) is not None and key in arguments:
@@ -192,7 +200,13 @@ def main(argv=None):
     # every finished epoch is checkpointed beside the outputs; a rerun resumes there
     checkpoint_dir = checkpoint.folder_for(args.history)
     try:
-        model, history = training.fit(data, run, checkpoint_dir=checkpoint_dir)
+        # a progress bar per epoch on a terminal; one line per epoch in a grid's log file
+        callbacks = []
+        if args.tensorboard:
+            import keras
+            callbacks.append(keras.callbacks.TensorBoard(log_dir=args.tensorboard))
+        model, history = training.fit(data, run, checkpoint_dir=checkpoint_dir, callbacks=callbacks,
+                                      verbose="auto" if sys.stdout.isatty() else 2)
     except training.ModelError as e:
         print(f"train.py: error: {e}", file=sys.stderr)
         return 2

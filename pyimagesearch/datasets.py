@@ -157,10 +157,30 @@ def load_cifar100_dir(data_dir):
 
 # --------------------------------------------------------------------------- loaders
 
+# What --data-dir must hold instead of a download, per Keras dataset module.
+LOCAL_FILES = {
+    "mnist": ", ".join(f"{n}[.gz]" for n in IDX_FILES) + ", or mnist.npz",
+    "fashion_mnist": ", ".join(f"{n}[.gz]" for n in IDX_FILES) + " (Debian: apt-get install "
+                     "dataset-fashion-mnist; --data-dir /usr/share/datasets/fashion-mnist)",
+    "cifar10": "cifar-10-batches-py/ (data_batch_1..5, test_batch) or cifar-10-python.tar.gz",
+    "cifar100": "cifar-100-python/ (train, test) or cifar-100-python.tar.gz",
+}
+
+
+class DownloadError(DatasetError):
+    """A Keras dataset download (or the file it left) that failed."""
+
+
 def _from_keras(module_name, labels, **kwargs):
     import keras
     module = getattr(keras.datasets, module_name)
-    (train_x, train_y), (test_x, test_y) = module.load_data(**kwargs)
+    try:
+        (train_x, train_y), (test_x, test_y) = module.load_data(**kwargs)
+    except Exception as e:  # no network, DNS, HTTP errors, truncated or damaged files
+        reason = " ".join(str(e).split()) or type(e).__name__
+        raise DownloadError(f"{module_name}: download failed ({type(e).__name__}: "
+                            f"{reason[:300]}); without network, pass --data-dir DIR holding "
+                            f"{LOCAL_FILES[module_name]}") from None
     if train_x.ndim == 3:
         train_x, test_x = train_x[..., None], test_x[..., None]
     return Dataset(train_x, train_y.reshape(-1).astype(np.int64), test_x,

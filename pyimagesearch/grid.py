@@ -54,8 +54,9 @@ def log_path(run, folder):
     return (os.path.join(folder, run.name) if folder else run.name) + ".log"
 
 
-def train_line(run, folder, train_args=""):
-    """The train.py line of the original script (its two spaces before --model kept)."""
+def train_line(run, folder, train_args="", tensorboard=None):
+    """The train.py line of the original script (its two spaces before --model kept);
+    ``tensorboard``: a folder under which each run logs to ``{tensorboard}/{run}``."""
     history, report = (shlex.quote(p) for p in outputs(run, folder))
     dataset, model, optimizer = (shlex.quote(p) for p in (run.dataset, run.model, run.optimizer))
     line = (f"python train.py --history {history} --report {report} "
@@ -66,6 +67,8 @@ def train_line(run, folder, train_args=""):
         line += f" --steps {run.steps}"
     if run.seed is not None:
         line += f" --seed {run.seed}"
+    if tensorboard:
+        line += f" --tensorboard {shlex.quote(os.path.join(tensorboard, run.name))}"
     if train_args:
         line += " " + train_args
     return line

@@ -15,7 +15,13 @@ from . import safepickle
 # Very old Keras wrote acc/val_acc; Keras 2.3+ and 3 write accuracy/val_accuracy.
 _SPELLINGS = {"accuracy": ("accuracy", "acc"), "val_accuracy": ("val_accuracy", "val_acc"),
               "loss": ("loss",), "val_loss": ("val_loss",)}
-STABILITY_EPOCHS = 10  # validation-loss spread is measured over this many last epochs
+CHANCE_MARGIN = 0.02  # a test accuracy within 2 points of chance (1 / classes): did not learn
+
+
+def stability_window(epochs):
+    """How many last epochs the validation-loss spread covers: the last quarter, at
+    least 2 (the first epochs' BatchNorm warm-up would otherwise dominate it)."""
+    return min(epochs, max(2, math.ceil(epochs / 4)))
 
 
 def _number_list(value, key, path):
@@ -69,7 +75,24 @@ def parse_report(text, path="<report>"):
     if "accuracy" not in values or "macro avg" not in values:
         raise ValueError(f"{path}: not a classification report (no accuracy / macro avg rows)")
     macro = values["macro avg"]
-    return {"accuracy": values["accuracy"][0], "macro_precision": macro[0], "macro_f1": macro[2]}
+    return {"accuracy": values["accuracy"][0], "macro_precision": macro[0], "macro_f1": macro[2],
+            "classes": _class_rows(text)}
+
+
+def _class_rows(text):
+    """How many classes a report lists: the rows between its header and 'accuracy'."""
+    rows = 0
+    for line in text.splitlines():
+        if _ROW.match(line):
+            break
+        parts = line.split()
+        if len(parts) >= 5 and "precision" not in line:
+            try:
+                [float(x) for x in parts[-4:]]
+                rows += 1
+            except ValueError:
+                pass
+    return rows or None
 
 
 def load_report(path):
@@ -80,24 +103,46 @@ def load_report(path):
         raise ValueError(f"{path}: cannot read ({e})") from None
 
 
+def classes_of(history, report=None):
+    """The number of classes: from the run's record, else from its report's rows."""
+    record = history.get("run")
+    if isinstance(record, dict) and record.get("labels"):
+        return len(record["labels"])
+    return (report or {}).get("classes")
+
+
+def did_not_learn(test_accuracy, classes):
+    """Within CHANCE_MARGIN of chance (1 / classes), or below it."""
+    return bool(classes) and not math.isnan(test_accuracy) and \
+        test_accuracy <= 1.0 / classes + CHANCE_MARGIN
+
+
 def run_metrics(history, report=None):
     """The summary's per-run numbers from a history (and its report, when there is one)."""
     val_acc, val_loss = history["val_accuracy"], history["val_loss"]
     best = int(np.nanargmax(val_acc)) if not all(math.isnan(v) for v in val_acc) else 0
-    tail = val_loss[-STABILITY_EPOCHS:]
+    tail = val_loss[-stability_window(len(val_loss)):]
     seconds = history.get("total_seconds") or []
     per_epoch = history.get("epoch_seconds") or []
     wall = seconds[0] if seconds else (sum(per_epoch) if per_epoch else math.nan)
     diverged = history.get("diverged_epoch")
+    test_accuracy = report["accuracy"] if report else math.nan
+    classes = classes_of(history, report)
+    status = f"diverged at epoch {int(diverged[0])}" if diverged else "ok"
+    if did_not_learn(test_accuracy, classes):
+        status = ("did not learn" if status == "ok" else f"{status}; did not learn") + \
+            f" (chance {1 / classes:.2f})"
     return {
-        "status": f"diverged at epoch {int(diverged[0])}" if diverged else "ok",
-        "test_accuracy": report["accuracy"] if report else math.nan,
+        "status": status,
+        "learned": not did_not_learn(test_accuracy, classes),
+        "test_accuracy": test_accuracy,
         "macro_f1": report["macro_f1"] if report else math.nan,
         "final_train_loss": history["loss"][-1],
         "final_val_loss": val_loss[-1],
         "best_val_accuracy": val_acc[best],
         "best_epoch": best + 1,
-        "val_loss_std_last10": float(np.std(tail, ddof=1)) if len(tail) > 1 else math.nan,
+        "val_loss_std_last_quarter": float(np.std(tail, ddof=1)) if len(tail) > 1 else math.nan,
+        "stability_epochs": len(tail),
         "epochs": len(val_acc),
         "wall_seconds": wall,
     }

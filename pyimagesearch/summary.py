@@ -10,7 +10,7 @@ from . import registry
 
 COLUMNS = ["dataset", "model", "batch", "optimizer", "seed", "test_accuracy", "macro_f1",
            "final_train_loss", "final_val_loss", "best_val_accuracy", "best_epoch",
-           "val_loss_std_last10", "epochs", "wall_seconds", "status",
+           "val_loss_std_last_quarter", "epochs", "wall_seconds", "status",
            "target_val_accuracy", "epochs_to_target", "seconds_to_target"]
 TARGET_FRACTION = 0.99  # time-to-target: this fraction of the best validation accuracy
 
@@ -34,16 +34,20 @@ def _mean(values):
 def add_time_to_target(rows, histories, fraction=TARGET_FRACTION):
     """Give each row its target (``fraction`` of the best validation accuracy any run
     reached on the same model and dataset) and the epochs and seconds it took to reach it.
-    ``histories`` is parallel to ``rows``."""
+    ``histories`` is parallel to ``rows``. A run that did not learn (test accuracy at
+    chance) neither sets the target nor ever reaches it."""
     from .results import time_to_target
     best = defaultdict(float)
     for row, history in zip(rows, histories):
+        if not row.get("learned", True):
+            continue
         key = (row["dataset"], _model(row))
         best[key] = max(best[key], max(v for v in history["val_accuracy"] if not math.isnan(v))
                         if any(not math.isnan(v) for v in history["val_accuracy"]) else 0.0)
     for row, history in zip(rows, histories):
         target = fraction * best[(row["dataset"], _model(row))]
-        epoch, seconds = time_to_target(history, target)
+        epoch, seconds = time_to_target(history, target) if row.get("learned", True) and target \
+            else (None, math.nan)
         row.update(target_val_accuracy=target, epochs_to_target=epoch, seconds_to_target=seconds)
 
 
@@ -117,27 +121,42 @@ def comparisons(rows):
 
 
 def winners(rows):
-    """Per (dataset, model): the optimizer with the highest mean test accuracy, and its lead.
+    """Per (dataset, model): the two optimizers with the highest mean test accuracy, and
+    whether the data name a winner. Only a paired 95% interval over seeds that excludes
+    zero does; one run each is not evidence, and nor is a group where no run learned.
 
-    Returns dicts with dataset, model, winner, runner_up, margin_points (percentage
-    points), or winner None when fewer than two optimizers have a test accuracy.
-    """
-    groups = defaultdict(lambda: defaultdict(list))
+    Returns dicts with dataset, model, leader, runner_up, means, and either winner (with
+    margin_points and half_width, paired by seed) or reason: "one run each", "no
+    detectable difference", "nothing learned" or "too few optimizers"."""
+    groups = defaultdict(lambda: defaultdict(dict))
+    learned = defaultdict(bool)
     for row in rows:
-        groups[(row["dataset"], _model(row))][row["optimizer"]].append(row["test_accuracy"])
+        seed = -1 if row.get("seed") is None else row["seed"]
+        groups[(row["dataset"], _model(row))][row["optimizer"]][seed] = row["test_accuracy"]
+        learned[(row["dataset"], _model(row))] |= row.get("learned", True)
     out = []
-    for (dataset, model), by_opt in groups.items():
+    for key, by_opt in groups.items():
         means = sorted(((m, opt) for opt, accs in by_opt.items()
-                        if not math.isnan(m := _mean(accs))), reverse=True)
-        entry = {"dataset": dataset, "model": model, "winner": None, "runner_up": None,
-                 "margin_points": math.nan, "means": {o: m for m, o in means}}
-        if len(means) >= 2:
-            (best, winner), (second, runner_up) = means[0], means[1]
-            entry.update(winner=winner if best > second else None, runner_up=runner_up,
-                         margin_points=100 * (best - second))
-            if best == second:
-                entry["tie"] = [o for m, o in means if m == best]
+                        if not math.isnan(m := _mean(list(accs.values())))), reverse=True)
+        entry = {"dataset": key[0], "model": key[1], "winner": None, "leader": None,
+                 "runner_up": None, "margin_points": math.nan, "half_width": math.nan,
+                 "means": {o: m for m, o in means}, "n": 0}
         out.append(entry)
+        if len(means) < 2:
+            entry["reason"] = "too few optimizers"
+            continue
+        leader, runner_up = means[0][1], means[1][1]
+        diff = paired_difference(by_opt[runner_up], by_opt[leader])
+        entry.update(leader=leader, runner_up=runner_up, n=diff["n"],
+                     margin_points=diff["mean"], half_width=diff["half_width"])
+        if not learned[key]:
+            entry["reason"] = "nothing learned"
+        elif max(len(by_opt[leader]), len(by_opt[runner_up])) < 2 or diff["n"] < 2:
+            entry["reason"] = "one run each"
+        elif math.isnan(diff["half_width"]) or diff["mean"] - diff["half_width"] <= 0:
+            entry["reason"] = "no detectable difference"
+        else:
+            entry["winner"] = leader
     return out
 
 
@@ -159,18 +178,31 @@ def to_csv(rows):
 
 
 def verdict(entry):
-    if entry.get("tie"):
-        return "tie: " + ", ".join(registry.display_name(o) for o in entry["tie"])
-    if entry["winner"] is None:
+    """One line a person can trust: a winner only where the paired interval names one."""
+    name = registry.display_name
+    reason = entry.get("reason")
+    if reason == "too few optimizers":
         return "not enough runs with a test accuracy to compare"
-    return (f"{registry.display_name(entry['winner'])} ahead of "
-            f"{registry.display_name(entry['runner_up'])} by {entry['margin_points']:.2f} points")
+    leader, runner_up = name(entry["leader"]), name(entry["runner_up"])
+    means = entry["means"]
+    if reason == "nothing learned":
+        return "no verdict: no run learned (every test accuracy within 2 points of chance)"
+    if reason == "one run each":
+        return (f"one run each: not evidence ({leader} {means[entry['leader']]:.4f}, "
+                f"{runner_up} {means[entry['runner_up']]:.4f}; run with --seeds)")
+    if reason == "no detectable difference":
+        return (f"no detectable difference: {leader} vs {runner_up}, "
+                f"{entry['margin_points']:+.2f} points, paired 95% CI "
+                f"[{entry['margin_points'] - entry['half_width']:.2f}, "
+                f"{entry['margin_points'] + entry['half_width']:.2f}], n={entry['n']}")
+    return (f"{leader} ahead of {runner_up} by {entry['margin_points']:.2f} ± "
+            f"{entry['half_width']:.2f} points (paired 95% CI, n={entry['n']})")
 
 
 def to_markdown(rows, title="Summary"):
     headers = ["dataset", "model", "optimizer", "seed", "test acc.", "macro-F1",
                "final train loss", "final val loss", "best val acc. (epoch)",
-               "val loss std, last 10", "epochs", "wall s", "status"]
+               "val loss std, last quarter", "epochs", "wall s", "status"]
     lines = [f"# {title}", "", METRIC_NOTE, "", "## Runs", "",
              "| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
     for r in rows:
@@ -178,9 +210,10 @@ def to_markdown(rows, title="Summary"):
                  _fmt(r.get("seed")), _fmt(r["test_accuracy"]), _fmt(r["macro_f1"]),
                  _fmt(r["final_train_loss"]), _fmt(r["final_val_loss"]),
                  f"{_fmt(r['best_val_accuracy'])} ({r['best_epoch']})",
-                 _fmt(r["val_loss_std_last10"]), str(r["epochs"]), _fmt(r["wall_seconds"], 0), r.get("status", "ok")]
+                 _fmt(r["val_loss_std_last_quarter"]), str(r["epochs"]), _fmt(r["wall_seconds"], 0), r.get("status", "ok")]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "## Who won (mean test accuracy)", "",
+    lines += ["", "## Who won (test accuracy; a winner only where the paired 95% CI over "
+              "seeds excludes zero)", "",
               "| dataset | model | verdict |", "| --- | --- | --- |"]
     for entry in winners(rows):
         lines.append(f"| {entry['dataset']} | {entry['model']} | {verdict(entry)} |")
@@ -192,7 +225,8 @@ def to_markdown(rows, title="Summary"):
                      f"{g['n']} | {_fmt(g['mean'])} | {_fmt(g['std'])} | {g['reached_target']} | "
                      f"{_fmt(g['epochs_to_target'], 1)} | {_fmt(g['seconds_to_target'], 1)} |")
     lines += ["", f"Target: {TARGET_FRACTION:.0%} of the best validation accuracy that any run "
-              "reached on the same model and dataset (time-to-target as AlgoPerf counts it).",
+              "reached on the same model and dataset (time-to-target as AlgoPerf counts it); "
+              "runs that did not learn neither set it nor reach it.",
               "", "## Paired differences (test accuracy, 95% CI over seeds, t-distribution)", "",
               "| dataset | model | A | B | n | mean B - A (points) | 95% CI | verdict |",
               "|" + " --- |" * 8]
@@ -201,9 +235,10 @@ def to_markdown(rows, title="Summary"):
             f"[{c['mean'] - c['half_width']:.2f}, {c['mean'] + c['half_width']:.2f}]"
         lines.append(f"| {c['dataset']} | {c['model']} | {c['a']} | {c['b']} | {c['n']} | "
                      f"{_fmt(c['mean'], 2)} | {ci} | {c['verdict']} |")
-    lines += ["", "Validation-loss std is the sample standard deviation over the last "
-              "10 epochs (fewer when the run is shorter): the study's \"stability\" claim, "
-              "as a number.", ""]
+    lines += ["", "Validation-loss std is the sample standard deviation over the last quarter "
+              "of the epochs (at least 2): the study's \"stability\" claim, as a number, "
+              "without the first epochs' BatchNorm warm-up. \"Did not learn\": a test "
+              "accuracy within 2 points of chance (1 / classes).", ""]
     return "\n".join(lines)
 
 

@@ -84,3 +84,37 @@ def test_resize_to_32_like_the_original():
     out = datasets.resize(images, 32)
     assert out.shape == (3, 32, 32, 1) and out.dtype == np.uint8
     np.testing.assert_array_equal(out[1, ..., 0], cv2.resize(images[1, ..., 0], (32, 32)))
+
+
+def test_failed_download_is_one_line_naming_the_data_dir_alternative(tmp_path):
+    """No network at test time: the real download path, pointed at a closed port."""
+    from tests.conftest import run_script
+    env = {"KERAS_HOME": str(tmp_path / "keras"), "https_proxy": "http://127.0.0.1:9",
+           "http_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
+           "HTTP_PROXY": "http://127.0.0.1:9"}
+    result = run_script("train.py", "-i", str(tmp_path / "h"), "-r", str(tmp_path / "r"),
+                        "-d", "mnist", "-m", "minivggnet", env=env, timeout=300)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("train.py: error: mnist: download failed")
+    assert "--data-dir" in last and "train-images-idx3-ubyte" in last
+    assert "[INFO] training" not in result.stdout
+
+
+@pytest.mark.parametrize("failure", [
+    Exception("URL fetch failure on https://example/mnist.npz: None -- [Errno -3] "
+              "Temporary failure in name resolution"),
+    __import__("zipfile").BadZipFile("File is not a zip file"),  # a truncated download
+])
+def test_download_failures_become_dataset_errors(monkeypatch, failure):
+    import keras
+
+    def fail(**kwargs):
+        raise failure
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", fail)
+    with pytest.raises(datasets.DownloadError) as error:
+        datasets.cifar10()
+    message = str(error.value)
+    assert message.startswith("cifar10: download failed") and "\n" not in message
+    assert "cifar-10-python.tar.gz" in message and str(failure).split()[0] in message

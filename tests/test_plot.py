@@ -98,8 +98,9 @@ def test_run_metrics_known_answers():
     assert m["best_val_accuracy"] == 0.99 and m["best_epoch"] == 5
     assert m["final_train_loss"] == pytest.approx(1 / 12)
     assert m["final_val_loss"] == pytest.approx(1.2 / 12)
-    last10 = [1.2 / t for t in range(3, 13)]
-    assert m["val_loss_std_last10"] == pytest.approx(np.std(last10, ddof=1))
+    last_quarter = [1.2 / t for t in range(10, 13)]  # 12 epochs: the last 3
+    assert m["val_loss_std_last_quarter"] == pytest.approx(np.std(last_quarter, ddof=1))
+    assert m["stability_epochs"] == 3
     assert m["epochs"] == 12 and m["wall_seconds"] == 42.0
 
 
@@ -108,26 +109,74 @@ def test_wall_time_falls_back_to_epoch_seconds():
     assert m["wall_seconds"] == 6.5 and math.isnan(m["test_accuracy"])
 
 
-def test_summary_winner_and_margin(tmp_path):
+def test_stability_window_is_the_last_quarter_at_least_two():
+    assert [results.stability_window(n) for n in (1, 2, 3, 8, 10, 12, 60)] == [1, 2, 2, 2, 3, 3, 15]
+    m = results.run_metrics(history(epochs=60))
+    assert m["stability_epochs"] == 15
+
+
+def test_winner_table_at_one_run_each_names_no_winner(tmp_path):
     out, plots = tmp_path / "output", tmp_path / "plots"
     out.mkdir()
     write_run(out, "minivggnet_adam_cifar10", history(), acc=0.8300)
     write_run(out, "minivggnet_radam_cifar10", history(), acc=0.7100)
-    write_run(out, "resnet_adam_cifar10", history(), acc=0.8400)
-    write_run(out, "resnet_radam_cifar10", history(), acc=0.8700)
     assert plot.main(["-i", str(out), "-p", str(plots)]) == 0
     with open(plots / "summary.csv") as f:
         rows = {(r["model"], r["optimizer"]): r for r in csv.DictReader(f)}
     assert float(rows[("minivggnet", "radam")]["test_accuracy"]) == 0.71
     md = (plots / "summary.md").read_text()
-    assert "| cifar10 | minivggnet | Adam ahead of RAdam by 12.00 points |" in md
-    assert "| cifar10 | resnet | RAdam ahead of Adam by 3.00 points |" in md
+    assert "| cifar10 | minivggnet | one run each: not evidence (Adam 0.8300, RAdam 0.7100; " \
+           "run with --seeds) |" in md
+    assert "ahead" not in md
+    assert "val loss std, last quarter" in md
 
 
-def test_winners_handles_ties_and_single_optimizers():
-    rows = [{"dataset": "d", "model": "m", "optimizer": o, "test_accuracy": a}
-            for o, a in (("adam", 0.5), ("radam", 0.5))]
-    rows.append({"dataset": "d", "model": "n", "optimizer": "adam", "test_accuracy": 0.9})
+def test_winner_table_at_three_seeds_defers_to_the_paired_interval(tmp_path):
+    out, plots = tmp_path / "output", tmp_path / "plots"
+    out.mkdir()
+    clear = {"adam": [0.80, 0.82, 0.84], "radam": [0.70, 0.73, 0.73]}
+    noisy = {"adam": [0.80, 0.70, 0.90], "radam": [0.85, 0.80, 0.76]}
+    for model, accs in (("minivggnet", clear), ("resnet", noisy)):
+        for opt, values in accs.items():
+            for seed, acc in enumerate(values):
+                write_run(out, f"{model}_{opt}_digits_s{seed}", history(), acc=acc)
+    assert plot.main(["-i", str(out), "-p", str(plots)]) == 0
+    md = (plots / "summary.md").read_text()
+    # adam - radam per seed: 10, 9, 11 points: mean 10, CI half-width 2.48
+    assert "| digits | minivggnet | Adam ahead of RAdam by 10.00 ± 2.48 points " \
+           "(paired 95% CI, n=3) |" in md
+    who_won = md.split("## Who won")[1].split("##")[0]
+    resnet = [l for l in who_won.splitlines() if l.startswith("| digits | resnet | ")][0]
+    assert "no detectable difference: RAdam vs Adam" in resnet and "ahead" not in resnet
+
+
+def test_chance_level_runs_did_not_learn_and_never_reach_target(tmp_path):
+    out, plots = tmp_path / "output", tmp_path / "plots"
+    out.mkdir()
+    for seed in range(3):
+        for opt, acc in (("adam", 0.51), ("radam", 0.50)):  # 2 classes: chance is 0.50
+            h = history(epochs=4, epoch_seconds=[1.0] * 4)
+            write_run(out, f"minivggnet_{opt}_digits_s{seed}", h, acc=acc)
+    assert plot.main(["-i", str(out), "-p", str(plots)]) == 0
+    with open(plots / "summary.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert all(r["status"] == "did not learn (chance 0.50)" for r in rows)
+    assert all(r["epochs_to_target"] == "" for r in rows)
+    md = (plots / "summary.md").read_text()
+    assert "no verdict: no run learned" in md and "ahead" not in md
+    assert "| digits | minivggnet | Adam | 3 | 0.5100 | 0.0000 | 0/3 |" in md
+
+
+def test_did_not_learn_uses_the_recorded_classes():
+    h = history(epochs=3, run={"optimizer": "adam", "labels": list("abcdefghij")})
+    report = {"accuracy": 0.115, "macro_precision": 0.1, "macro_f1": 0.1, "classes": None}
+    assert results.run_metrics(h, report)["status"] == "did not learn (chance 0.10)"
+    report["accuracy"] = 0.13
+    assert results.run_metrics(h, report)["status"] == "ok"
+
+
+def test_winners_handles_single_optimizers():
+    rows = [{"dataset": "d", "model": "n", "optimizer": "adam", "test_accuracy": 0.9}]
     entries = {e["model"]: e for e in summary.winners(rows)}
-    assert entries["m"]["winner"] is None and summary.verdict(entries["m"]).startswith("tie")
     assert entries["n"]["winner"] is None
+    assert summary.verdict(entries["n"]) == "not enough runs with a test accuracy to compare"

@@ -187,3 +187,20 @@ def test_mixed_precision_run_trains(tmp_path):
                        "--mixed-precision", "--seed", "0", *TINY]) == 0
     history, _ = check_outputs(h, r)
     assert all(v == v for v in history["loss"])  # finite, not NaN
+
+
+def test_tensorboard_writes_event_files(tmp_path):
+    logs = tmp_path / "tb"
+    assert train.main(["-i", str(tmp_path / "h.pickle"), "-r", str(tmp_path / "r.txt"),
+                       "-m", "minivggnet", "--tensorboard", str(logs), *TINY]) == 0
+    events = [p for p in logs.rglob("events.out.tfevents.*")]
+    assert events and any("train" in str(p) for p in events)
+
+
+def test_combinations_passes_tensorboard_per_run(tmp_path):
+    import combinations
+    script = tmp_path / "g.sh"
+    assert combinations.main(["-o", "out", "-s", str(script), "--datasets", "digits",
+                              "--models", "minivggnet", "--tensorboard", "tb"]) == 0
+    lines = [l for l in script.read_text().splitlines() if l.startswith("python")]
+    assert lines[0].endswith("--tensorboard tb/minivggnet_adam_digits")

@@ -11,29 +11,7 @@ import stat
 import sys
 
 from pyimagesearch import grid, launchers, registry
-
-
-def spec_list(resolve, what):
-    """argparse type: a comma-separated list of specs (commas inside () and [] do not
-    split), each resolved by the registry; the first bad one refused in one line."""
-    def parse(text):
-        from pyimagesearch import specs
-        items = specs.split_list(text)
-        if not items:
-            raise argparse.ArgumentTypeError(f"no {what} given")
-        try:
-            return resolve(items)
-        except specs.SpecError as e:
-            raise argparse.ArgumentTypeError(str(e)) from None
-    return parse
-
-
-def _check_each(resolve):
-    def check(items):
-        for item in items:
-            resolve(item)
-        return items
-    return check
+from pyimagesearch.cli import positive_int, spec_list
 
 
 def seed_list(text):
@@ -53,12 +31,6 @@ def gpu_list(text):
     return gpus
 
 
-def positive_int(text):
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive integer")
-    return int(text)
-
-
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-o", "--output", required=True, help="folder the runs write their outputs to")
@@ -67,12 +39,14 @@ def parse_args(argv=None):
                     help="original: the study's 24 runs (default); ablation: + adam_sched and "
                          "radam_nosched, which separate RAdam's rectification from its schedule; "
                          "flux: study B's 18 MLP runs; modern: adam, radam, adamw, lion, muon "
-                         "and schedulefreeadamw at their Keras defaults")
-    ap.add_argument("--datasets", type=spec_list(_check_each(registry.resolve_dataset), "dataset"),
+                         "and schedulefreeadamw at their Keras defaults; tuned: adam, radam, "
+                         "radam_nosched, adamw at 3 learning rates each (x1/3, x1, x3), for "
+                         "--seeds and --train-args \"--validation-split 0.1\"")
+    ap.add_argument("--datasets", type=spec_list(registry.resolve_dataset, "dataset"),
                     help="comma-separated names, folder:PATH or npz:PATH (default: the preset's)")
-    ap.add_argument("--models", type=spec_list(_check_each(registry.resolve_model), "model"),
+    ap.add_argument("--models", type=spec_list(registry.resolve_model, "model"),
                     help="comma-separated names or package.module:callable (default: the preset's)")
-    ap.add_argument("--optimizers", type=spec_list(grid.expand_optimizers, "optimizer"),
+    ap.add_argument("--optimizers", type=spec_list(grid.expand_optimizers, "optimizer", expand=True),
                     help="comma-separated optimizer specs; a [list] value is a grid: "
                          "\"adam(learning_rate=[1e-4,3e-4,1e-3]), lion(learning_rate=[3e-5,1e-4])\" "
                          "writes 5 runs per model and dataset (default: the preset's)")

@@ -10,87 +10,28 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the log
 
-# module -> the pip name to install. Checked first: a grid script run by a `python` outside
-# the project's environment would otherwise fail every run with a traceback.
-PACKAGES = {"numpy": "numpy", "keras": "keras", "sklearn": "scikit-learn",
-            "cv2": "opencv-python-headless"}
-
-
-def require_packages():
-    missing = [pip for module, pip in PACKAGES.items() if importlib.util.find_spec(module) is None]
-    if missing:
-        print(f"train.py: error: {', '.join(missing)} not installed for {sys.executable} "
-              "(activate the project's environment: . .venv/bin/activate)", file=sys.stderr)
-        sys.exit(2)
-
+from pyimagesearch.environment import require_packages  # noqa: E402 (imports nothing heavy)
 
 if __name__ == "__main__":
-    require_packages()
+    require_packages("train.py")
 
 from pyimagesearch import registry, specs  # noqa: E402 (after the check above)
-
-
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
-    return value
-
-
-def positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} must be a positive number")
-    return value
-
-
-def batch_size(text):
-    return "full" if text == "full" else positive_int(text)
-
-
-def _spec_type(resolve):
-    """argparse type: a spec resolved by the registry (refused in one line), kept as text."""
-    def parse(text):
-        from pyimagesearch import specs
-        try:
-            return resolve(text)
-        except specs.SpecError as e:
-            raise argparse.ArgumentTypeError(str(e)) from None
-    return parse
-
-
-def optimizer_spec(text):
-    return registry.resolve_optimizer(text).text  # canonical: adam(learning_rate=0.0003)
-
-
-def model_spec(text):
-    registry.resolve_model(text)
-    return text
-
-
-def dataset_spec(text):
-    registry.resolve_dataset(text)
-    return text
+from pyimagesearch.cli import (batch_size, dataset_type, fraction, model_type,  # noqa: E402
+                               optimizer_type, positive_float, positive_int)
 
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-i", "--history", required=True, help="path of the output history pickle")
     ap.add_argument("-r", "--report", required=True, help="path of the output classification report")
-    ap.add_argument("-d", "--dataset", default=registry.DEFAULT_DATASET, type=_spec_type(dataset_spec),
+    ap.add_argument("-d", "--dataset", default=registry.DEFAULT_DATASET, type=dataset_type,
                     help=f"{', '.join(registry.DATASETS)}; folder:PATH (class folders of "
                          "images) or npz:PATH (x_train, y_train, x_test, y_test)")
-    ap.add_argument("-m", "--model", default=registry.DEFAULT_MODEL, type=_spec_type(model_spec),
+    ap.add_argument("-m", "--model", default=registry.DEFAULT_MODEL, type=model_type,
                     help=f"{', '.join(registry.MODELS)}; or package.module:callable, called "
                          "as callable(input_shape, classes), returning a keras.Model")
     ap.add_argument("-o", "--optimizer", default=registry.DEFAULT_OPTIMIZER,
-                    type=_spec_type(optimizer_spec),
+                    type=optimizer_type,
                     help=f"{', '.join(registry.OPTIMIZERS)}, any keras.optimizers class by name "
                          "(adamw, lion, muon, ...), or package.module:callable; optionally with "
                          "literal keyword arguments: 'adamw(learning_rate=3e-4, weight_decay=0.05)'")
@@ -106,6 +47,11 @@ def parse_args(argv=None):
                     help="read the dataset from local files in its own format instead of downloading")
     ap.add_argument("--train-limit", type=positive_int, default=None, help="use the first N training images")
     ap.add_argument("--test-limit", type=positive_int, default=None, help="use the first N test images")
+    ap.add_argument("--validation-split", type=fraction, default=None, metavar="F",
+                    help="hold out a stratified fraction F of the training set (the same for "
+                         "every optimizer and seed) to validate on every epoch; the test set is "
+                         "then touched once, after training. Default: validate on the test set, "
+                         "as the original did")
     ap.add_argument("--learning-rate", type=positive_float, default=None,
                     help="override the optimizer's default learning rate (its base rate, "
                          "when it follows a schedule)")
@@ -179,21 +125,28 @@ def main(argv=None):
         print(f"train.py: error: {e}", file=sys.stderr)
         return 2
     data = data.limit(args.train_limit, args.test_limit)
+    if args.validation_split:
+        try:
+            data = datasets.validation_split(data, args.validation_split)
+        except datasets.DatasetError as e:
+            print(f"train.py: error: {e}", file=sys.stderr)
+            return 2
 
     from sklearn.metrics import classification_report
     from pyimagesearch import checkpoint, training
     if args.seed is not None:
         training.seed_everything(args.seed)
     data = training.prepare_images(data, run.model_spec(), args.image_size)
+    held_out = "" if data.val_x is None else f", {len(data.val_x)} held out for validation"
     print(f"[INFO] {len(data.train_x)} training and {len(data.test_x)} test images "
-          f"of shape {data.train_x.shape[1:]}, {len(data.labels)} classes")
+          f"of shape {data.train_x.shape[1:]}, {len(data.labels)} classes{held_out}")
     batch = training.batch_for(run, data)
     if batch > len(data.train_x):
         print(f"train.py: error: --batch-size {batch}: only {len(data.train_x)} training images",
               file=sys.stderr)
         return 2
 
-    # train, validating on the test set after every epoch
+    # train, validating after every epoch (on the hold-out, else on the test set)
     budget = f"{args.steps:,} steps" if args.steps else f"{args.epochs} epochs"
     print(f"[INFO] training {args.model} with {args.optimizer} for {budget} "
           f"in batches of {batch}...")
@@ -216,7 +169,8 @@ def main(argv=None):
         return 128 + stop.signum
 
     # evaluate on the test set and write both outputs
-    print("[INFO] evaluating...")
+    print("[INFO] evaluating on the test set...")
+    training.evaluate_on_test(model, data, history, min(batch, 1024))
     predictions = training.predict_labels(model, data.test_x, min(batch, 1024))
     report = classification_report(data.test_y, predictions, labels=range(len(data.labels)),
                                    target_names=data.labels, zero_division=0,

@@ -9,6 +9,7 @@ import os
 import struct
 import tarfile
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -45,11 +46,41 @@ class Dataset:
     test_x: np.ndarray
     test_y: np.ndarray
     labels: list
+    val_x: Optional[np.ndarray] = None  # a hold-out of the training set (validation_split)
+    val_y: Optional[np.ndarray] = None
 
     def limit(self, train=None, test=None):
         """The first ``train``/``test`` images only (views, no copies)."""
         return Dataset(self.train_x[:train], self.train_y[:train],
-                       self.test_x[:test], self.test_y[:test], self.labels)
+                       self.test_x[:test], self.test_y[:test], self.labels, self.val_x, self.val_y)
+
+    def validation(self):
+        """(x, y) to validate on every epoch: the hold-out when there is one, else (as the
+        original study did) the test set."""
+        return (self.test_x, self.test_y) if self.val_x is None else (self.val_x, self.val_y)
+
+    def map_images(self, function):
+        """The same dataset with ``function`` applied to every image array (resizing)."""
+        return Dataset(function(self.train_x), self.train_y, function(self.test_x), self.test_y,
+                       self.labels, None if self.val_x is None else function(self.val_x),
+                       self.val_y)
+
+
+VALIDATION_SEED = 0  # the hold-out is the same for every optimizer and every run seed
+
+
+def validation_split(data, fraction):
+    """Hold out a stratified ``fraction`` of the training set as validation data, drawn
+    with a fixed seed; the test set is not touched."""
+    from sklearn.model_selection import train_test_split
+    counts = np.bincount(data.train_y)
+    if (counts[counts > 0] < 2).any() or round(fraction * len(data.train_y)) < (counts > 0).sum():
+        raise DatasetError(f"--validation-split {fraction}: {len(data.train_y)} training images "
+                           f"of {(counts > 0).sum()} classes are too few for a stratified hold-out")
+    train_x, val_x, train_y, val_y = train_test_split(
+        data.train_x, data.train_y, test_size=fraction, random_state=VALIDATION_SEED,
+        stratify=data.train_y)
+    return Dataset(train_x, train_y, data.test_x, data.test_y, data.labels, val_x, val_y)
 
 
 def resize(images, size):

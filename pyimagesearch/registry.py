@@ -369,6 +369,12 @@ class Preset:
     batches: Optional[list] = None  # (batch size, iteration budget) pairs, when it varies them
 
 
+def learning_rate_grid(name, default=None):
+    """A spec with 3 learning rates centred on the default: x1/3, x1, x3 (3 digits)."""
+    rate = default or OPTIMIZERS[name].learning_rate
+    return f"{name}(learning_rate=[{rate / 3:.3g}, {rate:.3g}, {rate * 3:.3g}])"
+
+
 PRESETS = {
     "original": Preset(ORIGINAL_DATASETS, ORIGINAL_MODELS, ORIGINAL_OPTIMIZERS),
     # separates RAdam's rectification from its schedule (run it with --seeds)
@@ -380,6 +386,12 @@ PRESETS = {
     # the optimizers people compare in 2026, at their Keras defaults
     "modern": Preset(ORIGINAL_DATASETS, ORIGINAL_MODELS,
                      ["adam", "radam", "adamw", "lion", "muon", "schedulefreeadamw"]),
+    # an equal tuning budget per optimizer (run with --seeds and --train-args
+    # "--validation-split 0.1"; the summary's tuned verdict selects on the hold-out)
+    "tuned": Preset(ORIGINAL_DATASETS, ORIGINAL_MODELS,
+                    [learning_rate_grid("adam"), learning_rate_grid("radam"),
+                     learning_rate_grid("radam_nosched"),
+                     learning_rate_grid("adamw", 1e-3)]),  # Keras' AdamW default
 }
 
 # train.py's defaults, the original's.

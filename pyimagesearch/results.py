@@ -132,9 +132,12 @@ def run_metrics(history, report=None):
     if did_not_learn(test_accuracy, classes):
         status = ("did not learn" if status == "ok" else f"{status}; did not learn") + \
             f" (chance {1 / classes:.2f})"
+    record = history.get("run") if isinstance(history.get("run"), dict) else {}
     return {
         "status": status,
         "learned": not did_not_learn(test_accuracy, classes),
+        "validation": "hold-out" if record.get("validation_split") else "test set",
+        "final_val_accuracy": val_acc[-1],
         "test_accuracy": test_accuracy,
         "macro_f1": report["macro_f1"] if report else math.nan,
         "final_train_loss": history["loss"][-1],

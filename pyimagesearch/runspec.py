@@ -26,6 +26,7 @@ class RunSpec:
     test_limit: Optional[int] = None
     image_size: Optional[int] = None
     mixed_precision: bool = False
+    validation_split: Optional[float] = None  # a hold-out of the training set; None: test set
     data_dir: Optional[str] = None
 
     @classmethod

@@ -120,7 +120,7 @@ def fit_steps(model, data, steps, batch_size, seed=None, checkpoint_dir=None, co
 
     The history has one entry per evaluation point (500 x 2^k iterations and the end):
     ``iterations``, ``loss``/``accuracy`` on the whole training set, ``val_loss``/
-    ``val_accuracy`` on the test set, ``train_seconds`` (training time so far, evaluation
+    ``val_accuracy`` on the validation data (the test set without a hold-out), ``train_seconds`` (training time so far, evaluation
     excluded) and ``epoch_seconds`` (training time since the previous point); plus
     ``step_loss``, the per-step training loss as means of ``step_loss_every`` steps.
     """
@@ -171,13 +171,14 @@ def fit_steps(model, data, steps, batch_size, seed=None, checkpoint_dir=None, co
             diverged = not np.all(np.isfinite(pending or history["step_loss"][-1:]))
             train_loss, train_acc = model.evaluate(data.train_x, data.train_y, verbose=0,
                                                    batch_size=1024)
-            val_loss, val_acc = model.evaluate(data.test_x, data.test_y, verbose=0, batch_size=1024)
+            val_x, val_y = data.validation()
+            val_loss, val_acc = model.evaluate(val_x, val_y, verbose=0, batch_size=1024)
             entry = {"iterations": done, "loss": train_loss, "accuracy": train_acc,
                      "val_loss": val_loss, "val_accuracy": val_acc, "train_seconds": seconds,
                      "epoch_seconds": seconds_here, "lr": learning_rate_now(model.optimizer)}
             for key, value in entry.items():
                 history.setdefault(key, []).append(float(value))
-            log(f"[INFO] iteration {done:>9,}: test accuracy {val_acc:.4f}, loss {val_loss:.4f}, "
+            log(f"[INFO] iteration {done:>9,}: validation accuracy {val_acc:.4f}, loss {val_loss:.4f}, "
                 f"{seconds:.1f} s of training")
             if diverged or not np.isfinite(train_loss):
                 history["diverged_epoch"] = [float(len(history["iterations"]))]

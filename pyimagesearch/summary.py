@@ -6,10 +6,11 @@ from collections import defaultdict
 
 import numpy as np
 
-from . import registry
+from . import registry, specs
 
 COLUMNS = ["dataset", "model", "batch", "optimizer", "seed", "test_accuracy", "macro_f1",
-           "final_train_loss", "final_val_loss", "best_val_accuracy", "best_epoch",
+           "final_train_loss", "final_val_loss", "final_val_accuracy", "validation",
+           "best_val_accuracy", "best_epoch",
            "val_loss_std_last_quarter", "epochs", "wall_seconds", "status",
            "target_val_accuracy", "epochs_to_target", "seconds_to_target"]
 TARGET_FRACTION = 0.99  # time-to-target: this fraction of the best validation accuracy
@@ -230,16 +231,95 @@ def to_markdown(rows, title="Summary"):
               "", "## Paired differences (test accuracy, 95% CI over seeds, t-distribution)", "",
               "| dataset | model | A | B | n | mean B - A (points) | 95% CI | verdict |",
               "|" + " --- |" * 8]
-    for c in comparisons(rows):
-        ci = "" if math.isnan(c["half_width"]) else \
-            f"[{c['mean'] - c['half_width']:.2f}, {c['mean'] + c['half_width']:.2f}]"
-        lines.append(f"| {c['dataset']} | {c['model']} | {c['a']} | {c['b']} | {c['n']} | "
-                     f"{_fmt(c['mean'], 2)} | {ci} | {c['verdict']} |")
+    lines += _comparison_lines(comparisons(rows))
+    on_test = sum(1 for r in rows if r.get("validation", "test set") == "test set")
+    if on_test:
+        lines += ["", f"{on_test} of {len(rows)} runs validated on the test set (no "
+                  "--validation-split, as the original study did): any choice made from their "
+                  "curves (a best epoch, a setting picked from a grid) was made on the test set."]
+    lines += tuned_markdown(rows)
     lines += ["", "Validation-loss std is the sample standard deviation over the last quarter "
               "of the epochs (at least 2): the study's \"stability\" claim, as a number, "
               "without the first epochs' BatchNorm warm-up. \"Did not learn\": a test "
               "accuracy within 2 points of chance (1 / classes).", ""]
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ tuned comparisons
+
+def family(optimizer):
+    """The optimizer a setting belongs to: ``adam(learning_rate=0.0003)`` -> ``adam``."""
+    try:
+        return specs.parse(optimizer).name
+    except specs.SpecError:
+        return optimizer
+
+
+def tuned_selection(rows):
+    """Per dataset, model and optimizer: the setting with the best mean validation accuracy
+    at the final epoch over seeds (the model a run ends with, not a best epoch it did not
+    keep), with its tuning budget (settings tried) and where it was selected."""
+    groups = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        groups[(row["dataset"], _model(row), family(row["optimizer"]))][row["optimizer"]].append(row)
+    out = []
+    for (dataset, model, name), settings in groups.items():
+        scored = [(_mean([r.get("final_val_accuracy", math.nan) for r in members]), setting)
+                  for setting, members in settings.items()]
+        best_val, chosen = max(scored, key=lambda t: -math.inf if math.isnan(t[0]) else t[0])
+        members = [r for ms in settings.values() for r in ms]
+        out.append({"dataset": dataset, "model": model, "optimizer": name, "chosen": chosen,
+                    "budget": len(settings), "val_accuracy": best_val,
+                    "test_accuracy": _mean([r["test_accuracy"] for r in settings[chosen]]),
+                    "seeds": len(settings[chosen]),
+                    "on_test": any(r.get("validation", "test set") == "test set" for r in members)})
+    order = list(registry.OPTIMIZERS)
+    return sorted(out, key=lambda s: (s["dataset"], s["model"], order.index(s["optimizer"])
+                                      if s["optimizer"] in order else len(order), s["optimizer"]))
+
+
+def tuned_markdown(rows):
+    """The "tuned verdict": each optimizer at its selected setting, compared on test
+    accuracy with paired intervals. Empty unless some optimizer was run at several settings."""
+    selection = tuned_selection(rows)
+    if all(s["budget"] < 2 for s in selection):
+        return []
+    lines = ["", "## Tuned verdict (each optimizer at the setting with the best mean "
+             "final-epoch validation accuracy, then compared on the test set)", "",
+             "| dataset | model | optimizer | settings tried | chosen setting | mean val acc. | "
+             "mean test acc. | selected on |", "|" + " --- |" * 8]
+    for s in selection:
+        where = "the test set: optimistic" if s["on_test"] else "the validation hold-out"
+        lines.append(f"| {s['dataset']} | {s['model']} | {registry.display_name(s['optimizer'])} | "
+                     f"{s['budget']} | {registry.display_name(s['chosen'])} | "
+                     f"{_fmt(s['val_accuracy'])} | {_fmt(s['test_accuracy'])} | {where} |")
+    budgets = defaultdict(dict)
+    for s in selection:
+        budgets[(s["dataset"], s["model"])][s["optimizer"]] = s["budget"]
+    for (dataset, model), by_opt in budgets.items():
+        if len(set(by_opt.values())) > 1:
+            lines += ["", f"**Unequal tuning budgets** on {dataset} / {model}: " + ", ".join(
+                f"{registry.display_name(o)} {n}" for o, n in by_opt.items()) + " settings. The "
+                "optimizer tuned more has an advantage; give each the same number of settings."]
+    if any(s["on_test"] for s in selection):
+        lines += ["", "Some selections were made on the test set (runs without "
+                  "--validation-split): the tuned test accuracies are optimistic."]
+    chosen = {(s["dataset"], s["model"], s["chosen"]) for s in selection}
+    picked = [r for r in rows if (r["dataset"], _model(r), r["optimizer"]) in chosen]
+    lines += ["", "| dataset | model | A | B | n | mean B - A (points) | 95% CI | verdict |",
+              "|" + " --- |" * 8]
+    lines += _comparison_lines(comparisons(picked))
+    return lines
+
+
+def _comparison_lines(found):
+    out = []
+    for c in found:
+        ci = "" if math.isnan(c["half_width"]) else \
+            f"[{c['mean'] - c['half_width']:.2f}, {c['mean'] + c['half_width']:.2f}]"
+        out.append(f"| {c['dataset']} | {c['model']} | {c['a']} | {c['b']} | {c['n']} | "
+                   f"{_fmt(c['mean'], 2)} | {ci} | {c['verdict']} |")
+    return out
 
 
 # ------------------------------------------------------------------ study B (iteration budgets)

@@ -27,8 +27,7 @@ def prepare_images(data, model, image_size=None):
     size = image_size or _model_spec(model).input_size
     if size is None:
         return data
-    return datasets.Dataset(datasets.resize(data.train_x, size), data.train_y,
-                            datasets.resize(data.test_x, size), data.test_y, data.labels)
+    return data.map_images(lambda images: datasets.resize(images, size))
 
 
 @contextlib.contextmanager
@@ -220,6 +219,13 @@ def fit(data, run, checkpoint_dir=None, callbacks=(), log=print, verbose="auto")
     return model, history
 
 
+def evaluate_on_test(model, data, history, batch_size=1024):
+    """Touch the test set once, after training: ``test_loss`` and ``test_accuracy``."""
+    loss, accuracy = model.evaluate(data.test_x, data.test_y, batch_size=batch_size, verbose=0)
+    history["test_loss"], history["test_accuracy"] = [float(loss)], [float(accuracy)]
+    return history
+
+
 def _fit_epochs(model, data, run, batch_size, checkpoint_dir, config, callbacks, log, verbose):
     legacy = run.augment == "legacy" and run.model_spec().augment
     transform = augment.legacy_transform() if legacy else None
@@ -238,7 +244,7 @@ def _fit_epochs(model, data, run, batch_size, checkpoint_dir, config, callbacks,
     guard = RunGuard(batches, history, checkpoint_dir, config, seconds_before)
     if initial_epoch < epochs:
         with stop_on_signals(guard.request_stop):
-            model.fit(batches, validation_data=(data.test_x, data.test_y),
+            model.fit(batches, validation_data=data.validation(),
                       validation_batch_size=batch_size, epochs=epochs,
                       initial_epoch=initial_epoch, callbacks=[guard, *callbacks],
                       verbose=verbose)

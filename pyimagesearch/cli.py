@@ -1,0 +1,81 @@
+"""argparse types the scripts share: numbers, batch sizes, and specs the registry resolves
+(each refused in one line that names the culprit)."""
+import argparse
+
+from . import registry, specs
+
+
+def positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
+    return value
+
+
+def positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a positive number")
+    return value
+
+
+def fraction(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be between 0 and 1, e.g. 0.1")
+    return value
+
+
+def batch_size(text):
+    return "full" if text == "full" else positive_int(text)
+
+
+def spec_type(resolve):
+    """argparse type: a spec resolved by the registry (refused in one line), kept as text."""
+    def parse(text):
+        try:
+            return resolve(text)
+        except specs.SpecError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    return parse
+
+
+def _resolved(resolve):
+    def check(text):
+        resolve(text)
+        return text
+    return check
+
+
+# canonical: 'Adam(learning_rate=3e-4)' -> 'adam(learning_rate=0.0003)'
+optimizer_type = spec_type(lambda text: registry.resolve_optimizer(text).text)
+model_type = spec_type(_resolved(registry.resolve_model))
+dataset_type = spec_type(_resolved(registry.resolve_dataset))
+
+
+def spec_list(resolve, what, expand=False):
+    """argparse type: a comma-separated list of specs (commas inside () and [] do not
+    split), each checked by ``resolve``; with ``expand``, ``resolve`` takes the whole
+    list and returns it expanded (optimizer grids)."""
+    def parse(text):
+        items = specs.split_list(text)
+        if not items:
+            raise argparse.ArgumentTypeError(f"no {what} given")
+        try:
+            if expand:
+                return resolve(items)
+            for item in items:
+                resolve(item)
+            return items
+        except specs.SpecError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    return parse

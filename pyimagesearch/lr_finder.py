@@ -1,0 +1,102 @@
+"""The learning-rate range test (Smith 2017, "Cyclical Learning Rates"; the 2019 study's
+own workflow starts with it): train from fresh weights while the learning rate rises
+exponentially, record the smoothed training loss, stop once it has clearly blown up,
+and suggest the rate where the loss fell fastest.
+"""
+import math
+
+import numpy as np
+
+SMOOTHING = 0.98  # the loss is an exponential moving average with this beta, bias-corrected
+STOP_FACTOR = 4.0  # stop once the smoothed loss passes this many times its best
+SKIP_FRACTION = 0.1  # the first part of the sweep (too noisy to judge) is not a candidate
+RULE = ("steepest descent: the learning rate at which the smoothed training loss (exponential "
+        f"moving average, beta {SMOOTHING}, bias-corrected) falls fastest against log10(learning "
+        f"rate), searched after the first {SKIP_FRACTION:.0%} of the recorded steps and before "
+        "the smoothed loss's minimum")
+
+
+def rates(min_lr, max_lr, steps):
+    """``steps`` learning rates rising exponentially from ``min_lr`` to ``max_lr``."""
+    return np.geomspace(min_lr, max_lr, steps)
+
+
+def smooth(losses, beta=SMOOTHING):
+    """Bias-corrected exponential moving average (as fastai's finder does)."""
+    out, average = [], 0.0
+    for i, loss in enumerate(losses, 1):
+        average = beta * average + (1 - beta) * loss
+        out.append(average / (1 - beta ** i))
+    return np.array(out)
+
+
+def suggest(learning_rates, smoothed):
+    """(rate, index) by :data:`RULE`, or (None, None) when the curve never falls."""
+    smoothed = np.asarray(smoothed, float)
+    n = len(smoothed)
+    if n < 3 or not np.isfinite(smoothed).any():
+        return None, None
+    lowest = int(np.nanargmin(smoothed))
+    start = min(int(n * SKIP_FRACTION), max(lowest - 1, 0))
+    if lowest - start < 2:
+        return None, None
+    slope = np.gradient(smoothed[:lowest + 1], np.log10(np.asarray(learning_rates[:lowest + 1])))
+    index = start + int(np.argmin(slope[start:lowest + 1]))
+    if slope[index] >= 0:
+        return None, None
+    return float(learning_rates[index]), index
+
+
+def sweep(model, batches, learning_rates, log=print):
+    """Train ``model`` one batch per rate; return (rates used, raw losses, smoothed losses,
+    stopped early?). Stops once the smoothed loss passes STOP_FACTOR x its best, or the
+    loss is not finite."""
+    optimizer = model.optimizer
+    used, losses, best = [], [], math.inf
+    for step, rate in enumerate(learning_rates):
+        if step and step % len(batches) == 0:
+            batches.on_epoch_end()  # a fresh order for the next pass
+        x, y = batches[step % len(batches)]
+        optimizer.learning_rate = float(rate)
+        result = model.train_on_batch(x, y)
+        loss = float(result[0] if isinstance(result, (list, tuple)) else result)
+        if not math.isfinite(loss):
+            log(f"[INFO] loss not finite at learning rate {rate:.3g}: stopping")
+            return used, losses, smooth(losses), True
+        used.append(float(rate))
+        losses.append(loss)
+        smoothed = smooth(losses)[-1]
+        best = min(best, smoothed)
+        if step > 10 and smoothed > STOP_FACTOR * best:
+            log(f"[INFO] smoothed loss {smoothed:.3g} passed {STOP_FACTOR:g}x its best "
+                f"({best:.3g}) at learning rate {rate:.3g}: stopping")
+            return used, losses, smooth(losses), True
+    return used, losses, smooth(losses), False
+
+
+def figure(result, path):
+    """Loss against learning rate (log axis), the suggestion marked."""
+    from .figures import plt, save
+    plt.style.use("ggplot")
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    curve = result["curve"]
+    ax.plot(curve["learning_rate"], curve["loss"], color="0.7", linewidth=0.8,
+            label="training loss (per batch)")
+    ax.plot(curve["learning_rate"], curve["smoothed_loss"], label="smoothed")
+    rate = result["suggested_learning_rate"]
+    if rate is not None:
+        index = curve["learning_rate"].index(rate)
+        ax.axvline(rate, color="k", linestyle="--", linewidth=1)
+        ax.plot([rate], [curve["smoothed_loss"][index]], "o", color="k",
+                label=f"suggested {rate:.2g} (steepest descent)")
+    ax.set_xscale("log")
+    finite = [v for v in curve["smoothed_loss"] if math.isfinite(v)]
+    if finite:
+        ax.set_ylim(min(finite) * 0.9, min(max(finite), 4.5 * min(finite)) * 1.05)
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("training loss")
+    ax.set_title(f"Learning-rate range test: {result['optimizer']} on {result['model']}, "
+                 f"{result['dataset']}", fontsize=10)
+    ax.legend(loc="upper left", fontsize=8)
+    plt.tight_layout()
+    save(fig, path)

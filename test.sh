@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Set up .venv (once) and run the test suite. INSTALL_TORCH=1 also installs the
-# PyTorch CPU build, so the torch-backend test runs instead of skipping.
+# Set up .venv (once) and run the test suite. INSTALL_BACKENDS=1 also installs the CPU
+# builds of PyTorch and JAX, so the tests of those Keras backends run instead of skipping.
 set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-if [ "${INSTALL_TORCH:-0}" = 1 ]; then
-    .venv/bin/python -m pip install -q --disable-pip-version-check torch==2.13.0
+if [ "${INSTALL_BACKENDS:-${INSTALL_TORCH:-0}}" = 1 ]; then
+    .venv/bin/python -m pip install -q --disable-pip-version-check torch==2.13.0 \
+        jax==0.10.2 jaxlib==0.10.2
 fi
 exec .venv/bin/python -m pytest -q -rs "$@" tests

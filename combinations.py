@@ -63,7 +63,9 @@ def parse_args(argv=None):
                         help="sh: send each run's output to {output}/{run}.log "
                              "(parallel and slurm always do)")
     launch.add_argument("--gpus", type=gpu_list,
-                        help="parallel: one run per GPU at a time, e.g. 0,1,2,3")
+                        help="parallel: one run per GPU at a time, e.g. 0,1,2,3; a GPU named "
+                             "twice holds two runs at once (0,0,1,1), which then allocate GPU "
+                             "memory as they need it")
     launch.add_argument("--jobs", type=positive_int, help="parallel: runs at once (without --gpus)")
     launch.add_argument("--gres-gpu", action="store_true", help="slurm: #SBATCH --gres=gpu:1")
     launch.add_argument("--partition", help="slurm: #SBATCH --partition")

@@ -12,6 +12,10 @@ from . import grid
 
 LAUNCHERS = ("sh", "parallel", "slurm")
 
+# Two processes on one GPU must not each grab all its memory at start (TensorFlow and JAX
+# both do by default); PyTorch's caching allocator already takes memory as it needs it.
+SHARED_GPU_ENV = {"TF_FORCE_GPU_ALLOW_GROWTH": "true", "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
+
 
 def logged(run, folder, line):
     """The line with its output appended to ``{folder}/{run}.log``, named after the run."""
@@ -27,14 +31,21 @@ def sh_script(runs, folder, lines, logs=False):
 
 
 def parallel_script(runs, folder, lines, jobs=None, gpus=None, joblog=None):
-    """GNU parallel runs the lines, ``jobs`` at a time, or one per GPU with
-    CUDA_VISIBLE_DEVICES set from its slot. Its job log makes a rerun retry only the
-    runs that failed or never ran (``--resume-failed``)."""
+    """GNU parallel runs the lines, ``jobs`` at a time, or one per entry of ``gpus`` with
+    CUDA_VISIBLE_DEVICES set from its slot: a GPU named twice (``0,0,1,1``) holds two runs
+    at once, and then every run allocates GPU memory as it needs it (SHARED_GPU_ENV).
+    Its job log makes a rerun retry only the runs that failed or never ran
+    (``--resume-failed``)."""
     joblog = joblog or f"{folder}/parallel.joblog"
     if gpus:
         slots = len(gpus)
-        command = (f"CUDA_VISIBLE_DEVICES=$(echo {','.join(gpus)} | cut -d, -f{{%}}) sh -c {{}}")
-        what = f"one run per GPU ({', '.join(gpus)}) at a time"
+        shared = len(set(gpus)) < len(gpus)
+        env = "".join(f"{k}={v} " for k, v in SHARED_GPU_ENV.items()) if shared else ""
+        command = (f"{env}CUDA_VISIBLE_DEVICES=$(echo {','.join(gpus)} | cut -d, -f{{%}}) "
+                   "sh -c {}")
+        per_gpu = {g: gpus.count(g) for g in dict.fromkeys(gpus)}
+        what = ("runs on GPUs " + ", ".join(f"{g} ({n} at once)" for g, n in per_gpu.items())
+                if shared else f"one run per GPU ({', '.join(gpus)}) at a time")
     else:
         slots = jobs or 1
         command = "sh -c {}"

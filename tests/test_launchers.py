@@ -123,3 +123,40 @@ def test_slurm_array_runs_every_task(tmp_path, cluster):
     for name in NAMES:
         log = (out / f"{name}.log").read_text()
         assert log.count("[INFO] wrote") == 1 and "skipping" in log
+
+
+def test_parallel_script_with_a_repeated_gpu(tmp_path):
+    script = tmp_path / "p.sh"
+    combinations.main(["-o", "out", "-s", str(script), "--launcher", "parallel",
+                       "--gpus", "0,0,1,1", *GRID])
+    text = script.read_text()
+    assert "--jobs 4 " in text
+    assert "TF_FORCE_GPU_ALLOW_GROWTH=true XLA_PYTHON_CLIENT_PREALLOCATE=false " \
+           "CUDA_VISIBLE_DEVICES=$(echo 0,0,1,1 | cut -d, -f{%})" in text
+    assert "GPUs 0 (2 at once), 1 (2 at once)" in text
+    single = tmp_path / "s.sh"
+    combinations.main(["-o", "out", "-s", str(single), "--launcher", "parallel", "--gpus", "0,1",
+                       *GRID])
+    assert "ALLOW_GROWTH" not in single.read_text()
+
+
+@pytest.mark.skipif(shutil.which("parallel") is None,
+                    reason="GNU parallel is not installed (apt-get install parallel; CI does)")
+def test_gnu_parallel_with_a_gpu_list_gives_each_run_its_gpu_and_growth(tmp_path):
+    """A real GNU parallel run of the generated script: every run sees its GPU and the
+    allocate-as-needed variables (runs here print them instead of training)."""
+    from pyimagesearch import grid, launchers
+    runs = [grid.Run("digits", "minivggnet", "adam", seed=s) for s in range(4)]
+    show = ("python -c \"import os; print('seen', os.environ['CUDA_VISIBLE_DEVICES'], "
+            "os.environ.get('TF_FORCE_GPU_ALLOW_GROWTH'), "
+            "os.environ.get('XLA_PYTHON_CLIENT_PREALLOCATE'))\"")
+    out = tmp_path / "out"
+    text = launchers.parallel_script(runs, str(out), [show] * 4, gpus=["0", "0", "1", "1"])
+    script = tmp_path / "p.sh"
+    script.write_text(text)
+    script.chmod(0o755)
+    result = subprocess.run([str(script)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    seen = [(out / f"{r.name}.log").read_text().split() for r in runs]
+    assert all(s[0] == "seen" and s[2:] == ["true", "false"] for s in seen)
+    assert {s[1] for s in seen} <= {"0", "1"}

@@ -1,6 +1,6 @@
 """Steps per second of 4LS at batch size 1: the per-step overhead test of study B.
 
-    python benchmarks/steps.py [--steps 200000]
+    python benchmarks/steps.py [--steps 200000] [--backend jax]
 
 MNIST-shaped random data (60,000 uint8 images, 28 x 28). Two mechanisms, both as
 the project uses them:
@@ -11,6 +11,7 @@ the project uses them:
 Last line: one JSON object.
 """
 import argparse
+import os
 import time
 
 import numpy as np
@@ -20,8 +21,12 @@ from common import machine, report
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--steps", type=int, default=200_000, help="budget of the compiled loop")
+    ap.add_argument("--backend", choices=("tensorflow", "jax", "torch"),
+                    help="Keras backend (default: KERAS_BACKEND, else tensorflow)")
     ap.add_argument("--fit-steps", type=int, default=3000, help="steps timed through fit")
     args = ap.parse_args()
+    if args.backend:
+        os.environ["KERAS_BACKEND"] = args.backend
 
     import keras
     from pyimagesearch import datasets, registry, runspec, training
@@ -36,7 +41,9 @@ def main():
     _, history = training.fit(data, run, log=lambda *a: None)
     it, seconds = history["iterations"], history["train_seconds"]
     loop_rate = (it[-1] - it[0]) / (seconds[-1] - seconds[0])
-    print(f"compiled loop (training.fit with steps): {loop_rate:,.0f} steps/s "
+    kind = {"tensorflow": "XLA while_loop", "jax": "jitted fori_loop"}.get(
+        keras.backend.backend(), "one train_on_batch per step")
+    print(f"training.fit with steps ({kind}): {loop_rate:,.0f} steps/s "
           f"over {int(it[-1] - it[0]):,} steps")
     keras.backend.clear_session()
 

@@ -136,6 +136,7 @@ def main(argv=None):
                        summary.to_markdown(rows) + summary.iterations_markdown(step_rows))
     figures.overview(rows, os.path.join(args.plots, "overview.png"))
     print(f"[INFO] {len(groups)} figures, summary.md, summary.csv and overview.png in {args.plots}/")
+    print("\n" + "\n".join(summary.who_won(rows)))
     return 0
 
 

@@ -200,6 +200,15 @@ def verdict(entry):
             f"{entry['half_width']:.2f} points (paired 95% CI, n={entry['n']})")
 
 
+def who_won(rows):
+    """The "Who won" table's lines (summary.md has them; plot.py prints them)."""
+    lines = ["## Who won (test accuracy; a winner only where the paired 95% CI over "
+             "seeds excludes zero)", "", "| dataset | model | verdict |", "| --- | --- | --- |"]
+    for entry in winners(rows):
+        lines.append(f"| {entry['dataset']} | {entry['model']} | {verdict(entry)} |")
+    return lines
+
+
 def to_markdown(rows, title="Summary"):
     headers = ["dataset", "model", "optimizer", "seed", "test acc.", "macro-F1",
                "final train loss", "final val loss", "best val acc. (epoch)",
@@ -213,11 +222,7 @@ def to_markdown(rows, title="Summary"):
                  f"{_fmt(r['best_val_accuracy'])} ({r['best_epoch']})",
                  _fmt(r["val_loss_std_last_quarter"]), str(r["epochs"]), _fmt(r["wall_seconds"], 0), r.get("status", "ok")]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "## Who won (test accuracy; a winner only where the paired 95% CI over "
-              "seeds excludes zero)", "",
-              "| dataset | model | verdict |", "| --- | --- | --- |"]
-    for entry in winners(rows):
-        lines.append(f"| {entry['dataset']} | {entry['model']} | {verdict(entry)} |")
+    lines += [""] + who_won(rows)
     lines += ["", "## Test accuracy over seeds", "",
               "| dataset | model | optimizer | n | mean | std | reached target | "
               "epochs to target | seconds to target |", "|" + " --- |" * 9]

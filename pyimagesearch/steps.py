@@ -172,7 +172,8 @@ class _StepByStepLoop:
         losses = np.empty(count, np.float32)
         for i in range(count):
             idx = self.order[(first + i) * self.batch_size:(first + i + 1) * self.batch_size]
-            losses[i] = self.model.train_on_batch(self.x[idx], self.y[idx])
+            result = self.model.train_on_batch(self.x[idx], self.y[idx])
+            losses[i] = result[0] if isinstance(result, (list, tuple)) else result  # [loss, acc]
         return losses
 
 

@@ -51,12 +51,14 @@ def test_mixed_precision_run(tmp_path, backend):
     assert result.returncode == 0, result.stderr[-3000:]
 
 
-def test_steps_under_jax_train_with_the_compiled_loop(tmp_path):
-    need("jax")
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_steps_train(tmp_path, backend):
+    """--steps: the jitted loop under JAX, one train_on_batch per step under PyTorch."""
+    need(backend)
     h = tmp_path / "h.pickle"
     result = run_script("train.py", "-i", str(h), "-r", str(tmp_path / "r.txt"), "-d", "digits",
                         "-m", "2lr", "-o", "adam", "--batch-size", "16", "--steps", "700",
-                        "--seed", "0", env={"KERAS_BACKEND": "jax"})
+                        "--seed", "0", env={"KERAS_BACKEND": backend})
     assert result.returncode == 0, result.stderr[-3000:]
     with open(h, "rb") as f:
         history = pickle.load(f)

@@ -26,8 +26,8 @@ echo "[INFO] training 9 runs (logs: demo/output/*.log)..."
 ./demo/experiments.sh
 python plot.py --input demo/output --plots demo/plots
 echo
-# the verdicts, as summary.md has them
-awk '/^## (Who won|Test accuracy over seeds|Paired differences)/{p=1}
+# the evidence behind the verdict above, as summary.md has it
+awk '/^## (Test accuracy over seeds|Paired differences)/{p=1}
      /^## (Accuracy at|Tuned)/ || /^Validation-loss std/ || /runs validated on the test set/{p=0} p' \
     demo/plots/summary.md
 echo "Figures:  demo/plots/minivggnet_digits.png and demo/plots/overview.png"

@@ -12,8 +12,9 @@ STOP_FACTOR = 4.0  # stop once the smoothed loss passes this many times its best
 SKIP_FRACTION = 0.1  # the first part of the sweep (too noisy to judge) is not a candidate
 RULE = ("steepest descent: the learning rate at which the smoothed training loss (exponential "
         f"moving average, beta {SMOOTHING}, bias-corrected) falls fastest against log10(learning "
-        f"rate), searched after the first {SKIP_FRACTION:.0%} of the recorded steps and before "
-        "the smoothed loss's minimum")
+        "rate), searched where the loss has begun to fall for good (after the first "
+        f"{SKIP_FRACTION:.0%} of the recorded steps and after the last point at or above the "
+        "starting loss) and before the smoothed loss's minimum")
 
 
 def rates(min_lr, max_lr, steps):
@@ -37,7 +38,9 @@ def suggest(learning_rates, smoothed):
     if n < 3 or not np.isfinite(smoothed).any():
         return None, None
     lowest = int(np.nanargmin(smoothed))
-    start = min(int(n * SKIP_FRACTION), max(lowest - 1, 0))
+    # early wiggles of a flat curve (the average has little history yet) are not a descent
+    above = [i for i in range(lowest) if smoothed[i] >= smoothed[0]]
+    start = min(max(int(n * SKIP_FRACTION), above[-1] + 1 if above else 0), max(lowest - 1, 0))
     if lowest - start < 2:
         return None, None
     slope = np.gradient(smoothed[:lowest + 1], np.log10(np.asarray(learning_rates[:lowest + 1])))

@@ -158,3 +158,13 @@ def test_selection_keys_are_final_epoch_validation_means():
             for lr, vals in ((0.1, (0.9, 0.1)), (0.2, (0.6, 0.6))) for s, v in enumerate(vals)]
     chosen = summary.tuned_selection(rows)[0]
     assert chosen["chosen"] == "adam(learning_rate=0.2)" and chosen["budget"] == 2
+
+
+def test_suggest_ignores_an_early_wiggle_of_a_flat_curve():
+    rates = lr_finder.rates(1e-7, 1.0, 141)  # 20 points per decade
+    u = np.log10(rates)
+    # a bump and a drop at the very start (noise), flat, then the real descent near 1e-2
+    curve = 3.8 + 0.2 * np.exp(-((u + 6) / 0.1) ** 2) - 0.4 * (1 + np.tanh(2 * (u + 2))) / 2
+    curve = curve + np.where(u > -0.5, 20 * (u + 0.5) ** 2, 0.0)
+    rate, _ = lr_finder.suggest(rates, curve)
+    assert 3e-3 < rate < 3e-2

@@ -45,13 +45,6 @@ def find_runs(folder):
     return found
 
 
-def _order(names):
-    """Sort key: the registry's order first, then anything else (specs) by its text."""
-    names = list(names)
-    return lambda value: ((names.index(value), "") if value in names
-                          else (len(names), str(value)))
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-i", "--input", required=True, help="folder of histories and reports")
@@ -74,9 +67,9 @@ def main(argv=None):
     expected = []
     for family in ([r for r in found if r.batch is None], [r for r in found if r.batch is not None]):
         axes = [sorted({getattr(r, a) for r in family}, key=key)
-                for a, key in (("dataset", _order(registry.DATASETS)),
-                               ("model", _order(registry.MODELS)),
-                               ("optimizer", _order(registry.OPTIMIZERS)),
+                for a, key in (("dataset", lambda d: registry.order(registry.DATASETS, d)),
+                               ("model", lambda m: registry.order(registry.MODELS, m)),
+                               ("optimizer", lambda o: registry.order(registry.OPTIMIZERS, o)),
                                ("seed", lambda s: -1 if s is None else s),
                                ("batch", lambda b: (-1, 0) if b is None else
                                 (0, 0) if b == "full" else (1, int(b))))]

@@ -345,6 +345,12 @@ def resolve_dataset(text):
                           "folder:PATH or npz:PATH)")
 
 
+def order(names, value):
+    """Sort key: the registry's order first (``names``), then specs and others by text."""
+    names = list(names)
+    return (names.index(value), "") if value in names else (len(names), str(value))
+
+
 def label(text):
     """The file-safe label of any spec (registry names stay as they are)."""
     if text in DATASETS or text in MODELS or text in OPTIMIZERS:

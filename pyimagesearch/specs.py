@@ -72,8 +72,7 @@ class Spec:
 
 
 def _literal(value):
-    if isinstance(value, float):
-        return repr(value)  # shortest round-tripping form: 0.0003, 1e-05
+    """Python's own spelling: floats in their shortest round-tripping form (0.0003, 1e-05)."""
     return repr(value)
 
 

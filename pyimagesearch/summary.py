@@ -109,10 +109,9 @@ def comparisons(rows):
     for row in rows:
         seed = -1 if row.get("seed") is None else row["seed"]
         by_group[(row["dataset"], _model(row))][row["optimizer"]][seed] = row["test_accuracy"]
-    order = list(registry.OPTIMIZERS)
     out = []
     for (dataset, model), by_opt in by_group.items():
-        names = sorted(by_opt, key=lambda o: order.index(o) if o in order else len(order))
+        names = sorted(by_opt, key=lambda o: registry.order(registry.OPTIMIZERS, o))
         for i, a in enumerate(names):
             for b in names[i + 1:]:
                 diff = paired_difference(by_opt[a], by_opt[b])
@@ -278,9 +277,8 @@ def tuned_selection(rows):
                     "test_accuracy": _mean([r["test_accuracy"] for r in settings[chosen]]),
                     "seeds": len(settings[chosen]),
                     "on_test": any(r.get("validation", "test set") == "test set" for r in members)})
-    order = list(registry.OPTIMIZERS)
-    return sorted(out, key=lambda s: (s["dataset"], s["model"], order.index(s["optimizer"])
-                                      if s["optimizer"] in order else len(order), s["optimizer"]))
+    return sorted(out, key=lambda s: (s["dataset"], s["model"],
+                                      registry.order(registry.OPTIMIZERS, s["optimizer"])))
 
 
 def tuned_markdown(rows):

@@ -120,17 +120,10 @@ def main(argv=None):
     run = runspec.RunSpec.from_args(args)
     print(f"[INFO] loading {args.dataset}...")
     try:
-        data = registry.resolve_dataset(args.dataset)(args.data_dir, args.image_size)
+        data = run.load_data()
     except datasets.DatasetError as e:
         print(f"train.py: error: {e}", file=sys.stderr)
         return 2
-    data = data.limit(args.train_limit, args.test_limit)
-    if args.validation_split:
-        try:
-            data = datasets.validation_split(data, args.validation_split)
-        except datasets.DatasetError as e:
-            print(f"train.py: error: {e}", file=sys.stderr)
-            return 2
 
     from sklearn.metrics import classification_report
     from pyimagesearch import checkpoint, training

@@ -5,34 +5,22 @@ import argparse
 from . import registry, specs
 
 
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
-    return value
+def _number(convert, what, valid, rule):
+    """argparse type: ``convert(text)``, refused unless ``valid(value)``."""
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not valid(value):
+            raise argparse.ArgumentTypeError(f"{text} must be {rule}")
+        return value
+    return parse
 
 
-def positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} must be a positive number")
-    return value
-
-
-def fraction(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be between 0 and 1, e.g. 0.1")
-    return value
+positive_int = _number(int, "an integer", lambda v: v >= 1, "at least 1")
+positive_float = _number(float, "a number", lambda v: 0 < v < float("inf"), "a positive number")
+fraction = _number(float, "a number", lambda v: 0 < v < 1, "between 0 and 1, e.g. 0.1")
 
 
 def batch_size(text):

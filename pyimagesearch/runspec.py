@@ -41,6 +41,16 @@ class RunSpec:
     def model_spec(self):
         return registry.resolve_model(self.model)
 
+    def load_data(self):
+        """The run's data: loaded (uint8, native size), limited, the hold-out drawn.
+        Raises :class:`datasets.DatasetError` with a one-line message."""
+        from . import datasets
+        data = registry.resolve_dataset(self.dataset)(self.data_dir, self.image_size)
+        data = data.limit(self.train_limit, self.test_limit)
+        if self.validation_split:
+            data = datasets.validation_split(data, self.validation_split)
+        return data
+
     def build_optimizer(self):
         return self.optimizer_choice().build(self.learning_rate, self.total_steps)
 

@@ -41,6 +41,10 @@ def find_runs(folder):
                  f"{path}: holds no run record and is not named like a run "
                  "({model}_{optimizer}_{dataset}.pickle); skipped")
             continue
+        if run in found:  # e.g. two files of one spec differing only in --learning-rate
+            warn(f"{path}: the same run as {found[run][0]} (dataset, model, optimizer, seed); "
+                 "skipped: keep such runs in separate folders")
+            continue
         found[run] = (path, history, error)
     return found
 

@@ -92,3 +92,80 @@ def overview(rows, path):
     ax.legend(loc="upper right")
     plt.tight_layout()
     save(fig, path)
+
+
+def moving_average(values, window):
+    values = np.asarray(values, float)
+    if window <= 1 or len(values) < window:
+        return values
+    return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def learning_curves(by_optimizer, model, dataset, batch, path, window_steps=100):
+    """Top: test accuracy at each evaluation point; bottom: the training loss per step,
+    smoothed by a ``window_steps`` moving average for single-example updates."""
+    plt.style.use("ggplot")
+    names = " vs. ".join(registry.display_name(o) for o in by_optimizer)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 9))
+    smooth = str(batch) == "1"
+    for optimizer, histories in by_optimizer.items():
+        h = histories[0]
+        top.plot(h["iterations"], h["val_accuracy"], marker="o", label=f"{optimizer}_test_acc")
+        every = int(h.get("step_loss_every", [1])[0])
+        loss = h.get("step_loss", [])
+        window = max(1, -(-window_steps // every)) if smooth else 1
+        curve = moving_average(loss, window)
+        x = (np.arange(len(curve)) + window) * every
+        bottom.plot(x, curve, label=f"{optimizer}_train_loss"
+                    + (f" ({window_steps}-step moving average)" if smooth else ""))
+    top.set_xscale("log")
+    bottom.set_xscale("log")
+    for ax, what, place in ((top, "Test accuracy", "lower right"), (bottom, "Loss", "upper right")):
+        ax.set_title(f"{names} for '{model}' on '{dataset}', batch {batch} ({what})",
+                     fontsize=10)
+        ax.set_xlabel("Iteration #")
+        ax.set_ylabel(what)
+        ax.legend(loc=place)
+    plt.tight_layout()
+    save(fig, path)
+
+
+def _run_label(row):
+    return f"{row['model']} b{row['batch']} {registry.display_name(row['optimizer'])}"
+
+
+def accuracy_vs_time(step_rows, path):
+    """One point per run: final test accuracy against training time."""
+    plt.style.use("ggplot")
+    fig, ax = plt.subplots(figsize=(8, 6))
+    for optimizer in sorted({r["optimizer"] for r, _ in step_rows}):
+        pts = [(h["train_seconds"][-1], h["val_accuracy"][-1], r) for r, h in step_rows
+               if r["optimizer"] == optimizer]
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], label=registry.display_name(optimizer))
+        for seconds, acc, r in pts:
+            ax.annotate(f"{r['model']} b{r['batch']}", (seconds, acc), fontsize=7,
+                        xytext=(3, 3), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_xlabel("Training time (s)")
+    ax.set_ylabel("Test accuracy")
+    ax.set_title("Accuracy against training time, every run")
+    ax.legend(loc="lower right")
+    plt.tight_layout()
+    save(fig, path)
+
+
+def effort_ranking(step_rows, path):
+    """Every run ranked by effort (training seconds / test accuracy), least first."""
+    from .summary import effort_ranking as rank
+    plt.style.use("ggplot")
+    ranked = rank(step_rows)
+    fig, ax = plt.subplots(figsize=(8, max(4, 0.35 * len(ranked) + 1.5)))
+    labels = [_run_label(r) for r, _, _ in ranked]
+    values = [e for _, _, e in ranked]
+    ax.barh(np.arange(len(ranked)), values)
+    ax.set_yticks(np.arange(len(ranked)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("Effort: training seconds / test accuracy (lower is better)")
+    ax.set_title("All runs ranked by effort")
+    plt.tight_layout()
+    save(fig, path)

@@ -186,3 +186,14 @@ def test_plot_draws_two_learning_rates_of_adam_as_two_series(tmp_path, monkeypat
     assert (plots / "minivggnet_digits.png").exists()
     summary = (plots / "summary.md").read_text()
     assert "Adam(learning_rate=0.0001)" in summary and "Adam(learning_rate=0.001)" in summary
+
+
+def test_two_files_of_the_same_run_are_not_merged_silently(tmp_path, capsys):
+    out, plots = tmp_path / "out", tmp_path / "plots"
+    out.mkdir()
+    record = runspec.RunSpec("digits", "minivggnet", "adam", seed=0).record()
+    for name in ("a", "b"):
+        synthetic.write_run(out, name, synthetic.history(run=record))
+    assert plot.main(["-i", str(out), "-p", str(plots)]) == 0
+    err = capsys.readouterr().err
+    assert "b.pickle: the same run as" in err and "a.pickle" in err

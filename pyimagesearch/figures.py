@@ -94,6 +94,8 @@ def overview(rows, path):
     save(fig, path)
 
 
+# ------------------------------------------------------------------ study B (iteration budgets)
+
 def moving_average(values, window):
     values = np.asarray(values, float)
     if window <= 1 or len(values) < window:

@@ -5,7 +5,6 @@ checked for shape; every problem is a ValueError that names the file, so a
 caller can report it and go on with the other runs.
 """
 import math
-import os
 import re
 
 import numpy as np

@@ -48,25 +48,25 @@ def parse_args(argv=None):
     return args
 
 
-def swept_optimizer(text):
-    """(spec to build, note): a scheduled registry optimizer with its schedule off."""
-    choice = registry.resolve_optimizer(text, check=False)
-    if choice.entry.scheduled:
-        return choice, (f"{text} follows a learning-rate schedule in training; it is swept "
-                        "with the schedule off (total_steps=0): the rate found is its base rate")
-    return choice, None
+def schedule_note(text):
+    """Why a scheduled registry optimizer (radam) is swept with its schedule off; None
+    for the others."""
+    if registry.resolve_optimizer(text, check=False).entry.scheduled:
+        return (f"{text} follows a learning-rate schedule in training; it is swept "
+                "with the schedule off (total_steps=0): the rate found is its base rate")
+    return None
 
 
 def main(argv=None):
     args = parse_args(argv)
-    from pyimagesearch import augment, datasets, lr_finder, runspec, storage, training
+    from pyimagesearch import datasets, lr_finder, runspec, storage, training
     try:
         os.makedirs(args.output, exist_ok=True)
         storage.check_writable(os.path.join(args.output, "lr_find.json"), "--output")
     except (OSError, ValueError) as e:
         print(f"lr_find.py: error: {e}", file=sys.stderr)
         return 2
-    choice, note = swept_optimizer(args.optimizer)
+    note = schedule_note(args.optimizer)
     run = runspec.RunSpec(args.dataset, args.model, args.optimizer, epochs=1,
                           batch_size=args.batch_size, seed=args.seed, augment=args.augment,
                           total_steps=0 if note else None, train_limit=args.train_limit,
@@ -96,9 +96,7 @@ def main(argv=None):
     per_epoch = len(data.train_x) // batch
     steps = args.steps or max(per_epoch, 100)
     model = training.compiled_model(data, run)
-    legacy = args.augment == "legacy" and run.model_spec().augment
-    batches = training.BatchSampler(data.train_x, data.train_y, batch, args.seed,
-                                    augment.legacy_transform() if legacy else None)
+    batches = training.batch_sampler(run, data, batch)
     print(f"[INFO] sweeping {args.optimizer} from {args.min_lr:g} to {args.max_lr:g} over "
           f"{steps} batches of {batch}" + (f" ({note})" if note else ""))
     used, losses, smoothed, stopped = lr_finder.sweep(

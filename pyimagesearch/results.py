@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from . import safepickle
+from . import runspec, safepickle
 
 # Very old Keras wrote acc/val_acc; Keras 2.3+ and 3 write accuracy/val_accuracy.
 _SPELLINGS = {"accuracy": ("accuracy", "acc"), "val_accuracy": ("val_accuracy", "val_acc"),
@@ -104,8 +104,8 @@ def load_report(path):
 
 def classes_of(history, report=None):
     """The number of classes: from the run's record, else from its report's rows."""
-    record = history.get("run")
-    if isinstance(record, dict) and record.get("labels"):
+    record = runspec.from_history(history) or {}
+    if record.get("labels"):
         return len(record["labels"])
     return (report or {}).get("classes")
 
@@ -131,7 +131,7 @@ def run_metrics(history, report=None):
     if did_not_learn(test_accuracy, classes):
         status = ("did not learn" if status == "ok" else f"{status}; did not learn") + \
             f" (chance {1 / classes:.2f})"
-    record = history.get("run") if isinstance(history.get("run"), dict) else {}
+    record = runspec.from_history(history) or {}
     return {
         "status": status,
         "learned": not did_not_learn(test_accuracy, classes),

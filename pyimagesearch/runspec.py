@@ -41,6 +41,11 @@ class RunSpec:
     def model_spec(self):
         return registry.resolve_model(self.model)
 
+    def augmentation(self):
+        """The augmentation this run gets: its ``augment``, or "none" for models the
+        study's transforms do not apply to (the MLPs)."""
+        return self.augment if self.model_spec().augment else "none"
+
     def load_data(self):
         """The run's data: loaded (uint8, native size), limited, the hold-out drawn.
         Raises :class:`datasets.DatasetError` with a one-line message."""
@@ -86,10 +91,9 @@ def versions():
     import numpy
     out = {"python": platform.python_version(), "keras": keras.__version__,
            "backend": keras.backend.backend(), "numpy": numpy.__version__}
-    backend = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(out["backend"])
-    if backend:
+    if out["backend"] in ("tensorflow", "jax", "torch"):  # each also the backend's module name
         import importlib
-        out[backend] = getattr(importlib.import_module(backend), "__version__", "?")
+        out[out["backend"]] = getattr(importlib.import_module(out["backend"]), "__version__", "?")
     return out
 
 

@@ -144,14 +144,9 @@ def split_list(text):
 
 
 def data_label(text):
-    """File-safe label of a dataset or model spec: registry names as they are;
-    ``folder:PATH`` and ``npz:PATH`` as their kind, the path's last name and a hash
-    of the path (two folders of the same name stay apart); callables dotted."""
-    if re.fullmatch(r"[A-Za-z0-9_]+", text):
-        return text
+    """File-safe label of a ``folder:PATH`` or ``npz:PATH`` dataset: its kind, the path's
+    last name and a hash of the path (two folders of the same name stay apart)."""
     kind, _, rest = text.partition(":")
-    if kind in ("folder", "npz"):
-        base = rest.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1] or "root"
-        base = _SAFE.sub("_", base.rsplit(".", 1)[0] if kind == "npz" else base)
-        return f"{kind}-{base[:40]}-h{hashlib.sha1(rest.encode()).hexdigest()[:6]}"
-    return _SAFE.sub("_", text.replace(":", "."))
+    base = rest.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1] or "root"
+    base = _SAFE.sub("_", base.rsplit(".", 1)[0] if kind == "npz" else base)
+    return f"{kind}-{base[:40]}-h{hashlib.sha1(rest.encode()).hexdigest()[:6]}"

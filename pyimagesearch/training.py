@@ -10,7 +10,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from . import augment, checkpoint, datasets, registry
+from . import augment, checkpoint, datasets, registry, runspec
 from .control import Interrupted, learning_rate_now, stop_on_signals
 from .registry import AUGMENTATIONS
 from .steps import fit_steps
@@ -174,15 +174,20 @@ def compiled_model(data, run):
     then the optimizer, whose construction draws no random numbers anyway."""
     if run.seed is not None:
         keras.utils.set_random_seed(run.seed)
-    spec = run.model_spec()
-    augmentation = run.augment if spec.augment else "none"
-    layer = augment.layer(run.seed) if augmentation == "batched" else None
+    layer = augment.layer(run.seed) if run.augmentation() == "batched" else None
     model = build_model(run.model, data.train_x.shape[1:], len(data.labels), layer,
                         run.mixed_precision)
     model.compile(optimizer=run.build_optimizer(), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"], jit_compile=jit_compile())
     model.optimizer.build(model.trainable_variables)  # its state exists before fit: restorable
     return model
+
+
+def batch_sampler(run, data, batch_size):
+    """The run's shuffled training batches; the original generator alters them on the
+    CPU when the run's augmentation is "legacy"."""
+    transform = augment.legacy_transform() if run.augmentation() == "legacy" else None
+    return BatchSampler(data.train_x, data.train_y, batch_size, run.seed, transform)
 
 
 def batch_for(run, data):
@@ -215,7 +220,7 @@ def fit(data, run, checkpoint_dir=None, callbacks=(), log=print, verbose="auto")
     else:
         history = _fit_epochs(model, data, run, batch_size, checkpoint_dir, config, callbacks,
                               log, verbose)
-    history["run"] = run.record(model.optimizer, batch_size, data.labels)
+    history[runspec.RECORD_KEY] = run.record(model.optimizer, batch_size, data.labels)
     return model, history
 
 
@@ -227,9 +232,7 @@ def evaluate_on_test(model, data, history, batch_size=1024):
 
 
 def _fit_epochs(model, data, run, batch_size, checkpoint_dir, config, callbacks, log, verbose):
-    legacy = run.augment == "legacy" and run.model_spec().augment
-    transform = augment.legacy_transform() if legacy else None
-    batches = BatchSampler(data.train_x, data.train_y, batch_size, run.seed, transform)
+    batches = batch_sampler(run, data, batch_size)
     epochs = run.epochs
 
     history, initial_epoch, seconds_before = {}, 0, 0.0

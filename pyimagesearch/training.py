@@ -87,16 +87,27 @@ def build_model(model, input_shape, classes, augmentation=None, mixed_precision=
 class BatchSampler(keras.utils.PyDataset):
     """Shuffled batches of whole size: ``len = n // batch_size``, the last partial dropped.
 
-    Each epoch draws a fresh permutation; only the indexed batch is copied, never the
-    whole dataset. ``transform`` (the legacy generator) may alter each batch on the CPU.
+    Every batch is a pure function of (seed, epoch, index): the epoch's order is drawn
+    from a generator seeded by (seed, epoch), and the legacy generator's transforms of a
+    batch from one seeded by (seed, epoch, index). No state carries from one epoch to the
+    next, so a run resumed after epoch k sees exactly the batches the uninterrupted run
+    saw, whatever Keras prefetches or probes ahead. Only the indexed batch is copied.
+    ``transform`` (the legacy generator) may alter each batch on the CPU.
     """
 
     def __init__(self, x, y, batch_size, seed=None, transform=None):
         super().__init__()
         self.x, self.y, self.batch_size = x, y, batch_size
         self.transform = transform
-        self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(len(x))
+        # an unseeded run still needs one entropy for all its epochs (kept in checkpoints)
+        self.entropy = int(seed) if seed is not None else \
+            int(np.random.SeedSequence().entropy % 2**63)
+        self.start_epoch(0)
+
+    def start_epoch(self, epoch):
+        """Serve ``epoch``'s batches (0-based): a resumed run starts at its next epoch."""
+        self.epoch = epoch
+        self.order = np.random.default_rng([self.entropy, epoch]).permutation(len(self.x))
 
     def __len__(self):
         return len(self.x) // self.batch_size
@@ -105,16 +116,11 @@ class BatchSampler(keras.utils.PyDataset):
         idx = np.sort(self.order[index * self.batch_size:(index + 1) * self.batch_size])
         x, y = self.x[idx], self.y[idx]
         if self.transform is not None:
-            x = self.transform(x, self.rng)
+            x = self.transform(x, np.random.default_rng([self.entropy, self.epoch, index]))
         return x, y
 
     def on_epoch_end(self):
-        self.order = self.rng.permutation(len(self.x))
-
-    def restore_rng(self, state):
-        """Continue a checkpointed run's random sequence, with a fresh epoch order."""
-        self.rng.bit_generator.state = state
-        self.order = self.rng.permutation(len(self.x))
+        self.start_epoch(self.epoch + 1)
 
 
 class RunGuard(keras.callbacks.Callback):
@@ -138,6 +144,7 @@ class RunGuard(keras.callbacks.Callback):
         self.signum = signum
 
     def on_epoch_begin(self, epoch, logs=None):
+        self.sampler.start_epoch(epoch)  # by Keras' count, which a resumed fit continues
         self.start = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
@@ -160,8 +167,7 @@ class RunGuard(keras.callbacks.Callback):
         self.seconds_before += logs["epoch_seconds"]
         if self.diverged_epoch is None and self.checkpoint_dir:
             checkpoint.save(self.checkpoint_dir, self.model, epoch + 1, self.history,
-                            self.sampler.rng.bit_generator.state, self.config,
-                            self.seconds_before)
+                            self.sampler.entropy, self.config, self.seconds_before)
         if self.signum is not None:  # arrived during validation: the epoch is whole and saved
             self.model.stop_training = True
 
@@ -241,13 +247,16 @@ def _fit_epochs(model, data, run, batch_size, checkpoint_dir, config, callbacks,
         meta = state["meta"]
         history, initial_epoch = meta["history"], meta["epoch"]
         seconds_before = meta["total_seconds"]
-        batches.restore_rng(meta["rng_state"])
+        batches.entropy = int(meta["rng_state"])  # the same draws an unseeded run began with
+        batches.start_epoch(initial_epoch)
         log(f"[INFO] resuming from {checkpoint_dir} after epoch {initial_epoch} of {epochs}")
 
     guard = RunGuard(batches, history, checkpoint_dir, config, seconds_before)
     if initial_epoch < epochs:
         with stop_on_signals(guard.request_stop):
-            model.fit(batches, validation_data=data.validation(),
+            # shuffle=False: the sampler's order is the only one (Keras would shuffle the
+            # batches again with Python's global generator, which a resumed run cannot restore)
+            model.fit(batches, validation_data=data.validation(), shuffle=False,
                       validation_batch_size=batch_size, epochs=epochs,
                       initial_epoch=initial_epoch, callbacks=[guard, *callbacks],
                       verbose=verbose)

@@ -18,11 +18,11 @@ RUN = ["--dataset", "digits", "--model", "minivggnet", "--batch-size", "32",
        "--train-limit", "256", "--test-limit", "64", "--seed", "1"]
 
 
-def start(tmp_path, epochs, *extra):
-    cmd = [sys.executable, "train.py", "-i", str(tmp_path / "h.pickle"),
-           "-r", str(tmp_path / "r.txt"), *RUN, "--epochs", str(epochs), *extra]
+def start(tmp_path, epochs, *extra, name="h", env=None):
+    cmd = [sys.executable, "train.py", "-i", str(tmp_path / f"{name}.pickle"),
+           "-r", str(tmp_path / f"{name}.txt"), *RUN, "--epochs", str(epochs), *extra]
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+                            text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env or {})))
 
 
 def wait_for_checkpoint(proc, folder, epoch, timeout=300):
@@ -63,6 +63,34 @@ def test_sigkill_after_epoch_one_then_resume(tmp_path):
         h = pickle.load(f)
     assert len(h["loss"]) == len(h["val_accuracy"]) == len(h["epoch_seconds"]) == 3
     assert not os.path.exists(folder)  # removed after success
+
+
+def _backend_present(backend):
+    import importlib.util
+    return backend == "tensorflow" or importlib.util.find_spec(backend) is not None
+
+
+@pytest.mark.parametrize("backend,augment", [("tensorflow", "batched"), ("tensorflow", "legacy"),
+                                             ("jax", "batched")])
+def test_a_killed_and_resumed_run_equals_the_uninterrupted_run(tmp_path, backend, augment):
+    """Pairing by seed is what the verdicts rest on: the data order, the augmentation's and
+    dropout's draws, and the optimizer all continue exactly where the killed run stopped."""
+    if not _backend_present(backend):
+        pytest.skip(f"{backend} is not installed (CI installs it)")
+    env = {"KERAS_BACKEND": backend}
+    whole = start(tmp_path, 4, "--augment", augment, name="whole", env=env)
+    out, err = whole.communicate(timeout=600)
+    assert whole.returncode == 0, err[-2000:]
+    proc = start(tmp_path, 4, "--augment", augment, env=env)
+    wait_for_checkpoint(proc, str(tmp_path / "h.checkpoint"), 2)
+    proc.kill()
+    proc.wait()
+    again = start(tmp_path, 4, "--augment", augment, env=env)
+    out, err = again.communicate(timeout=600)
+    assert again.returncode == 0 and "resuming" in out, err[-2000:]
+    expected, resumed = (results.load_history(str(tmp_path / f"{n}.pickle")) for n in ("whole", "h"))
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "test_accuracy"):
+        assert resumed[key] == pytest.approx(expected[key], rel=1e-5, abs=1e-6), key
 
 
 def test_sigterm_stops_at_a_safe_point_and_resumes(tmp_path):

@@ -89,6 +89,42 @@ def parse_args(argv=None):
     return args
 
 
+# Flags a grid line sets itself, per run: --train-args must not set them again (argparse
+# would silently take the last one).
+GRID_FLAGS = {"-i": "--history", "--history": "--history", "-r": "--report", "--report": "--report",
+              "-d": "--dataset", "--dataset": "--dataset", "-m": "--model", "--model": "--model",
+              "-o": "--optimizer", "--optimizer": "--optimizer", "--seed": "--seed",
+              "--tensorboard": "--tensorboard"}
+
+
+def check_train_args(line, train_args):
+    """The message of train.py's own parser for a grid line, or None when it accepts it:
+    a typo in --train-args is refused now, not in every run's log hours later."""
+    import contextlib
+    import io
+    import shlex
+
+    import train
+    try:
+        extra = shlex.split(train_args)
+    except ValueError as e:
+        return f"--train-args {train_args!r}: {e}"
+    for word in extra:
+        flag = word.split("=", 1)[0]
+        if flag in GRID_FLAGS:
+            return (f"--train-args {train_args!r}: sets {GRID_FLAGS[flag]}, which the grid sets "
+                    "per run (use combinations.py's own flags)")
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(stderr):
+            train.parse_args(shlex.split(line)[2:])
+    except SystemExit as e:
+        if e.code:
+            message = stderr.getvalue().strip().splitlines()[-1:] or ["refused"]
+            return f"--train-args {train_args!r}: {message[0].removeprefix('train.py: error: ')}"
+    return None
+
+
 def main(argv=None):
     args = parse_args(argv)
     preset = registry.PRESETS[args.preset]
@@ -97,6 +133,10 @@ def main(argv=None):
                      args.optimizers or grid.expand_optimizers(preset.optimizers), args.seeds,
                      batches)
     lines = [grid.train_line(run, args.output, args.train_args, args.tensorboard) for run in runs]
+    problem = check_train_args(lines[0], args.train_args) if args.train_args and lines else None
+    if problem:
+        print(f"combinations.py: error: {problem}", file=sys.stderr)
+        return 2
 
     from pyimagesearch import storage
     try:

@@ -59,6 +59,8 @@ def schedule_note(text):
 
 def main(argv=None):
     args = parse_args(argv)
+    from pyimagesearch import environment
+    environment.load_backend()
     from pyimagesearch import datasets, lr_finder, runspec, storage, training
     try:
         os.makedirs(args.output, exist_ok=True)

@@ -21,7 +21,13 @@ from pyimagesearch.cli import (batch_size, dataset_type, fraction, model_type,  
 
 
 def parse_args(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    # --verbose first: resolving an optimizer spec below may start the backend already
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--verbose", action="store_true")
+    if early.parse_known_args(argv)[0].verbose:
+        from pyimagesearch import environment
+        os.environ[environment.VERBOSE_VARIABLE] = "1"
+    ap = argparse.ArgumentParser(prog="train.py", description=__doc__.split("\n")[0])
     ap.add_argument("-i", "--history", required=True, help="path of the output history pickle")
     ap.add_argument("-r", "--report", required=True, help="path of the output classification report")
     ap.add_argument("-d", "--dataset", default=registry.DEFAULT_DATASET, type=dataset_type,
@@ -45,8 +51,8 @@ def parse_args(argv=None):
                     help="seed every random source; a CPU run is then repeatable")
     ap.add_argument("--data-dir", default=None,
                     help="read the dataset from local files in its own format instead of downloading")
-    ap.add_argument("--train-limit", type=positive_int, default=None, help="use the first N training images")
-    ap.add_argument("--test-limit", type=positive_int, default=None, help="use the first N test images")
+    ap.add_argument("--train-limit", type=positive_int, default=None, help="a stratified subset of N training images, the same for every run")
+    ap.add_argument("--test-limit", type=positive_int, default=None, help="a stratified subset of N test images, the same for every run")
     ap.add_argument("--validation-split", type=fraction, default=None, metavar="F",
                     help="hold out a stratified fraction F of the training set (the same for "
                          "every optimizer and seed) to validate on every epoch; the test set is "
@@ -70,6 +76,9 @@ def parse_args(argv=None):
     ap.add_argument("--tensorboard", metavar="DIR", default=None,
                     help="log the run for TensorBoard in DIR (Keras' TensorBoard callback; "
                          "view with: tensorboard --logdir DIR)")
+    ap.add_argument("--verbose", action="store_true",
+                    help="let the backend's start-up lines through (oneDNN, CUDA probing: "
+                         "held back by default; also SHOW_BACKEND_STARTUP=1)")
     ap.add_argument("--force", action="store_true",
                     help="train even when this run's history and report already exist")
     args = ap.parse_args(argv)
@@ -85,15 +94,16 @@ def parse_args(argv=None):
     return args
 
 
-def finished(history_path, report_path):
-    """Whether both outputs exist and parse (a damaged one means: train again)."""
-    from pyimagesearch import results
+def finished_run(history_path, report_path):
+    """The record of the finished run at these paths ({} for a history from before records
+    existed), or None when either output is missing or damaged (which means: train again)."""
+    from pyimagesearch import results, runspec
     try:
-        results.load_history(history_path)
+        history = results.load_history(history_path)
         results.load_report(report_path)
     except ValueError:
-        return False
-    return True
+        return None
+    return runspec.from_history(history) or {}
 
 
 def main(argv=None):
@@ -109,21 +119,36 @@ def main(argv=None):
         print(f"train.py: error: {e}", file=sys.stderr)
         return 2
 
-    # finished work is kept: rerunning a grid after a crash redoes only what is missing
-    if not args.force and finished(args.history, args.report):
-        print(f"[INFO] skipping: {args.history} and {args.report} already exist "
+    # finished work is kept: rerunning a grid after a crash redoes only what is missing;
+    # but only the same run counts as done, and another one never overwrites it unasked
+    from pyimagesearch import runspec
+    run = runspec.RunSpec.from_args(args)
+    record = None if args.force else finished_run(args.history, args.report)
+    if record is not None:
+        differ = run.differences(record)
+        if differ:
+            print(f"train.py: error: {args.history} holds a finished run that differs from this "
+                  f"one in {'; '.join(differ)}; to replace it, add --force; to keep both, write "
+                  "to another folder", file=sys.stderr)
+            return 2
+        print(f"[INFO] skipping: {args.history} and {args.report} already hold this run "
               "(--force to train again)")
         return 0
 
     # load the data (uint8, native size) before building anything
-    from pyimagesearch import runspec
-    run = runspec.RunSpec.from_args(args)
+    from pyimagesearch import environment
+    environment.load_backend()
     print(f"[INFO] loading {args.dataset}...")
     try:
         data = run.load_data()
     except datasets.DatasetError as e:
         print(f"train.py: error: {e}", file=sys.stderr)
         return 2
+
+    for split, names in data.missing_classes().items():
+        print(f"[WARNING] the {split} set has no image of {len(names)} of {len(data.labels)} "
+              f"classes ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}): its "
+              "accuracy does not speak for them; the summary marks this run", file=sys.stderr)
 
     from sklearn.metrics import classification_report
     from pyimagesearch import checkpoint, training

@@ -50,9 +50,24 @@ class Dataset:
     val_y: Optional[np.ndarray] = None
 
     def limit(self, train=None, test=None):
-        """The first ``train``/``test`` images only (views, no copies)."""
-        return Dataset(self.train_x[:train], self.train_y[:train],
-                       self.test_x[:test], self.test_y[:test], self.labels, self.val_x, self.val_y)
+        """At most ``train``/``test`` images: a stratified subset drawn with a fixed seed,
+        the same for every run (the first N of a class-sorted folder would be a few
+        classes only)."""
+        train_idx, test_idx = stratified_subset(self.train_y, train), stratified_subset(self.test_y, test)
+        return Dataset(self.train_x[train_idx], self.train_y[train_idx],
+                       self.test_x[test_idx], self.test_y[test_idx], self.labels,
+                       self.val_x, self.val_y)
+
+    def missing_classes(self):
+        """{split: class names it lacks that another split has}, for the splits that lack any."""
+        splits = {"training": self.train_y, "test": self.test_y}
+        if self.val_y is not None:
+            splits["validation"] = self.val_y
+        present = {name: set(np.unique(y).tolist()) for name, y in splits.items()}
+        everywhere = set().union(*present.values())
+        return {name: [str(self.labels[c]) if c < len(self.labels) else str(c)
+                       for c in sorted(everywhere - found)]
+                for name, found in present.items() if everywhere - found}
 
     def validation(self):
         """(x, y) to validate on every epoch: the hold-out when there is one, else (as the
@@ -66,6 +81,24 @@ class Dataset:
                        self.val_y)
 
 
+LIMIT_SEED = 0  # --train-limit/--test-limit draw the same images for every run
+
+
+def stratified_subset(y, n, seed=LIMIT_SEED):
+    """Indices (sorted) of ``n`` of the labels ``y``, each class in proportion to its
+    share (largest remainders get the rounding), drawn with a fixed seed; a slice of
+    everything when ``n`` is None or not smaller than ``len(y)``."""
+    if n is None or n >= len(y):
+        return slice(None)
+    classes, counts = np.unique(y, return_counts=True)
+    quota = counts * n / len(y)
+    take = np.floor(quota).astype(int)
+    take[np.argsort(-(quota - take), kind="stable")[:n - take.sum()]] += 1
+    rng = np.random.default_rng(seed)
+    picked = [rng.choice(np.flatnonzero(y == c), k, replace=False) for c, k in zip(classes, take)]
+    return np.sort(np.concatenate(picked))
+
+
 VALIDATION_SEED = 0  # the hold-out is the same for every optimizer and every run seed
 
 
@@ -74,12 +107,18 @@ def validation_split(data, fraction):
     with a fixed seed; the test set is not touched."""
     from sklearn.model_selection import train_test_split
     counts = np.bincount(data.train_y)
-    if (counts[counts > 0] < 2).any() or round(fraction * len(data.train_y)) < (counts > 0).sum():
-        raise DatasetError(f"--validation-split {fraction}: {len(data.train_y)} training images "
-                           f"of {(counts > 0).sum()} classes are too few for a stratified hold-out")
-    train_x, val_x, train_y, val_y = train_test_split(
-        data.train_x, data.train_y, test_size=fraction, random_state=VALIDATION_SEED,
-        stratify=data.train_y)
+    classes, n = (counts > 0).sum(), len(data.train_y)
+    held = round(fraction * n)
+    if (counts[counts > 0] < 2).any() or held < classes or n - held < classes:
+        raise DatasetError(f"--validation-split {fraction}: {n} training images of {classes} "
+                           f"classes cannot be split into {held} held out and {n - held} to "
+                           f"train on with every class in both")
+    try:
+        train_x, val_x, train_y, val_y = train_test_split(
+            data.train_x, data.train_y, test_size=fraction, random_state=VALIDATION_SEED,
+            stratify=data.train_y)
+    except ValueError as e:  # whatever else a stratified split refuses
+        raise DatasetError(f"--validation-split {fraction}: {e}") from None
     return Dataset(train_x, train_y, data.test_x, data.test_y, data.labels, val_x, val_y)
 
 
@@ -260,8 +299,24 @@ def digits(data_dir=None):
 FOLDER_SPLIT_SEED = 42  # folder:PATH without train/ and test/: the same 80/20 split every run
 
 
+# What OpenCV's imread reads, by extension (Keras' image_dataset_from_directory likewise
+# takes images by extension and passes over other files: notes.txt, Thumbs.db, ...).
+IMAGE_EXTENSIONS = {".bmp", ".dib", ".jpeg", ".jpg", ".jpe", ".jp2", ".png", ".webp", ".avif",
+                    ".gif", ".pbm", ".pgm", ".ppm", ".pxm", ".pnm", ".pfm", ".sr", ".ras",
+                    ".tiff", ".tif", ".exr", ".hdr", ".pic"}
+
+
+def warn(message):
+    import sys
+    print(f"[WARNING] {message}", file=sys.stderr)
+
+
 def _hidden(name):
     return name.startswith(".")
+
+
+def _is_image_name(name):
+    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
 
 
 def _class_folders(folder):
@@ -293,13 +348,15 @@ def read_image(path):
 
 def _read_classes(folder, classes, size, what):
     import cv2
-    images, labels = [], []
+    images, labels, skipped = [], [], []
     for index, name in enumerate(classes):
         class_dir = os.path.join(folder, name)
         if not os.path.isdir(class_dir):
             continue
-        files = sorted(f for f in os.listdir(class_dir)
+        found = sorted(f for f in os.listdir(class_dir)
                        if not _hidden(f) and os.path.isfile(os.path.join(class_dir, f)))
+        files = [f for f in found if _is_image_name(f)]
+        skipped += [os.path.join(class_dir, f) for f in found if not _is_image_name(f)]
         if not files:
             raise DatasetError(f"{class_dir}: class {name!r} has no images")
         for file in files:
@@ -309,6 +366,9 @@ def _read_classes(folder, classes, size, what):
             labels.append(index)
     if not images:
         raise DatasetError(f"{folder}: no images in {what}")
+    if skipped:
+        warn(f"{folder}: skipped {len(skipped)} files that are not images by their extension "
+             f"(e.g. {skipped[0]})")
     return images, np.asarray(labels, np.int64)
 
 

@@ -6,7 +6,7 @@ original grid's order from here, so a new name is added once.
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from . import datasets, specs
+from . import datasets, environment, specs
 
 # Keras (and so TensorFlow) is imported inside the builders below, not here: the
 # scripts read this registry to check their arguments, and a bad argument must be
@@ -71,6 +71,7 @@ ORIGINAL_SCHEDULE = {"total_steps": 5000, "warmup_proportion": 0.1, "min_lr": 1e
 
 def _keras_class(name):
     def factory():
+        environment.load_backend()
         import keras
         return getattr(keras.optimizers, name)
     return factory
@@ -84,6 +85,7 @@ def _radam_class():
 def _adam_scheduled():
     """Adam whose rate follows the original RAdam's schedule; the schedule's arguments
     (total_steps, warmup_proportion, min_lr) are this factory's too."""
+    environment.load_backend()
     import keras
     from .radam import WarmupLinearDecay
 
@@ -169,6 +171,7 @@ _NOT_OPTIMIZERS = ("Optimizer", "LossScaleOptimizer", "MultiOptimizer")  # wrapp
 
 def keras_optimizer_classes():
     """{lower-case name: class name} of every optimizer class Keras ships."""
+    environment.load_backend()
     import keras
     return {name.lower(): name for name in dir(keras.optimizers)
             if isinstance(getattr(keras.optimizers, name), type)
@@ -225,6 +228,34 @@ def _import_callable(text, what):
     return target
 
 
+# What makes sense for the arguments most optimizers share, checked before any training: a
+# negative learning rate trains (away from the minimum) without a word from Keras.
+_POSITIVE = ("a positive number", lambda v: 0 < v < float("inf"))
+_NON_NEGATIVE = ("a number >= 0", lambda v: 0 <= v < float("inf"))
+_DECAY_RATE = ("a number in [0, 1)", lambda v: 0 <= v < 1)
+_FRACTION = ("a number in [0, 1]", lambda v: 0 <= v <= 1)
+SANE = {"learning_rate": _POSITIVE, "epsilon": _NON_NEGATIVE, "weight_decay": _NON_NEGATIVE,
+        "beta_1": _DECAY_RATE, "beta_2": _DECAY_RATE, "momentum": _DECAY_RATE, "rho": _DECAY_RATE,
+        "ema_momentum": _DECAY_RATE, "clipnorm": _POSITIVE, "clipvalue": _POSITIVE,
+        "global_clipnorm": _POSITIVE, "min_lr": _NON_NEGATIVE, "warmup_proportion": _FRACTION,
+        "total_steps": _NON_NEGATIVE, "adam_lr_ratio": _POSITIVE}
+
+
+def check_sense(spec, text):
+    """The spec with whole numbers given to rate-like arguments made floats (Keras refuses
+    ``learning_rate=1``); :class:`specs.SpecError` for a value out of its range."""
+    arguments = []
+    for key, value in spec.arguments:
+        if key in SANE and value is not None and not isinstance(value, (str, tuple, list)):
+            rule, valid = SANE[key]
+            if isinstance(value, bool) or not valid(value):
+                raise specs.SpecError(f"{text!r}: {key} must be {rule}, not {value!r}")
+            if isinstance(value, int) and key != "total_steps":
+                value = float(value)
+        arguments.append((key, value))
+    return specs.Spec(spec.name, tuple(arguments))
+
+
 @dataclass(frozen=True)
 class OptimizerChoice:
     """An optimizer spec resolved: the registry entry (or Keras class, or the user's
@@ -266,6 +297,7 @@ def resolve_optimizer(text, check=True):
     if spec.has_grid():
         raise specs.SpecError(f"{text!r}: a [list] of values is a grid: give one value here "
                               "(combinations.py --optimizers expands lists into runs)")
+    spec = check_sense(spec, text)
     if spec.is_callable:
         target = _import_callable(spec.name, "--optimizer")
         entry = OptimizerSpec(lambda: target, about=f"the user's {spec.name}")
@@ -292,6 +324,7 @@ def resolve_optimizer(text, check=True):
                               f"(its arguments: {', '.join(accepted)})")
     choice = OptimizerChoice(spec, entry)
     if check:
+        environment.load_backend()
         import keras
         try:
             optimizer = choice.build()
@@ -303,6 +336,22 @@ def resolve_optimizer(text, check=True):
             raise specs.SpecError(f"{text!r}: {what} returned a {type(optimizer).__name__}, "
                                   "not a keras.optimizers.Optimizer")
     return choice
+
+
+def check_signature(target, text, arguments):
+    """A model callable must take ``(input_shape, classes, **arguments)``: refused in one
+    line now, not in a traceback after the data has loaded."""
+    import inspect
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):
+        return  # a builtin or C callable: no signature to check
+    try:
+        signature.bind((32, 32, 3), 10, **arguments)
+    except TypeError as e:
+        raise specs.SpecError(f"--model {text}: {target.__name__}{signature} cannot be called as "
+                              f"{target.__name__}(input_shape, classes"
+                              f"{''.join(f', {k}=...' for k in arguments)}) ({e})") from None
 
 
 def resolve_model(text):
@@ -318,6 +367,7 @@ def resolve_model(text):
         raise specs.SpecError(f"{text!r}: a [list] of values is a grid: give one value")
     target = _import_callable(spec.name, "--model")
     arguments = spec.kwargs
+    check_signature(target, text, arguments)
     return ModelSpec(lambda shape, classes: target(shape, classes, **arguments),
                      input_size=None, augment=True)
 

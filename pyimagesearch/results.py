@@ -132,6 +132,10 @@ def run_metrics(history, report=None):
         status = ("did not learn" if status == "ok" else f"{status}; did not learn") + \
             f" (chance {1 / classes:.2f})"
     record = runspec.from_history(history) or {}
+    lacking = [f"{split} set lacks {len(names)} of {classes or '?'} classes"
+               for split, names in (record.get("missing_classes") or {}).items()]
+    if lacking:  # from a --train-limit/--test-limit too small for every class, say
+        status = "; ".join(([] if status == "ok" else [status]) + lacking)
     return {
         "status": status,
         "learned": not did_not_learn(test_accuracy, classes),

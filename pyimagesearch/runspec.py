@@ -51,6 +51,11 @@ class RunSpec:
         Raises :class:`datasets.DatasetError` with a one-line message."""
         from . import datasets
         data = registry.resolve_dataset(self.dataset)(self.data_dir, self.image_size)
+        if len(data.labels) < 2 or len(set(data.train_y.tolist())) < 2:
+            raise datasets.DatasetError(
+                f"--dataset {self.dataset}: {len(set(data.train_y.tolist()))} class in its "
+                "training images: a classifier needs at least 2 (one class is 100% accurate "
+                "by construction)")
         data = data.limit(self.train_limit, self.test_limit)
         if self.validation_split:
             data = datasets.validation_split(data, self.validation_split)
@@ -64,9 +69,20 @@ class RunSpec:
         may move to another folder)."""
         return {k: v for k, v in sorted(asdict(self).items()) if k not in ("epochs", "data_dir")}
 
-    def record(self, optimizer=None, batch=None, labels=None):
+    def differences(self, record):
+        """What differs between this run and a finished run's ``record``, as lines
+        ``field: X there, Y here``; none for a record from before records existed, or one
+        that differs only in where the data was read from."""
+        if not record:
+            return []
+        mine = {k: v for k, v in asdict(self).items() if k != "data_dir"}
+        return [f"{k}: {record.get(k)!r} there, {v!r} here" for k, v in mine.items()
+                if k in record and record[k] != v and not _same_number(record[k], v)]
+
+    def record(self, optimizer=None, batch=None, labels=None, missing_classes=None):
         """The history's record: this spec, the optimizer with all its resolved
-        arguments, the batch size used, the class names, and package versions."""
+        arguments, the batch size used, the class names, the classes a split lacks,
+        and package versions."""
         out = asdict(self)
         out.update(dataset_label=registry.label(self.dataset), model_label=registry.label(self.model),
                    optimizer_label=registry.label(self.optimizer), versions=versions())
@@ -77,7 +93,14 @@ class RunSpec:
             out["batch"] = int(batch)
         if labels is not None:
             out["labels"] = [str(label) for label in labels]
+        if missing_classes:
+            out["missing_classes"] = {k: list(v) for k, v in missing_classes.items()}
         return out
+
+
+def _same_number(a, b):
+    return isinstance(a, (int, float)) and isinstance(b, (int, float)) and \
+        not isinstance(a, bool) and not isinstance(b, bool) and float(a) == float(b)
 
 
 def _plain(value):

@@ -226,7 +226,8 @@ def fit(data, run, checkpoint_dir=None, callbacks=(), log=print, verbose="auto")
     else:
         history = _fit_epochs(model, data, run, batch_size, checkpoint_dir, config, callbacks,
                               log, verbose)
-    history[runspec.RECORD_KEY] = run.record(model.optimizer, batch_size, data.labels)
+    history[runspec.RECORD_KEY] = run.record(model.optimizer, batch_size, data.labels,
+                                             data.missing_classes())
     return model, history
 
 

@@ -89,15 +89,12 @@ def parse_args(argv=None):
     return args
 
 
-# Flags a grid line sets itself, per run: --train-args must not set them again (argparse
-# would silently take the last one).
-GRID_FLAGS = {"-i": "--history", "--history": "--history", "-r": "--report", "--report": "--report",
-              "-d": "--dataset", "--dataset": "--dataset", "-m": "--model", "--model": "--model",
-              "-o": "--optimizer", "--optimizer": "--optimizer", "--seed": "--seed",
-              "--tensorboard": "--tensorboard"}
+# train.py's short flags by their long names: a grid line sets the long ones
+SHORT_FLAGS = {"-i": "--history", "-r": "--report", "-d": "--dataset", "-m": "--model",
+               "-o": "--optimizer"}
 
 
-def check_train_args(line, train_args):
+def check_train_args(base, train_args):
     """The message of train.py's own parser for a grid line, or None when it accepts it:
     a typo in --train-args is refused now, not in every run's log hours later."""
     import contextlib
@@ -109,15 +106,17 @@ def check_train_args(line, train_args):
         extra = shlex.split(train_args)
     except ValueError as e:
         return f"--train-args {train_args!r}: {e}"
+    own = set(shlex.split(base))  # the words the grid line itself has
     for word in extra:
         flag = word.split("=", 1)[0]
-        if flag in GRID_FLAGS:
-            return (f"--train-args {train_args!r}: sets {GRID_FLAGS[flag]}, which the grid sets "
-                    "per run (use combinations.py's own flags)")
+        flag = SHORT_FLAGS.get(flag, flag)
+        if flag.startswith("--") and flag in own:
+            return (f"--train-args {train_args!r}: sets {flag}, which the grid sets per run "
+                    "(use combinations.py's own flags)")
     stderr = io.StringIO()
     try:
         with contextlib.redirect_stderr(stderr):
-            train.parse_args(shlex.split(line)[2:])
+            train.parse_args(shlex.split(base)[2:] + extra)
     except SystemExit as e:
         if e.code:
             message = stderr.getvalue().strip().splitlines()[-1:] or ["refused"]
@@ -133,7 +132,8 @@ def main(argv=None):
                      args.optimizers or grid.expand_optimizers(preset.optimizers), args.seeds,
                      batches)
     lines = [grid.train_line(run, args.output, args.train_args, args.tensorboard) for run in runs]
-    problem = check_train_args(lines[0], args.train_args) if args.train_args and lines else None
+    problem = check_train_args(grid.train_line(runs[0], args.output, "", args.tensorboard),
+                               args.train_args) if args.train_args and runs else None
     if problem:
         print(f"combinations.py: error: {problem}", file=sys.stderr)
         return 2

@@ -203,7 +203,9 @@ def main(argv=None):
     storage.write_pickle(args.history, history)
     storage.write_text(args.report, report)
     checkpoint.remove(checkpoint_dir)
+    from pyimagesearch import results
     print(f"[INFO] wrote {args.history} and {args.report}")
+    print(f"[INFO] test accuracy {results.parse_report(report)['accuracy']:.4f}")  # launchers read it
     return 0
 
 

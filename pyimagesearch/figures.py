@@ -18,6 +18,19 @@ def save(fig, path):
     plt.close(fig)
 
 
+LEGEND_INSIDE_UP_TO = 2  # optimizers: the original's two keep its legend inside the panels
+
+
+def place_legend(ax, place, optimizers):
+    """The original's legend inside the panel for up to two optimizers; beyond that the
+    legend (4 entries per optimizer) would cover the curves, so it goes beside the panel."""
+    if optimizers <= LEGEND_INSIDE_UP_TO:
+        ax.legend(loc=place)
+    else:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+                  fontsize="small")
+
+
 def _curve(ax, histories, key, label, **style):
     """One line; for several seeds the mean with a band of +-1 standard deviation."""
     length = min(len(h[key]) for h in histories)
@@ -41,7 +54,8 @@ def comparison(by_optimizer, model, dataset, path):
     """
     plt.style.use("ggplot")
     names = " vs. ".join(registry.display_name(o) for o in by_optimizer)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 9))
+    beside = len(by_optimizer) > LEGEND_INSIDE_UP_TO
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12 if beside else 7, 9))
     cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     per_optimizer = 2 * len(by_optimizer) > len(cycle)
     for i, (optimizer, histories) in enumerate(by_optimizer.items()):
@@ -59,7 +73,7 @@ def comparison(by_optimizer, model, dataset, path):
                                     55, break_on_hyphens=False))
         ax.set_xlabel("Epoch #")
         ax.set_ylabel(what)
-        ax.legend(loc=place)
+        place_legend(ax, place, len(by_optimizer))
     plt.tight_layout()
     save(fig, path)
 
@@ -108,7 +122,8 @@ def learning_curves(by_optimizer, model, dataset, batch, path, window_steps=100)
     smoothed by a ``window_steps`` moving average for single-example updates."""
     plt.style.use("ggplot")
     names = " vs. ".join(registry.display_name(o) for o in by_optimizer)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 9))
+    beside = len(by_optimizer) > LEGEND_INSIDE_UP_TO
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12 if beside else 7, 9))
     smooth = str(batch) == "1"
     for optimizer, histories in by_optimizer.items():
         h = histories[0]
@@ -127,7 +142,7 @@ def learning_curves(by_optimizer, model, dataset, batch, path, window_steps=100)
                      fontsize=10)
         ax.set_xlabel("Iteration #")
         ax.set_ylabel(what)
-        ax.legend(loc=place)
+        place_legend(ax, place, len(by_optimizer))
     plt.tight_layout()
     save(fig, path)
 

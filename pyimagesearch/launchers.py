@@ -17,17 +17,37 @@ LAUNCHERS = ("sh", "parallel", "slurm")
 SHARED_GPU_ENV = {"TF_FORCE_GPU_ALLOW_GROWTH": "true", "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
 
 
-def logged(run, folder, line):
-    """The line with its output appended to ``{folder}/{run}.log``, named after the run."""
-    log = shlex.quote(grid.log_path(run, folder))
-    return f"{line} >> {log} 2>&1"
+PROGRESS = "python -m pyimagesearch.progress"
+# one launch of the script: the id its runs share in the folder's journal (progress.log)
+NEW_JOB = 'PROGRESS_JOB=$(date +%Y%m%d-%H%M%S)-$$; export PROGRESS_JOB'
+
+
+def logged(run, folder, line, index, total):
+    """The line run through :mod:`.progress`: its output appended to ``{folder}/{run}.log``,
+    one progress line (test accuracy, FAILED or skipped) printed, its exit status kept."""
+    return f"{PROGRESS} {index} {total} {shlex.quote(grid.log_path(run, folder))} {shlex.quote(line)}"
+
+
+def _logged_lines(runs, folder, lines):
+    return [logged(r, folder, l, i, len(runs)) for i, (r, l) in enumerate(zip(runs, lines), 1)]
+
+
+def _tally(runs, folder):
+    return f"{PROGRESS} tally {len(runs)} {shlex.quote(folder)}"
 
 
 def sh_script(runs, folder, lines, logs=False):
-    """The original script: ``#!/bin/sh``, a blank line, one run per line."""
-    if logs:
-        lines = [logged(r, folder, l) for r, l in zip(runs, lines)]
-    return "#!/bin/sh\n\n" + "\n".join(lines) + "\n"
+    """The original script: ``#!/bin/sh``, a blank line, one run per line. With ``logs``,
+    each run's output goes to its log and the terminal shows one line per run, then the
+    tally; the script exits non-zero when any run failed."""
+    if not logs:
+        return "#!/bin/sh\n\n" + "\n".join(lines) + "\n"
+    body = "\n".join(f"{line} || failed=1" for line in _logged_lines(runs, folder, lines))
+    return (f"#!/bin/sh\n"
+            f"# {len(runs)} runs, one after another; each run's output goes to {folder}/{{run}}.log,\n"
+            f"# one line per run here. Run it again after a failure: finished runs are skipped.\n"
+            f"{NEW_JOB}\nfailed=0\nmkdir -p {shlex.quote(folder)}\n"
+            f"{body}\n{_tally(runs, folder)}\nexit $failed\n")
 
 
 def parallel_script(runs, folder, lines, jobs=None, gpus=None, joblog=None):
@@ -50,16 +70,17 @@ def parallel_script(runs, folder, lines, jobs=None, gpus=None, joblog=None):
         slots = jobs or 1
         command = "sh -c {}"
         what = f"{slots} runs at a time"
-    body = "\n".join(logged(r, folder, l) for r, l in zip(runs, lines))
+    body = "\n".join(_logged_lines(runs, folder, lines))
     return (f"#!/bin/sh\n"
             f"# {len(runs)} runs through GNU parallel, {what}; each run's output goes to\n"
-            f"# {folder}/{{run}}.log. Run it again after a failure: the job log\n"
-            f"# ({joblog}) makes parallel retry only the runs that failed or never\n"
-            f"# ran, and train.py itself skips finished runs and resumes checkpoints.\n"
-            f"mkdir -p {shlex.quote(folder)}\n"
-            f"exec parallel --jobs {slots} --joblog {shlex.quote(joblog)} --resume-failed "
+            f"# {folder}/{{run}}.log, one line per run here, then the tally. Run it again\n"
+            f"# after a failure: the job log ({joblog}) makes parallel retry only\n"
+            f"# the runs that failed or never ran, and train.py itself skips finished runs\n"
+            f"# and resumes checkpoints. Exits non-zero when any run failed.\n"
+            f"{NEW_JOB}\nmkdir -p {shlex.quote(folder)}\n"
+            f"parallel --jobs {slots} --joblog {shlex.quote(joblog)} --resume-failed "
             f"--halt never {shlex.quote(command)} <<'RUNS'\n"
-            f"{body}\nRUNS\n")
+            f"{body}\nRUNS\nstatus=$?\n{_tally(runs, folder)}\nexit $status\n")
 
 
 def slurm_script(runs, folder, lines, gpu=False, partition=None, time=None, throttle=None,
@@ -75,11 +96,16 @@ def slurm_script(runs, folder, lines, gpu=False, partition=None, time=None, thro
     if time:
         header.append(f"#SBATCH --time={time}")
     header += [f"#SBATCH {line}" for line in extra]
-    cases = "\n".join(f"  {i}) {logged(r, folder, l)} ;;" for i, (r, l) in enumerate(zip(runs, lines)))
+    cases = "\n".join(f"  {i}) {line} ;;"
+                       for i, line in enumerate(_logged_lines(runs, folder, lines)))
     return ("\n".join(header) + "\n"
             f"# {len(runs)} runs, one array task each: sbatch this file. Resubmitting it after a\n"
             f"# failure or preemption redoes only unfinished runs: train.py skips finished ones\n"
             f"# and resumes checkpointed ones (Slurm's SIGTERM stops a run at a safe point).\n"
+            f"# Each task's progress line goes to {folder}/progress.log too; the task that\n"
+            f"# completes the array adds the tally (N finished, k failed, j skipped) there.\n"
             f'cd "${{SLURM_SUBMIT_DIR:-.}}"\n'
+            f"PROGRESS_JOB=slurm-${{SLURM_ARRAY_JOB_ID:-0}} PROGRESS_TALLY_LAST=1; "
+            f"export PROGRESS_JOB PROGRESS_TALLY_LAST\n"
             f'case "$SLURM_ARRAY_TASK_ID" in\n{cases}\n'
             f'  *) echo "no run for array task $SLURM_ARRAY_TASK_ID" >&2; exit 2 ;;\nesac\n')

@@ -217,6 +217,7 @@ def _import_callable(text, what):
                               "name a callable of your own package.module")
     if os.getcwd() not in sys.path:
         sys.path.append(os.getcwd())
+    environment.load_backend()  # a model or optimizer module imports Keras: start it quietly
     try:
         module = importlib.import_module(module_name)
     except Exception as e:  # the user's module failing to import, for whatever reason

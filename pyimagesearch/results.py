@@ -75,7 +75,8 @@ def parse_report(text, path="<report>"):
         raise ValueError(f"{path}: not a classification report (no accuracy / macro avg rows)")
     macro = values["macro avg"]
     return {"accuracy": values["accuracy"][0], "macro_precision": macro[0], "macro_f1": macro[2],
-            "classes": _class_rows(text)}
+            "classes": _class_rows(text),
+            "test_images": int(values["accuracy"][-1]) if len(values["accuracy"]) > 1 else None}
 
 
 def _class_rows(text):
@@ -142,6 +143,7 @@ def run_metrics(history, report=None):
         "validation": "hold-out" if record.get("validation_split") else "test set",
         "final_val_accuracy": val_acc[-1],
         "test_accuracy": test_accuracy,
+        "test_images": (report or {}).get("test_images"),
         "macro_f1": report["macro_f1"] if report else math.nan,
         "final_train_loss": history["loss"][-1],
         "final_val_loss": val_loss[-1],

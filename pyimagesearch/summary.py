@@ -71,9 +71,16 @@ def group_stats(rows):
     return out
 
 
-def paired_difference(a_by_seed, b_by_seed, confidence=0.95):
+MIN_PAIRS = 3  # fewer paired seeds give no interval: two agreeing seeds are not a spread
+
+
+def paired_difference(a_by_seed, b_by_seed, confidence=0.95, resolution=0.0):
     """Mean of (b - a) over the seeds both have, in accuracy points, with the half-width
-    of its ``confidence`` interval from the t-distribution (nan when n < 2)."""
+    of its ``confidence`` interval from the t-distribution (nan when n < MIN_PAIRS).
+
+    ``resolution``: the smallest step a test accuracy can take, in points (100 / test
+    images). The spread of the differences is taken as at least that: on a finite test
+    set, differences that agree to the last image are not known to zero spread."""
     from scipy import stats
     seeds = sorted(set(a_by_seed) & set(b_by_seed))
     diffs = [100 * (b_by_seed[s] - a_by_seed[s]) for s in seeds
@@ -82,9 +89,9 @@ def paired_difference(a_by_seed, b_by_seed, confidence=0.95):
     if n == 0:
         return {"n": 0, "mean": math.nan, "half_width": math.nan}
     mean = float(np.mean(diffs))
-    if n < 2:
-        return {"n": 1, "mean": mean, "half_width": math.nan}
-    sd = float(np.std(diffs, ddof=1))
+    if n < MIN_PAIRS:
+        return {"n": n, "mean": mean, "half_width": math.nan}
+    sd = max(float(np.std(diffs, ddof=1)), resolution)
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n))
     return {"n": n, "mean": mean, "half_width": half}
 
@@ -94,13 +101,23 @@ def paired_verdict(a, b, diff):
     n, mean, half = diff["n"], diff["mean"], diff["half_width"]
     if n == 0:
         return f"no paired runs of {a} and {b}"
-    if n == 1:
+    if n < MIN_PAIRS:
         return (f"{b} {'higher' if mean > 0 else 'lower'} than {a} by {abs(mean):.2f} points "
-                "in a single pair: no interval at n=1")
+                f"in {n} pair{'s' if n > 1 else ''}: no interval below n={MIN_PAIRS}")
     if math.isnan(half) or abs(mean) <= half:
         return f"no detectable difference at n={n}"
     return (f"{b} {'higher' if mean > 0 else 'lower'} than {a} by "
             f"{abs(mean):.1f} ± {half:.1f} points")
+
+
+def resolutions(rows):
+    """Per (dataset, model): one test image in accuracy points (100 / the smallest test set
+    among its runs), the finest step a difference of test accuracies can take."""
+    sizes = defaultdict(list)
+    for row in rows:
+        if row.get("test_images"):
+            sizes[(row["dataset"], _model(row))].append(row["test_images"])
+    return defaultdict(float, {k: 100.0 / min(v) for k, v in sizes.items()})
 
 
 def comparisons(rows):
@@ -109,12 +126,13 @@ def comparisons(rows):
     for row in rows:
         seed = -1 if row.get("seed") is None else row["seed"]
         by_group[(row["dataset"], _model(row))][row["optimizer"]][seed] = row["test_accuracy"]
+    step = resolutions(rows)
     out = []
     for (dataset, model), by_opt in by_group.items():
         names = sorted(by_opt, key=lambda o: registry.order(registry.OPTIMIZERS, o))
         for i, a in enumerate(names):
             for b in names[i + 1:]:
-                diff = paired_difference(by_opt[a], by_opt[b])
+                diff = paired_difference(by_opt[a], by_opt[b], resolution=step[(dataset, model)])
                 out.append({"dataset": dataset, "model": model, "a": a, "b": b, **diff,
                             "verdict": paired_verdict(a, b, diff)})
     return out
@@ -134,6 +152,7 @@ def winners(rows):
         seed = -1 if row.get("seed") is None else row["seed"]
         groups[(row["dataset"], _model(row))][row["optimizer"]][seed] = row["test_accuracy"]
         learned[(row["dataset"], _model(row))] |= row.get("learned", True)
+    step = resolutions(rows)
     out = []
     for key, by_opt in groups.items():
         means = sorted(((m, opt) for opt, accs in by_opt.items()
@@ -146,13 +165,15 @@ def winners(rows):
             entry["reason"] = "too few optimizers"
             continue
         leader, runner_up = means[0][1], means[1][1]
-        diff = paired_difference(by_opt[runner_up], by_opt[leader])
+        diff = paired_difference(by_opt[runner_up], by_opt[leader], resolution=step[key])
         entry.update(leader=leader, runner_up=runner_up, n=diff["n"],
                      margin_points=diff["mean"], half_width=diff["half_width"])
         if not learned[key]:
             entry["reason"] = "nothing learned"
         elif max(len(by_opt[leader]), len(by_opt[runner_up])) < 2 or diff["n"] < 2:
             entry["reason"] = "one run each"
+        elif diff["n"] < MIN_PAIRS:
+            entry["reason"] = "too few seeds"
         elif math.isnan(diff["half_width"]) or diff["mean"] - diff["half_width"] <= 0:
             entry["reason"] = "no detectable difference"
         else:
@@ -190,6 +211,10 @@ def verdict(entry):
     if reason == "one run each":
         return (f"one run each: not evidence ({leader} {means[entry['leader']]:.4f}, "
                 f"{runner_up} {means[entry['runner_up']]:.4f}; run with --seeds)")
+    if reason == "too few seeds":
+        return (f"{entry['n']} paired seeds: too few for an interval ({leader} "
+                f"{means[entry['leader']]:.4f}, {runner_up} {means[entry['runner_up']]:.4f}; "
+                f"run at least {MIN_PAIRS} seeds)")
     if reason == "no detectable difference":
         return (f"no detectable difference: {leader} vs {runner_up}, "
                 f"{entry['margin_points']:+.2f} points, paired 95% CI "

@@ -28,3 +28,11 @@ def logits(input_shape, classes):
     inputs = keras.Input(shape=input_shape)
     x = layers.Flatten()(inputs)
     return keras.Model(inputs, layers.Dense(classes)(x))
+
+
+def fails_to_build(input_shape, classes):
+    raise RuntimeError("this model is broken on purpose")
+
+
+def takes_one_argument(input_shape):
+    return None

@@ -15,7 +15,9 @@ NAMES = {"minivggnet_adam_digits", "minivggnet_radam_digits"}
 
 
 def outputs(folder):
-    return {f for f in os.listdir(folder) if f.endswith((".pickle", ".txt", ".log"))}
+    """The runs' files (the launchers' journal, progress.log, aside)."""
+    return {f for f in os.listdir(folder) if f.endswith((".pickle", ".txt", ".log"))
+            and f != "progress.log"}
 
 
 def logs(folder):
@@ -39,8 +41,36 @@ def test_default_launcher_is_the_original_script(tmp_path):
 def test_sh_logs(tmp_path):
     script = tmp_path / "s.sh"
     combinations.main(["-o", "out", "-s", str(script), "--logs", *GRID])
-    line = script.read_text().splitlines()[2]
-    assert line.endswith(">> out/minivggnet_adam_digits.log 2>&1")
+    lines = script.read_text().splitlines()
+    assert lines[6].startswith("python -m pyimagesearch.progress 1 2 out/minivggnet_adam_digits.log "
+                               "'python train.py --history out/minivggnet_adam_digits.pickle")
+    assert lines[-2:] == ["python -m pyimagesearch.progress tally 2 out", "exit $failed"]
+
+
+def test_sh_logs_reports_progress_failures_and_exits_non_zero(tmp_path):
+    """A grid run with --logs: one line per run, the tally, and a failure that is not
+    silent (the rerun asks for another epoch count than the finished runs had)."""
+    out, script = tmp_path / "out", tmp_path / "s.sh"
+    combinations.main(["-o", str(out), "-s", str(script), "--logs", *GRID])
+    first = subprocess.run([str(script)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr + logs(out)
+    lines = first.stdout.splitlines()
+    assert lines[0].startswith("[1/2] minivggnet_adam_digits: test accuracy 0.")
+    assert lines[1].startswith("[2/2] minivggnet_radam_digits: test accuracy 0.")
+    assert lines[-1] == "2 runs: 2 finished, 0 failed, 0 skipped"
+    os.remove(out / "minivggnet_radam_digits.pickle")  # lost: trained again on the rerun
+    again = tmp_path / "again.sh"
+    combinations.main(["-o", str(out), "-s", str(again), "--logs", "--datasets", "digits",
+                       "--models", "minivggnet", "--train-args", TINY.replace("--epochs 1", "--epochs 2")])
+    second = subprocess.run([str(again)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 1
+    lines = second.stdout.splitlines()
+    assert lines[0].startswith("[1/2] minivggnet_adam_digits: FAILED (exit 2): train.py: error: ")
+    assert "epochs: 1 there, 2 here" in lines[0] and "--force" in lines[0]
+    assert lines[1].startswith("[2/2] minivggnet_radam_digits: test accuracy")
+    assert lines[-1] == "2 runs: 1 finished, 1 failed, 0 skipped (failed: minivggnet_adam_digits)"
+    third = subprocess.run([str(script)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert third.stdout.splitlines()[0] == "[1/2] minivggnet_adam_digits: skipped, already finished"
 
 
 def test_parallel_script_with_gpus(tmp_path):
@@ -49,6 +79,7 @@ def test_parallel_script_with_gpus(tmp_path):
                        "--gpus", "2,3", *GRID])
     text = script.read_text()
     assert "parallel --jobs 2 --joblog out/parallel.joblog --resume-failed" in text
+    assert text.endswith("RUNS\nstatus=$?\npython -m pyimagesearch.progress tally 2 out\nexit $status\n")
     assert "CUDA_VISIBLE_DEVICES=$(echo 2,3 | cut -d, -f{%})" in text
     assert text.count("python train.py") == 2
 
@@ -62,7 +93,8 @@ def test_slurm_script_options(tmp_path):
     for line in ("#SBATCH --array=0-1%2", "#SBATCH --gres=gpu:1", "#SBATCH --partition=gpu",
                  "#SBATCH --time=04:00:00", "#SBATCH --mem=16G", "#SBATCH --requeue"):
         assert line + "\n" in text
-    assert "  1) python train.py --history out/minivggnet_radam_digits.pickle" in text
+    assert "  1) python -m pyimagesearch.progress 2 2 out/minivggnet_radam_digits.log " \
+           "'python train.py --history out/minivggnet_radam_digits.pickle" in text
 
 
 @pytest.mark.parametrize("args", [["--gpus", "0"], ["--partition", "x"],
@@ -83,6 +115,9 @@ def test_gnu_parallel_runs_the_grid_and_a_rerun_redoes_only_failures(tmp_path):
     result = subprocess.run([str(script)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr + logs(out)
     assert outputs(out) == expected_outputs()
+    assert sorted(result.stdout.splitlines())[:2] == [
+        "2 runs: 2 finished, 0 failed, 0 skipped"] + [
+        line for line in result.stdout.splitlines() if line.startswith("[1/2]")]
     # a run lost (deleted) and marked failed: the rerun trains it, and only it
     os.remove(out / "minivggnet_radam_digits.pickle")
     rows = [line.split("\t") for line in (out / "parallel.joblog").read_text().splitlines()]
@@ -97,6 +132,23 @@ def test_gnu_parallel_runs_the_grid_and_a_rerun_redoes_only_failures(tmp_path):
     assert outputs(out) == expected_outputs()
     assert (out / "minivggnet_adam_digits.log").read_text() == adam_log  # not run again
     assert (out / "minivggnet_radam_digits.log").read_text().count("[INFO] wrote") == 2
+    assert result.stdout.splitlines()[-1] == "2 runs: 1 finished, 0 failed, 1 skipped"
+
+
+@pytest.mark.skipif(shutil.which("parallel") is None,
+                    reason="GNU parallel is not installed (apt-get install parallel; CI does)")
+def test_gnu_parallel_reports_a_failed_run_and_exits_non_zero(tmp_path):
+    out, script = tmp_path / "out", tmp_path / "p.sh"
+    combinations.main(["-o", str(out), "-s", str(script), "--launcher", "parallel", "--jobs", "2",
+                       "--datasets", "digits", "--models",
+                       "minivggnet,tests.custom_parts:fails_to_build", "--optimizers", "adam",
+                       "--train-args", TINY])
+    result = subprocess.run([str(script)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    failed = [line for line in result.stdout.splitlines() if "FAILED" in line]
+    assert len(failed) == 1 and "fails_to_build" in failed[0] and ".log" in failed[0]
+    assert "RuntimeError: this model is broken on purpose" in failed[0]
+    assert result.stdout.splitlines()[-1].startswith("2 runs: 1 finished, 1 failed, 0 skipped")
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +175,9 @@ def test_slurm_array_runs_every_task(tmp_path, cluster):
     for name in NAMES:
         log = (out / f"{name}.log").read_text()
         assert log.count("[INFO] wrote") == 1 and "skipping" in log
+    journal = (out / "progress.log").read_text()
+    assert journal.count("2 runs: 2 finished, 0 failed, 0 skipped") == 1
+    assert journal.count("2 runs: 0 finished, 0 failed, 2 skipped") == 1
 
 
 def test_parallel_script_with_a_repeated_gpu(tmp_path):

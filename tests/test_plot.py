@@ -180,3 +180,30 @@ def test_winners_handles_single_optimizers():
     entries = {e["model"]: e for e in summary.winners(rows)}
     assert entries["n"]["winner"] is None
     assert summary.verdict(entries["n"]) == "not enough runs with a test accuracy to compare"
+
+
+@pytest.mark.parametrize("count", [2, 6])
+def test_legends_stay_off_the_curves(tmp_path, count):
+    """Six settings make 24 legend entries: beside the panels, never over a curve; the
+    original's two optimizers keep the legend inside, as the study drew it."""
+    import matplotlib.pyplot as plt
+    from pyimagesearch import figures
+    shown = []
+    save = figures.save
+    figures.save = lambda fig, path: shown.append(fig)
+    try:
+        optimizers = [f"adam(learning_rate={r})" for r in (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2)][:count]
+        figures.comparison({o: [history(), history()] for o in optimizers}, "minivggnet",
+                           "digits", str(tmp_path / "f.png"))
+    finally:
+        figures.save = save
+    fig = shown[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        legend = ax.get_legend().get_window_extent(renderer)
+        panel = ax.get_window_extent(renderer)
+        inside = legend.x0 < panel.x1 and legend.x1 > panel.x0
+        assert inside == (count <= figures.LEGEND_INSIDE_UP_TO)
+        assert legend.x1 <= fig.bbox.x1 + 1  # and not cut off by the figure's edge
+    plt.close(fig)

@@ -73,6 +73,12 @@ def parse_args(argv=None):
     ap.add_argument("--mixed-precision", action="store_true",
                     help="compute in bfloat16 with float32 weights (Keras' mixed_bfloat16): "
                          "for GPUs with bfloat16 units (A100, H100); slower on CPUs")
+    ap.add_argument("--precise-bn", nargs="?", const="auto", default=None, metavar="N",
+                    type=lambda text: text if text == "auto" else positive_int(text),
+                    help="before every validation and the test, recompute the model's "
+                         "BatchNorm statistics as the mean over N training batches (default N: "
+                         "about 4,096 images), weights untouched; for short runs, whose moving "
+                         "averages have not settled. No effect on models without BatchNorm")
     ap.add_argument("--tensorboard", metavar="DIR", default=None,
                     help="log the run for TensorBoard in DIR (Keras' TensorBoard callback; "
                          "view with: tensorboard --logdir DIR)")
@@ -186,7 +192,8 @@ def main(argv=None):
               "run the same command to resume", file=sys.stderr)
         return 128 + stop.signum
 
-    # evaluate on the test set and write both outputs
+    # evaluate on the test set and write both outputs (with --precise-bn, the statistics
+    # were recomputed at the last validation, after the last step)
     print("[INFO] evaluating on the test set...")
     training.evaluate_on_test(model, data, history, min(batch, 1024))
     predictions = training.predict_labels(model, data.test_x, min(batch, 1024))
@@ -200,10 +207,14 @@ def main(argv=None):
                   "non-finite and training stopped there.\nThe report below is of the model "
                   "as it was then.\n\n" + report)
     print(report)
+    from pyimagesearch import results
+    diagnosis = results.batchnorm_diagnosis(history, results.parse_report(report),
+                                            len(data.labels))
+    if diagnosis:
+        print(f"[WARNING] {diagnosis}", file=sys.stderr)
     storage.write_pickle(args.history, history)
     storage.write_text(args.report, report)
     checkpoint.remove(checkpoint_dir)
-    from pyimagesearch import results
     print(f"[INFO] wrote {args.history} and {args.report}")
     print(f"[INFO] test accuracy {results.parse_report(report)['accuracy']:.4f}")  # launchers read it
     return 0

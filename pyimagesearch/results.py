@@ -117,6 +117,39 @@ def did_not_learn(test_accuracy, classes):
         test_accuracy <= 1.0 / classes + CHANCE_MARGIN
 
 
+FAR_ABOVE_CHANCE = 0.3  # training accuracy this far above chance: the model did learn
+BN_NOT_SETTLED = "evaluation at chance: BatchNorm statistics not settled"
+
+
+def batchnorm_not_settled(history, test_accuracy, classes):
+    """A model with BatchNorm (and no precise BN) whose training accuracy is far above
+    chance while its validation or test accuracy is at chance: it learned, but its moving
+    statistics still hold their first values, so evaluation says chance."""
+    batchnorm = (runspec.from_history(history) or {}).get("batchnorm") or {}
+    if not batchnorm.get("layers") or batchnorm.get("precise_bn_batches") or not classes:
+        return False
+    train = history.get("accuracy") or [math.nan]
+    val = history.get("val_accuracy") or [math.nan]
+    at_chance = did_not_learn(test_accuracy, classes) or did_not_learn(val[-1], classes)
+    return at_chance and train[-1] >= 1.0 / classes + FAR_ABOVE_CHANCE
+
+
+def batchnorm_diagnosis(history, report, classes):
+    """One line naming the cause and the fix, or None (see :func:`batchnorm_not_settled`)."""
+    test = report["accuracy"] if report else math.nan
+    if not batchnorm_not_settled(history, test, classes):
+        return None
+    batchnorm = runspec.from_history(history)["batchnorm"]
+    momentum = batchnorm["momentum"]
+    return (f"{BN_NOT_SETTLED}: training accuracy {history['accuracy'][-1]:.2f}, validation "
+            f"{history['val_accuracy'][-1]:.2f}, test {test:.2f} (chance {1 / classes:.2f}) after "
+            f"{batchnorm['steps']:,} steps; the slowest of its {batchnorm['layers']} BatchNorm "
+            f"layers has momentum {momentum:g}, so its moving statistics need about "
+            f"{round(3 / (1 - momentum)) if momentum < 1 else 'infinitely many':,} steps to forget "
+            "their first values. Add --precise-bn to recompute them from training batches "
+            "before every evaluation (or train longer)")
+
+
 def run_metrics(history, report=None):
     """The summary's per-run numbers from a history (and its report, when there is one)."""
     val_acc, val_loss = history["val_accuracy"], history["val_loss"]
@@ -129,7 +162,9 @@ def run_metrics(history, report=None):
     test_accuracy = report["accuracy"] if report else math.nan
     classes = classes_of(history, report)
     status = f"diverged at epoch {int(diverged[0])}" if diverged else "ok"
-    if did_not_learn(test_accuracy, classes):
+    if batchnorm_not_settled(history, test_accuracy, classes):
+        status = BN_NOT_SETTLED if status == "ok" else f"{status}; {BN_NOT_SETTLED}"
+    elif did_not_learn(test_accuracy, classes):
         status = ("did not learn" if status == "ok" else f"{status}; did not learn") + \
             f" (chance {1 / classes:.2f})"
     record = runspec.from_history(history) or {}

@@ -27,6 +27,8 @@ class RunSpec:
     image_size: Optional[int] = None
     mixed_precision: bool = False
     validation_split: Optional[float] = None  # a hold-out of the training set; None: test set
+    precise_bn: Optional[Union[int, str]] = None  # BatchNorm statistics recomputed from N
+    #                                              batches ("auto": a few thousand images)
     data_dir: Optional[str] = None
 
     @classmethod
@@ -79,10 +81,12 @@ class RunSpec:
         return [f"{k}: {record.get(k)!r} there, {v!r} here" for k, v in mine.items()
                 if k in record and record[k] != v and not _same_number(record[k], v)]
 
-    def record(self, optimizer=None, batch=None, labels=None, missing_classes=None):
+    def record(self, optimizer=None, batch=None, labels=None, missing_classes=None,
+               batchnorm=None):
         """The history's record: this spec, the optimizer with all its resolved
         arguments, the batch size used, the class names, the classes a split lacks,
-        and package versions."""
+        the model's BatchNorm (layers, slowest momentum, precise-BN batches), and
+        package versions."""
         out = asdict(self)
         out.update(dataset_label=registry.label(self.dataset), model_label=registry.label(self.model),
                    optimizer_label=registry.label(self.optimizer), versions=versions())
@@ -95,6 +99,8 @@ class RunSpec:
             out["labels"] = [str(label) for label in labels]
         if missing_classes:
             out["missing_classes"] = {k: list(v) for k, v in missing_classes.items()}
+        if batchnorm:
+            out["batchnorm"] = dict(batchnorm)
         return out
 
 

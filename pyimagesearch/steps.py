@@ -178,7 +178,7 @@ class _StepByStepLoop:
 
 
 def fit_steps(model, data, steps, batch_size, seed=None, checkpoint_dir=None, config=None,
-              log=print):
+              log=print, before_eval=None):
     """Train a compiled ``model`` for ``steps`` updates; return its history.
 
     The history has one entry per evaluation point (500 x 2^k iterations and the end):
@@ -186,6 +186,7 @@ def fit_steps(model, data, steps, batch_size, seed=None, checkpoint_dir=None, co
     ``val_accuracy`` on the validation data (the test set without a hold-out), ``train_seconds`` (training time so far, evaluation
     excluded) and ``epoch_seconds`` (training time since the previous point); plus
     ``step_loss``, the per-step training loss as means of ``step_loss_every`` steps.
+    ``before_eval(iterations)`` is called before each evaluation (precise BatchNorm).
     """
     n = len(data.train_x)
     rng = np.random.default_rng(seed)
@@ -233,6 +234,8 @@ def fit_steps(model, data, steps, batch_size, seed=None, checkpoint_dir=None, co
             if signals and done < point:
                 raise Interrupted(signals[0], len(history.get("iterations", [])), checkpoint_dir)
             diverged = not np.all(np.isfinite(pending or history["step_loss"][-1:]))
+            if before_eval is not None and not diverged:
+                before_eval(done)
             train_loss, train_acc = model.evaluate(data.train_x, data.train_y, verbose=0,
                                                    batch_size=1024)
             val_x, val_y = data.validation()

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from . import augment, checkpoint, datasets, registry, runspec
+from . import augment, checkpoint, datasets, precise_bn, registry, runspec
 from .control import Interrupted, learning_rate_now, stop_on_signals
 from .registry import AUGMENTATIONS
 from .steps import fit_steps
@@ -172,6 +172,33 @@ class RunGuard(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class PreciseBN(keras.callbacks.Callback):
+    """Before every validation of a fit, the model's BatchNorm statistics are recomputed
+    from ``batches`` training batches (:mod:`.precise_bn`), drawn by (seed, epoch), so a
+    resumed run recomputes them exactly as the uninterrupted one did."""
+
+    def __init__(self, x, batch_size, batches, entropy):
+        super().__init__()
+        self.x, self.batch_size, self.batches, self.entropy = x, batch_size, batches, entropy
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_test_begin(self, logs=None):
+        precise_bn.recalibrate(self.model, self.x, self.batch_size, self.batches,
+                               [self.entropy, self.epoch, 1])
+
+
+def precise_bn_batches(run, data, batch_size):
+    """The batches a run's precise BN averages over, or 0 when it is off."""
+    if run.precise_bn is None:
+        return 0
+    if run.precise_bn == "auto":
+        return precise_bn.default_batches(len(data.train_x), batch_size)
+    return min(int(run.precise_bn), max(1, len(data.train_x) // batch_size))
+
+
 def compiled_model(data, run):
     """The run's model, compiled with its optimizer, before any step.
 
@@ -220,14 +247,24 @@ def fit(data, run, checkpoint_dir=None, callbacks=(), log=print, verbose="auto")
         raise ValueError(f"{len(data.train_x)} training images make no batch of {batch_size}")
     model = compiled_model(data, run)
     config = run.identity()
+    bn_batches = precise_bn_batches(run, data, batch_size)
+    batchnorm = precise_bn.describe(model)
     if run.steps is not None:
+        before_eval = None
+        if bn_batches and batchnorm:
+            def before_eval(point):
+                precise_bn.recalibrate(model, data.train_x, batch_size, bn_batches,
+                                       [run.seed or 0, point, 1])
         history = fit_steps(model, data, run.steps, batch_size, run.seed, checkpoint_dir,
-                            config, log)
+                            config, log, before_eval)
     else:
         history = _fit_epochs(model, data, run, batch_size, checkpoint_dir, config, callbacks,
-                              log, verbose)
+                              log, verbose, bn_batches if batchnorm else 0)
+    if batchnorm:
+        batchnorm["precise_bn_batches"] = bn_batches
+        batchnorm["steps"] = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
     history[runspec.RECORD_KEY] = run.record(model.optimizer, batch_size, data.labels,
-                                             data.missing_classes())
+                                             data.missing_classes(), batchnorm)
     return model, history
 
 
@@ -238,7 +275,8 @@ def evaluate_on_test(model, data, history, batch_size=1024):
     return history
 
 
-def _fit_epochs(model, data, run, batch_size, checkpoint_dir, config, callbacks, log, verbose):
+def _fit_epochs(model, data, run, batch_size, checkpoint_dir, config, callbacks, log, verbose,
+                bn_batches=0):
     batches = batch_sampler(run, data, batch_size)
     epochs = run.epochs
 
@@ -253,6 +291,8 @@ def _fit_epochs(model, data, run, batch_size, checkpoint_dir, config, callbacks,
         log(f"[INFO] resuming from {checkpoint_dir} after epoch {initial_epoch} of {epochs}")
 
     guard = RunGuard(batches, history, checkpoint_dir, config, seconds_before)
+    if bn_batches:
+        callbacks = [PreciseBN(data.train_x, batch_size, bn_batches, batches.entropy), *callbacks]
     if initial_epoch < epochs:
         with stop_on_signals(guard.request_stop):
             # shuffle=False: the sampler's order is the only one (Keras would shuffle the

@@ -36,3 +36,15 @@ def fails_to_build(input_shape, classes):
 
 def takes_one_argument(input_shape):
     return None
+
+
+def slow_batchnorm(input_shape, classes):
+    """Learns digits in a few dozen steps, but evaluates at chance until its BatchNorm's
+    moving statistics (momentum 0.9999, pre-activations centred near 100) have settled:
+    a BatchNorm collapse on purpose."""
+    inputs = keras.Input(shape=input_shape)
+    x = layers.Flatten()(inputs)
+    x = layers.Dense(64, bias_initializer=keras.initializers.Constant(100.0))(x)
+    x = layers.BatchNormalization(momentum=0.9999)(x)
+    x = layers.Activation("relu")(x)
+    return keras.Model(inputs, layers.Dense(classes, activation="softmax")(x), name="slow_bn")

@@ -70,22 +70,25 @@ def _backend_present(backend):
     return backend == "tensorflow" or importlib.util.find_spec(backend) is not None
 
 
-@pytest.mark.parametrize("backend,augment", [("tensorflow", "batched"), ("tensorflow", "legacy"),
-                                             ("jax", "batched")])
-def test_a_killed_and_resumed_run_equals_the_uninterrupted_run(tmp_path, backend, augment):
+@pytest.mark.parametrize("backend,augment,extra", [
+    ("tensorflow", "batched", []), ("tensorflow", "legacy", []), ("jax", "batched", []),
+    ("tensorflow", "batched", ["--precise-bn", "3"])])
+def test_a_killed_and_resumed_run_equals_the_uninterrupted_run(tmp_path, backend, augment, extra):
     """Pairing by seed is what the verdicts rest on: the data order, the augmentation's and
-    dropout's draws, and the optimizer all continue exactly where the killed run stopped."""
+    dropout's draws, the optimizer (and with --precise-bn the recomputed BatchNorm
+    statistics the checkpoint holds) all continue exactly where the killed run stopped."""
     if not _backend_present(backend):
         pytest.skip(f"{backend} is not installed (CI installs it)")
     env = {"KERAS_BACKEND": backend}
-    whole = start(tmp_path, 4, "--augment", augment, name="whole", env=env)
+    augment = [augment, *extra]
+    whole = start(tmp_path, 4, "--augment", *augment, name="whole", env=env)
     out, err = whole.communicate(timeout=600)
     assert whole.returncode == 0, err[-2000:]
-    proc = start(tmp_path, 4, "--augment", augment, env=env)
+    proc = start(tmp_path, 4, "--augment", *augment, env=env)
     wait_for_checkpoint(proc, str(tmp_path / "h.checkpoint"), 2)
     proc.kill()
     proc.wait()
-    again = start(tmp_path, 4, "--augment", augment, env=env)
+    again = start(tmp_path, 4, "--augment", *augment, env=env)
     out, err = again.communicate(timeout=600)
     assert again.returncode == 0 and "resuming" in out, err[-2000:]
     expected, resumed = (results.load_history(str(tmp_path / f"{n}.pickle")) for n in ("whole", "h"))

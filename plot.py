@@ -49,25 +49,14 @@ def find_runs(folder):
     return found
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("-i", "--input", required=True, help="folder of histories and reports")
-    ap.add_argument("-p", "--plots", required=True, help="folder for figures and the summary")
-    args = ap.parse_args(argv)
-    if not os.path.isdir(args.input):
-        print(f"plot.py: error: --input {args.input}: not a directory", file=sys.stderr)
-        return 2
-    try:
-        os.makedirs(args.plots, exist_ok=True)
-    except OSError as e:
-        print(f"plot.py: error: --plots {args.plots}: {e.strerror}", file=sys.stderr)
-        return 2
-
-    from pyimagesearch import figures, grid, registry, results, storage, summary
-
+def load_rows(folder):
+    """Every run in ``folder``: (rows for the summary, their histories, and per (dataset,
+    model, batch) the histories of each optimizer). Missing and damaged files are warned
+    about by name and left out."""
+    from pyimagesearch import grid, registry, results, rounds
     # the grid the outputs describe: every dataset x model x optimizer (x seed, x batching)
     # seen, taken apart for runs that vary the batching (study B) and runs that do not
-    found = find_runs(args.input)
+    found = find_runs(folder)
     expected = []
     for family in ([r for r in found if r.batch is None], [r for r in found if r.batch is not None]):
         axes = [sorted({getattr(r, a) for r in family}, key=key)
@@ -81,9 +70,14 @@ def main(argv=None):
 
     # load what is there; report what is missing or damaged, and go on
     rows, histories, groups = [], [], defaultdict(lambda: defaultdict(list))
+    # decide.py adds seeds only where a pair is undecided: the grid has holes by design
+    rounds_ran = os.path.exists(os.path.join(folder, rounds.DESIGN_FILE))
+    holes = 0
     for run in expected:
         if run not in found:
-            warn(f"{grid.outputs(run, args.input)[0]}: missing")
+            holes += 1
+            if not rounds_ran:
+                warn(f"{grid.outputs(run, folder)[0]}: missing")
             continue
         history_path, history, error = found[run]
         if history is None:
@@ -104,6 +98,43 @@ def main(argv=None):
                      "optimizer": run.optimizer, "seed": run.seed,
                      **results.run_metrics(history, report)})
 
+    if holes and rounds_ran:
+        print(f"[INFO] {holes} seed x optimizer combinations not run: decide.py adds seeds only "
+              "to the pairs still undecided")
+    return rows, histories, groups
+
+
+def margin_type(text):
+    from pyimagesearch.cli import positive_float
+    return positive_float(text)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-i", "--input", required=True, help="folder of histories and reports")
+    ap.add_argument("-p", "--plots", required=True, help="folder for figures and the summary")
+    ap.add_argument("--margin", type=margin_type, default=None, metavar="M",
+                    help="accuracy points: a difference smaller than M does not matter in "
+                         "practice, so the verdict can be 'equivalent within ±M' (default "
+                         "1.0, or the margin decide.py fixed for this folder)")
+    args = ap.parse_args(argv)
+    if not os.path.isdir(args.input):
+        print(f"plot.py: error: --input {args.input}: not a directory", file=sys.stderr)
+        return 2
+    try:
+        os.makedirs(args.plots, exist_ok=True)
+    except OSError as e:
+        print(f"plot.py: error: --plots {args.plots}: {e.strerror}", file=sys.stderr)
+        return 2
+
+    from pyimagesearch import figures, grid, registry, results, rounds, storage, summary
+    try:
+        margin, plan = rounds.design(args.input, args.margin)
+    except ValueError as e:
+        print(f"plot.py: error: {e}", file=sys.stderr)
+        return 2
+
+    rows, histories, groups = load_rows(args.input)
     if not groups:
         print(f"plot.py: error: nothing to plot in {args.input} "
               "(no readable history named {model}_{optimizer}_{dataset}.pickle)", file=sys.stderr)
@@ -130,10 +161,15 @@ def main(argv=None):
     summary.add_time_to_target(rows, histories)
     storage.write_text(os.path.join(args.plots, "summary.csv"), summary.to_csv(rows))
     storage.write_text(os.path.join(args.plots, "summary.md"),
-                       summary.to_markdown(rows) + summary.iterations_markdown(step_rows))
+                       summary.to_markdown(rows, margin=margin, plan=plan)
+                       + summary.iterations_markdown(step_rows))
+    problems, overall = summary.verdict_table(rows, margin, plan)
+    storage.write_text(os.path.join(args.plots, "verdicts.csv"),
+                       summary.verdicts_csv(problems, overall))
     figures.overview(rows, os.path.join(args.plots, "overview.png"))
-    print(f"[INFO] {len(groups)} figures, summary.md, summary.csv and overview.png in {args.plots}/")
-    print("\n" + "\n".join(summary.who_won(rows)))
+    print(f"[INFO] {len(groups)} figures, summary.md, summary.csv, verdicts.csv and overview.png "
+          f"in {args.plots}/")
+    print("\n" + "\n".join(summary.verdict_markdown(rows, margin, plan)))
     return 0
 
 

@@ -67,3 +67,12 @@ def spec_list(resolve, what, expand=False):
         except specs.SpecError as e:
             raise argparse.ArgumentTypeError(str(e)) from None
     return parse
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose refusals are one line, ``prog: error: ...``, exit status 2
+    (argparse's own prints the whole usage first)."""
+
+    def error(self, message):
+        import sys
+        self.exit(2, f"{self.prog}: error: {message}\n")

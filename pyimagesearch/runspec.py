@@ -71,6 +71,27 @@ class RunSpec:
         may move to another folder)."""
         return {k: v for k, v in sorted(asdict(self).items()) if k not in ("epochs", "data_dir")}
 
+    def to_argv(self):
+        """train.py's arguments for this run (all but --history and --report), so a
+        recorded run can be run again, with another seed, say (decide.py)."""
+        argv = []
+        for key, value in asdict(self).items():
+            flag = "--" + key.replace("_", "-")
+            if value is None or value is False:
+                continue
+            if value is True or (key == "precise_bn" and value == "auto"):
+                argv.append(flag)
+            else:
+                argv += [flag, str(value)]
+        return argv
+
+    @classmethod
+    def from_record(cls, record, **changes):
+        """The run a history's record describes (fields a newer version added keep their
+        defaults), with ``changes`` applied."""
+        names = cls.__dataclass_fields__
+        return cls(**{**{k: v for k, v in record.items() if k in names}, **changes})
+
     def differences(self, record):
         """What differs between this run and a finished run's ``record``, as lines
         ``field: X there, Y here``; none for a record from before records existed, or one

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from . import registry, specs
+from . import registry, specs, verdicts
 
 COLUMNS = ["dataset", "model", "batch", "optimizer", "seed", "test_accuracy", "macro_f1",
            "final_train_loss", "final_val_loss", "final_val_accuracy", "validation",
@@ -71,114 +71,231 @@ def group_stats(rows):
     return out
 
 
-MIN_PAIRS = 3  # fewer paired seeds give no interval: two agreeing seeds are not a spread
+# ------------------------------------------------------------------ verdicts
 
-
-def paired_difference(a_by_seed, b_by_seed, confidence=0.95, resolution=0.0):
-    """Mean of (b - a) over the seeds both have, in accuracy points, with the half-width
-    of its ``confidence`` interval from the t-distribution (nan when n < MIN_PAIRS).
-
-    ``resolution``: the smallest step a test accuracy can take, in points (100 / test
-    images). The spread of the differences is taken as at least that: on a finite test
-    set, differences that agree to the last image are not known to zero spread."""
-    from scipy import stats
-    seeds = sorted(set(a_by_seed) & set(b_by_seed))
-    diffs = [100 * (b_by_seed[s] - a_by_seed[s]) for s in seeds
-             if not (math.isnan(a_by_seed[s]) or math.isnan(b_by_seed[s]))]
-    n = len(diffs)
-    if n == 0:
-        return {"n": 0, "mean": math.nan, "half_width": math.nan}
-    mean = float(np.mean(diffs))
-    if n < MIN_PAIRS:
-        return {"n": n, "mean": mean, "half_width": math.nan}
-    sd = max(float(np.std(diffs, ddof=1)), resolution)
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n))
-    return {"n": n, "mean": mean, "half_width": half}
-
-
-def paired_verdict(a, b, diff):
-    """One line: how ``b`` compares with ``a``."""
-    n, mean, half = diff["n"], diff["mean"], diff["half_width"]
-    if n == 0:
-        return f"no paired runs of {a} and {b}"
-    if n < MIN_PAIRS:
-        return (f"{b} {'higher' if mean > 0 else 'lower'} than {a} by {abs(mean):.2f} points "
-                f"in {n} pair{'s' if n > 1 else ''}: no interval below n={MIN_PAIRS}")
-    if math.isnan(half) or abs(mean) <= half:
-        return f"no detectable difference at n={n}"
-    return (f"{b} {'higher' if mean > 0 else 'lower'} than {a} by "
-            f"{abs(mean):.1f} ± {half:.1f} points")
-
-
-def resolutions(rows):
-    """Per (dataset, model): one test image in accuracy points (100 / the smallest test set
-    among its runs), the finest step a difference of test accuracies can take."""
+def problem_comparisons(rows):
+    """Every pair of optimizers run on the same problem (dataset and model), in registry
+    order, with their test accuracies by seed: dicts of dataset, model, a, b, a_scores,
+    b_scores ({seed: accuracy}), resolution (one test image in points) and learned
+    (whether any run of the two learned)."""
+    by_problem = defaultdict(lambda: defaultdict(dict))
+    learned = defaultdict(bool)
     sizes = defaultdict(list)
     for row in rows:
-        if row.get("test_images"):
-            sizes[(row["dataset"], _model(row))].append(row["test_images"])
-    return defaultdict(float, {k: 100.0 / min(v) for k, v in sizes.items()})
-
-
-def comparisons(rows):
-    """Every pair of optimizers run on the same model and dataset, paired by seed."""
-    by_group = defaultdict(lambda: defaultdict(dict))
-    for row in rows:
+        key = (row["dataset"], _model(row))
         seed = -1 if row.get("seed") is None else row["seed"]
-        by_group[(row["dataset"], _model(row))][row["optimizer"]][seed] = row["test_accuracy"]
-    step = resolutions(rows)
+        if not math.isnan(row["test_accuracy"]):
+            by_problem[key][row["optimizer"]][seed] = row["test_accuracy"]
+        learned[(key, row["optimizer"])] |= row.get("learned", True)
+        if row.get("test_images"):
+            sizes[key].append(row["test_images"])
     out = []
-    for (dataset, model), by_opt in by_group.items():
+    for key, by_opt in by_problem.items():
         names = sorted(by_opt, key=lambda o: registry.order(registry.OPTIMIZERS, o))
         for i, a in enumerate(names):
             for b in names[i + 1:]:
-                diff = paired_difference(by_opt[a], by_opt[b], resolution=step[(dataset, model)])
-                out.append({"dataset": dataset, "model": model, "a": a, "b": b, **diff,
-                            "verdict": paired_verdict(a, b, diff)})
+                out.append({"dataset": key[0], "model": key[1], "a": a, "b": b,
+                            "a_scores": by_opt[a], "b_scores": by_opt[b],
+                            "resolution": 100.0 / min(sizes[key]) if sizes[key] else 0.0,
+                            "learned": learned[(key, a)] or learned[(key, b)]})
     return out
 
 
-def winners(rows):
-    """Per (dataset, model): the two optimizers with the highest mean test accuracy, and
-    whether the data name a winner. Only a paired 95% interval over seeds that excludes
-    zero does; one run each is not evidence, and nor is a group where no run learned.
+def paired_diffs(comparison):
+    """The differences B - A in points over the seeds both have, by ascending seed."""
+    a, b = comparison["a_scores"], comparison["b_scores"]
+    return [100 * (b[s] - a[s]) for s in sorted(set(a) & set(b))]
 
-    Returns dicts with dataset, model, leader, runner_up, means, and either winner (with
-    margin_points and half_width, paired by seed) or reason: "one run each", "no
-    detectable difference", "nothing learned" or "too few optimizers"."""
-    groups = defaultdict(lambda: defaultdict(dict))
-    learned = defaultdict(bool)
-    for row in rows:
-        seed = -1 if row.get("seed") is None else row["seed"]
-        groups[(row["dataset"], _model(row))][row["optimizer"]][seed] = row["test_accuracy"]
-        learned[(row["dataset"], _model(row))] |= row.get("learned", True)
-    step = resolutions(rows)
+
+def verdict_table(rows, margin=verdicts.MARGIN, plan=None, with_waiting=False):
+    """The verdict of every pair on every problem, and one overall row per pair: dicts
+    with the columns of verdicts.csv (VERDICT_COLUMNS) and ``text``, a line a person
+    reads. ``plan``: the seed counts of the looks (decide.py's, fixed before its rounds);
+    by default :func:`verdicts.schedule` from the fewest seeds any comparison has.
+    ``with_waiting``: also the seeds per optimizer the next look needs (0: none)."""
+    found = problem_comparisons(rows)
+    if not found:
+        return ([], [], 0) if with_waiting else ([], [])
+    diffs = [paired_diffs(c) for c in found]
+    longest = max(1, max(len(d) for d in diffs))
+    table = np.full((1, len(found), longest), np.nan)
+    for i, d in enumerate(diffs):
+        table[0, i, :len(d)] = d
+    resolution = np.array([c["resolution"] for c in found])
+    plan = plan or verdicts.schedule(max(1, min(len(d) for d in diffs)))
+    # a pair where no run learned is not tested: its accuracies are chance, whatever they say
+    seq = verdicts.sequential(table, plan, margin, resolution,
+                              skip=[not c["learned"] for c in found])
+    weights = verdicts.look_weights(plan)
+    still_open = int(np.sum(seq["verdict"][0] == "undecided"))
     out = []
-    for key, by_opt in groups.items():
-        means = sorted(((m, opt) for opt, accs in by_opt.items()
-                        if not math.isnan(m := _mean(list(accs.values())))), reverse=True)
-        entry = {"dataset": key[0], "model": key[1], "winner": None, "leader": None,
-                 "runner_up": None, "margin_points": math.nan, "half_width": math.nan,
-                 "means": {o: m for m, o in means}, "n": 0}
-        out.append(entry)
-        if len(means) < 2:
-            entry["reason"] = "too few optimizers"
-            continue
-        leader, runner_up = means[0][1], means[1][1]
-        diff = paired_difference(by_opt[runner_up], by_opt[leader], resolution=step[key])
-        entry.update(leader=leader, runner_up=runner_up, n=diff["n"],
-                     margin_points=diff["mean"], half_width=diff["half_width"])
-        if not learned[key]:
-            entry["reason"] = "nothing learned"
-        elif max(len(by_opt[leader]), len(by_opt[runner_up])) < 2 or diff["n"] < 2:
-            entry["reason"] = "one run each"
-        elif diff["n"] < MIN_PAIRS:
-            entry["reason"] = "too few seeds"
-        elif math.isnan(diff["half_width"]) or diff["mean"] - diff["half_width"] <= 0:
-            entry["reason"] = "no detectable difference"
-        else:
-            entry["winner"] = leader
+    for i, c in enumerate(found):
+        used = int(seq["seeds"][0, i]) or len(diffs[i])
+        tests = verdicts.paired_tests(np.array(diffs[i][:used]), margin, c["resolution"])
+        verdict = str(seq["verdict"][0, i])
+        equivalent = verdict == "equivalent"
+        row = {"scope": "problem", "dataset": c["dataset"], "model": c["model"], "a": c["a"],
+               "b": c["b"], "n": int(tests["n"]), "mean_diff_points": float(tests["mean"]),
+               "ci_low": float(tests["ci_low"]), "ci_high": float(tests["ci_high"]),
+               "p_value": math.nan, "p_adjusted": math.nan, "verdict": verdict,
+               "seeds_needed": None, "margin_points": margin, "learned": c["learned"],
+               "sd": float(tests["sd"])}
+        if row["n"] >= verdicts.MIN_PAIRS:
+            row["p_value"] = float(tests["p_equivalence"] if equivalent else tests["p_value"])
+            row["p_adjusted"] = float(seq["p_equivalence_adjusted" if equivalent else "p_adjusted"][0, i])
+        if verdict == "undecided" and row["n"] >= 2 and c["learned"]:
+            row["seeds_needed"] = verdicts.seeds_needed(
+                row["mean_diff_points"], row["sd"], margin,
+                verdicts.ALPHA * weights[-1] / max(1, still_open))
+        row["text"] = verdict_text(row)
+        out.append(row)
+    if with_waiting:
+        return out, overall_rows(found, out, margin), int(seq["waiting"][0])
+    return out, overall_rows(found, out, margin)
+
+
+def overall_rows(found, problem_rows, margin):
+    """Per pair over every problem it was run on: the counts of verdicts, the Wilcoxon
+    signed-rank test on the per-problem mean differences (Holm over the pairs), and the
+    probability of improvement with its stratified bootstrap interval. Its verdict: the
+    Wilcoxon test's where it decides, else the one every problem agrees on, else
+    undecided."""
+    from statsmodels.stats.multitest import multipletests
+    pairs = defaultdict(list)
+    for c, row in zip(found, problem_rows):
+        pairs[(c["a"], c["b"])].append((c, row))
+    out = []
+    for (a, b), members in pairs.items():
+        means = [r["mean_diff_points"] for _, r in members]
+        test = verdicts.across_problems(means)
+        scores = [(list(c["a_scores"].values()), list(c["b_scores"].values())) for c, _ in members]
+        low, high = verdicts.probability_interval(scores)
+        counts = {v: sum(1 for _, r in members if r["verdict"] == v) for v in verdicts.VERDICTS}
+        out.append({"scope": "overall", "dataset": "*", "model": "*", "a": a, "b": b,
+                    "n": len(members), "mean_diff_points": float(np.nanmean(means)),
+                    "ci_low": low, "ci_high": high, "p_value": test["wilcoxon_p"],
+                    "p_adjusted": math.nan, "verdict": "undecided", "seeds_needed": None,
+                    "margin_points": margin, "counts": counts,
+                    "probability": verdicts.probability_of_improvement(scores)})
+    tested = [r for r in out if not math.isnan(r["p_value"])]
+    if tested:
+        adjusted = multipletests([r["p_value"] for r in tested], method="holm")[1]
+        for r, p in zip(tested, adjusted):
+            r["p_adjusted"] = float(p)
+            if p <= verdicts.ALPHA:
+                r["verdict"] = "better" if r["mean_diff_points"] > 0 else "worse"
+    for r in out:  # the same verdict on every problem is one too (each is family-wise)
+        for verdict in ("better", "worse", "equivalent"):
+            if r["verdict"] == "undecided" and r["counts"][verdict] == r["n"]:
+                r["verdict"] = verdict
+        r["text"] = overall_text(r)
     return out
+
+
+def verdict_text(row):
+    """One line: how B compares with A on a problem, with its evidence."""
+    name = registry.display_name
+    a, b, n = name(row["a"]), name(row["b"]), row["n"]
+    interval = "" if math.isnan(row["ci_low"]) else f" [{row['ci_low']:+.2f}, {row['ci_high']:+.2f}]"
+    if row["verdict"] in ("better", "worse"):
+        return (f"{b} {row['verdict']} than {a} by {abs(row['mean_diff_points']):.2f} points"
+                f"{interval}, n={n}, p adj. {row['p_adjusted']:.3g}")
+    if row["verdict"] == "equivalent":
+        return (f"equivalent within ±{row['margin_points']:g}: {b} - {a} = "
+                f"{row['mean_diff_points']:+.2f}{interval}, n={n}, p adj. {row['p_adjusted']:.3g}")
+    if not row.get("learned", True):
+        return f"undecided: no run of {a} or {b} learned (test accuracy at chance)"
+    if n < 2:
+        return f"undecided: one run each ({b} - {a} = {row['mean_diff_points']:+.2f}); run with --seeds"
+    needed = row.get("seeds_needed")
+    about = "" if needed is None else (
+        f"; about {needed} seeds per optimizer would decide" if needed <= 1000
+        else "; more than 1,000 seeds per optimizer would be needed")
+    if n < verdicts.MIN_PAIRS:
+        return f"undecided: {b} - {a} = {row['mean_diff_points']:+.2f} over {n} seeds, too few " \
+               f"for a test (at least {verdicts.MIN_PAIRS}){about}"
+    return f"undecided: {b} - {a} = {row['mean_diff_points']:+.2f}{interval}, n={n}{about}"
+
+
+def overall_text(row):
+    """The answer across problems, in one sentence."""
+    name = registry.display_name
+    a, b, c = name(row["a"]), name(row["b"]), row["counts"]
+    test = ("no test across fewer than 2 problems" if math.isnan(row["p_value"]) else
+            f"Wilcoxon signed-rank p = {row['p_value']:.3g} (Holm {row['p_adjusted']:.3g}) on "
+            "the per-problem mean differences")
+    return (f"Across {row['n']} problem{'s' if row['n'] != 1 else ''}, {b} vs {a}: "
+            f"{row['verdict']} (better on {c['better']}, equivalent on {c['equivalent']}, worse on "
+            f"{c['worse']}, undecided on {c['undecided']}); {test}; P({b} beats {a} on a random "
+            f"problem and seed) = {row['probability']:.2f} [{row['ci_low']:.2f}, "
+            f"{row['ci_high']:.2f}] (stratified bootstrap, 95%).")
+
+
+def rule_sentence(margin, plan, comparisons):
+    """The decision rule in one sentence a reader can check."""
+    return (f"Verdicts: on each problem, the paired t-test (better/worse) and TOST "
+            f"(equivalent within ±{margin:g} accuracy points) on B - A over seeds; "
+            + (f"all {comparisons} comparisons of this summary are one family (Holm step-down "
+               "over both tests of each)" if comparisons != 1 else
+               "its two tests are one family (Holm step-down)")
+            + f", and the looks at "
+            f"{', '.join(map(str, plan))} seeds (this summary and decide.py's rounds) split "
+            f"alpha in proportion to the square root of their seeds; so the chance of any wrong better, worse or "
+            f"equivalent here is at most {verdicts.ALPHA:.0%}. Intervals are plain 95% "
+            f"t-intervals; a verdict needs its adjusted p (p adj.) at most {verdicts.ALPHA:g}. "
+            f"The spread is taken as at least one test image, and no test runs below "
+            f"{verdicts.MIN_PAIRS} seeds.")
+
+
+VERDICT_COLUMNS = ["scope", "dataset", "model", "a", "b", "n", "mean_diff_points", "ci_low",
+                   "ci_high", "p_value", "p_adjusted", "verdict", "seeds_needed", "margin_points"]
+
+
+def verdicts_csv(problem_rows, overall):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(VERDICT_COLUMNS)
+    for row in [*problem_rows, *overall]:
+        writer.writerow([_number(row.get(c)) for c in VERDICT_COLUMNS])
+    return buffer.getvalue()
+
+
+def _number(value):
+    """A CSV cell: floats to 10 significant digits (p-values keep their small ones)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return format(value, ".10g") if isinstance(value, float) else value
+
+
+def headline(overall):
+    """The study's question across its problems: RAdam vs Adam where both ran, else the
+    first pair."""
+    if not overall:
+        return None
+    for row in overall:
+        if (row["a"], row["b"]) == ("adam", "radam"):
+            return row
+    return overall[0]
+
+
+def verdict_markdown(rows, margin=verdicts.MARGIN, plan=None):
+    """The summary's verdict section (and what plot.py prints)."""
+    problems, overall = verdict_table(rows, margin, plan)
+    if not problems:
+        return ["## Verdicts", "", "Not enough runs with a test accuracy to compare."]
+    plan = plan or verdicts.schedule(max(1, min(r["n"] for r in problems)))
+    lines = ["## Verdicts", "", f"**{headline(overall)['text']}**", "",
+             rule_sentence(margin, plan, len(problems)), "",
+             "| dataset | model | A | B | n | B - A (points) | 95% CI | p | p adj. | verdict |",
+             "|" + " --- |" * 10]
+    for r in problems:
+        ci = "" if math.isnan(r["ci_low"]) else f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
+        lines.append(f"| {r['dataset']} | {r['model']} | {r['a']} | {r['b']} | {r['n']} | "
+                     f"{_fmt(r['mean_diff_points'], 2)} | {ci} | {_fmt(r['p_value'], 4)} | "
+                     f"{_fmt(r['p_adjusted'], 4)} | {r['text']} |")
+    if len(overall) > 1 or overall[0]["n"] > 1:
+        lines += ["", "### Across problems", ""] + [f"- {r['text']}" for r in overall]
+    return lines
 
 
 def _fmt(value, digits=4):
@@ -198,42 +315,7 @@ def to_csv(rows):
     return buffer.getvalue()
 
 
-def verdict(entry):
-    """One line a person can trust: a winner only where the paired interval names one."""
-    name = registry.display_name
-    reason = entry.get("reason")
-    if reason == "too few optimizers":
-        return "not enough runs with a test accuracy to compare"
-    leader, runner_up = name(entry["leader"]), name(entry["runner_up"])
-    means = entry["means"]
-    if reason == "nothing learned":
-        return "no verdict: no run learned (every test accuracy within 2 points of chance)"
-    if reason == "one run each":
-        return (f"one run each: not evidence ({leader} {means[entry['leader']]:.4f}, "
-                f"{runner_up} {means[entry['runner_up']]:.4f}; run with --seeds)")
-    if reason == "too few seeds":
-        return (f"{entry['n']} paired seeds: too few for an interval ({leader} "
-                f"{means[entry['leader']]:.4f}, {runner_up} {means[entry['runner_up']]:.4f}; "
-                f"run at least {MIN_PAIRS} seeds)")
-    if reason == "no detectable difference":
-        return (f"no detectable difference: {leader} vs {runner_up}, "
-                f"{entry['margin_points']:+.2f} points, paired 95% CI "
-                f"[{entry['margin_points'] - entry['half_width']:.2f}, "
-                f"{entry['margin_points'] + entry['half_width']:.2f}], n={entry['n']}")
-    return (f"{leader} ahead of {runner_up} by {entry['margin_points']:.2f} ± "
-            f"{entry['half_width']:.2f} points (paired 95% CI, n={entry['n']})")
-
-
-def who_won(rows):
-    """The "Who won" table's lines (summary.md has them; plot.py prints them)."""
-    lines = ["## Who won (test accuracy; a winner only where the paired 95% CI over "
-             "seeds excludes zero)", "", "| dataset | model | verdict |", "| --- | --- | --- |"]
-    for entry in winners(rows):
-        lines.append(f"| {entry['dataset']} | {entry['model']} | {verdict(entry)} |")
-    return lines
-
-
-def to_markdown(rows, title="Summary"):
+def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, plan=None):
     headers = ["dataset", "model", "optimizer", "seed", "test acc.", "macro-F1",
                "final train loss", "final val loss", "best val acc. (epoch)",
                "val loss std, last quarter", "epochs", "wall s", "status"]
@@ -246,7 +328,7 @@ def to_markdown(rows, title="Summary"):
                  f"{_fmt(r['best_val_accuracy'])} ({r['best_epoch']})",
                  _fmt(r["val_loss_std_last_quarter"]), str(r["epochs"]), _fmt(r["wall_seconds"], 0), r.get("status", "ok")]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += [""] + who_won(rows)
+    lines = lines[:4] + verdict_markdown(rows, margin, plan) + [""] + lines[4:]
     lines += ["", "## Test accuracy over seeds", "",
               "| dataset | model | optimizer | n | mean | std | reached target | "
               "epochs to target | seconds to target |", "|" + " --- |" * 9]
@@ -256,17 +338,13 @@ def to_markdown(rows, title="Summary"):
                      f"{_fmt(g['epochs_to_target'], 1)} | {_fmt(g['seconds_to_target'], 1)} |")
     lines += ["", f"Target: {TARGET_FRACTION:.0%} of the best validation accuracy that any run "
               "reached on the same model and dataset (time-to-target as AlgoPerf counts it); "
-              "runs that did not learn neither set it nor reach it.",
-              "", "## Paired differences (test accuracy, 95% CI over seeds, t-distribution)", "",
-              "| dataset | model | A | B | n | mean B - A (points) | 95% CI | verdict |",
-              "|" + " --- |" * 8]
-    lines += _comparison_lines(comparisons(rows))
+              "runs that did not learn neither set it nor reach it."]
     on_test = sum(1 for r in rows if r.get("validation", "test set") == "test set")
     if on_test:
         lines += ["", f"{on_test} of {len(rows)} runs validated on the test set (no "
                   "--validation-split, as the original study did): any choice made from their "
                   "curves (a best epoch, a setting picked from a grid) was made on the test set."]
-    lines += tuned_markdown(rows)
+    lines += tuned_markdown(rows, margin)
     lines += ["", "Validation-loss std is the sample standard deviation over the last quarter "
               "of the epochs (at least 2): the study's \"stability\" claim, as a number, "
               "without the first epochs' BatchNorm warm-up. \"Did not learn\": a test "
@@ -306,7 +384,7 @@ def tuned_selection(rows):
                                       registry.order(registry.OPTIMIZERS, s["optimizer"])))
 
 
-def tuned_markdown(rows):
+def tuned_markdown(rows, margin=verdicts.MARGIN):
     """The "tuned verdict": each optimizer at its selected setting, compared on test
     accuracy with paired intervals. Empty unless some optimizer was run at several settings."""
     selection = tuned_selection(rows)
@@ -334,20 +412,8 @@ def tuned_markdown(rows):
                   "--validation-split): the tuned test accuracies are optimistic."]
     chosen = {(s["dataset"], s["model"], s["chosen"]) for s in selection}
     picked = [r for r in rows if (r["dataset"], _model(r), r["optimizer"]) in chosen]
-    lines += ["", "| dataset | model | A | B | n | mean B - A (points) | 95% CI | verdict |",
-              "|" + " --- |" * 8]
-    lines += _comparison_lines(comparisons(picked))
-    return lines
-
-
-def _comparison_lines(found):
-    out = []
-    for c in found:
-        ci = "" if math.isnan(c["half_width"]) else \
-            f"[{c['mean'] - c['half_width']:.2f}, {c['mean'] + c['half_width']:.2f}]"
-        out.append(f"| {c['dataset']} | {c['model']} | {c['a']} | {c['b']} | {c['n']} | "
-                   f"{_fmt(c['mean'], 2)} | {ci} | {c['verdict']} |")
-    return out
+    tuned = verdict_markdown(picked, margin)[2:]  # a family of its own, under its own heading
+    return lines + ["", "The tuned settings compared (a family of its own):", ""] + tuned
 
 
 # ------------------------------------------------------------------ study B (iteration budgets)

@@ -5,12 +5,12 @@ import numpy as np
 
 REPORT = """              precision    recall  f1-score   support
 
-           0     {p:.4f}    0.5000    0.5000        10
-           1     {p:.4f}    0.5000    0.5000        10
+           0     {p:.4f}    0.5000    0.5000      1000
+           1     {p:.4f}    0.5000    0.5000      1000
 
-    accuracy                         {acc:.4f}        20
-   macro avg     {p:.4f}    0.5000    {f1:.4f}        20
-weighted avg     {p:.4f}    0.5000    0.5000        20
+    accuracy                         {acc:.4f}      2000
+   macro avg     {p:.4f}    0.5000    {f1:.4f}      2000
+weighted avg     {p:.4f}    0.5000    0.5000      2000
 """
 
 

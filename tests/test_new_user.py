@@ -78,17 +78,26 @@ def test_a_finished_run_of_another_spec_is_neither_skipped_nor_overwritten(tmp_p
 
 # ------------------------------------------------------------------ no verdict from zero spread
 
-def test_two_identical_differences_name_no_winner():
-    a, b = {0: 0.90, 1: 0.85}, {0: 0.82, 1: 0.77}  # -8.0 points twice
-    d = summary.paired_difference(a, b, resolution=100 / 360)
-    assert d["n"] == 2 and np.isnan(d["half_width"])
-    assert "no interval below n=3" in summary.paired_verdict("a", "b", d)
+def test_two_identical_differences_name_no_winner(tmp_path):
+    """n=2 with identical differences: no verdict (and at n=3 the spread is at least one
+    test image, so the interval is never of zero width)."""
+    from tests.synthetic import history, write_run
+    import plot
+    out = tmp_path / "o"
+    out.mkdir()
+    for seed, (a, b) in enumerate([(0.90, 0.82), (0.85, 0.77)]):
+        write_run(out, f"minivggnet_adam_digits_s{seed}", history(epochs=2), acc=a)
+        write_run(out, f"minivggnet_radam_digits_s{seed}", history(epochs=2), acc=b)
+    assert plot.main(["-i", str(out), "-p", str(tmp_path / "p")]) == 0
+    md = (tmp_path / "p" / "summary.md").read_text()
+    assert "too few for a test (at least 3)" in md and "worse than" not in md
 
 
 def test_identical_differences_get_the_test_sets_resolution_as_spread():
-    a, b = {0: 0.90, 1: 0.85, 2: 0.88}, {0: 0.82, 1: 0.77, 2: 0.80}
-    d = summary.paired_difference(a, b, resolution=100 / 360)
-    assert d["half_width"] == pytest.approx(4.302653 * (100 / 360) / np.sqrt(3), rel=1e-5)
+    from pyimagesearch import verdicts
+    t = verdicts.paired_tests([-8.0, -8.0, -8.0], resolution=100 / 360)
+    half = t["ci_high"] - t["mean"]
+    assert half == pytest.approx(4.302653 * (100 / 360) / np.sqrt(3), rel=1e-5)
 
 
 # ------------------------------------------------------------------ hyperparameters that make sense

@@ -125,9 +125,8 @@ def test_winner_table_at_one_run_each_names_no_winner(tmp_path):
         rows = {(r["model"], r["optimizer"]): r for r in csv.DictReader(f)}
     assert float(rows[("minivggnet", "radam")]["test_accuracy"]) == 0.71
     md = (plots / "summary.md").read_text()
-    assert "| cifar10 | minivggnet | one run each: not evidence (Adam 0.8300, RAdam 0.7100; " \
-           "run with --seeds) |" in md
-    assert "ahead" not in md
+    assert "undecided: one run each (RAdam - Adam = -12.00); run with --seeds |" in md
+    assert "worse than" not in md
     assert "val loss std, last quarter" in md
 
 
@@ -142,12 +141,11 @@ def test_winner_table_at_three_seeds_defers_to_the_paired_interval(tmp_path):
                 write_run(out, f"{model}_{opt}_digits_s{seed}", history(), acc=acc)
     assert plot.main(["-i", str(out), "-p", str(plots)]) == 0
     md = (plots / "summary.md").read_text()
-    # adam - radam per seed: 10, 9, 11 points: mean 10, CI half-width 2.48
-    assert "| digits | minivggnet | Adam ahead of RAdam by 10.00 ± 2.48 points " \
-           "(paired 95% CI, n=3) |" in md
-    who_won = md.split("## Who won")[1].split("##")[0]
-    resnet = [l for l in who_won.splitlines() if l.startswith("| digits | resnet | ")][0]
-    assert "no detectable difference: RAdam vs Adam" in resnet and "ahead" not in resnet
+    # radam - adam per seed: -10, -9, -11 points: mean -10, 95% CI half-width 2.48
+    assert "RAdam worse than Adam by 10.00 points [-12.48, -7.52], n=3" in md
+    verdicts = md.split("## Verdicts")[1].split("\n## ")[0]
+    resnet = [l for l in verdicts.splitlines() if l.startswith("| digits | resnet | ")][0]
+    assert "undecided: RAdam - Adam" in resnet and "seeds per optimizer" in resnet
 
 
 def test_chance_level_runs_did_not_learn_and_never_reach_target(tmp_path):
@@ -163,7 +161,7 @@ def test_chance_level_runs_did_not_learn_and_never_reach_target(tmp_path):
     assert all(r["status"] == "did not learn (chance 0.50)" for r in rows)
     assert all(r["epochs_to_target"] == "" for r in rows)
     md = (plots / "summary.md").read_text()
-    assert "no verdict: no run learned" in md and "ahead" not in md
+    assert "undecided: no run of Adam or RAdam learned" in md and "better than" not in md
     assert "| digits | minivggnet | Adam | 3 | 0.5100 | 0.0000 | 0/3 |" in md
 
 
@@ -175,11 +173,10 @@ def test_did_not_learn_uses_the_recorded_classes():
     assert results.run_metrics(h, report)["status"] == "ok"
 
 
-def test_winners_handles_single_optimizers():
+def test_verdicts_handle_single_optimizers():
     rows = [{"dataset": "d", "model": "n", "optimizer": "adam", "test_accuracy": 0.9}]
-    entries = {e["model"]: e for e in summary.winners(rows)}
-    assert entries["n"]["winner"] is None
-    assert summary.verdict(entries["n"]) == "not enough runs with a test accuracy to compare"
+    assert summary.verdict_table(rows) == ([], [])
+    assert summary.verdict_markdown(rows)[-1] == "Not enough runs with a test accuracy to compare."
 
 
 @pytest.mark.parametrize("count", [2, 6])

@@ -1,0 +1,125 @@
+"""Run more seeds only where a pair of optimizers is still undecided, round after round.
+
+    python decide.py --input output [--plots plots] [--max-seeds 20] [--margin 1.0] \
+        [--launcher local|parallel|slurm]
+
+Takes a finished grid's folder, writes its verdicts as plot.py does, and where a pair is
+undecided trains the recorded runs of both optimizers with new seeds, up to the next look
+of a schedule fixed before the first round (decide.json), until every pair is decided or
+the cap is reached. Under Slurm it submits the round and exits: run it again when the
+round has finished. Killed mid-round, it is simply run again: the round is finished
+(train.py skips finished runs and resumes checkpoints) and no look is taken twice.
+"""
+import os
+import subprocess
+import sys
+
+from pyimagesearch.cli import OneLineParser, positive_float, positive_int
+
+LAUNCHERS = ("local", "parallel", "slurm")
+
+
+def parse_args(argv=None):
+    ap = OneLineParser(prog="decide.py", description=__doc__.split("\n")[0])
+    ap.add_argument("-i", "--input", required=True, help="the grid's output folder")
+    ap.add_argument("-p", "--plots", default=None,
+                    help="folder for the figures and verdicts (default: plots beside --input)")
+    ap.add_argument("--max-seeds", type=positive_int, default=None,
+                    help="seeds per optimizer at most (default 20)")
+    ap.add_argument("--margin", type=positive_float, default=None, metavar="M",
+                    help="accuracy points that matter in practice (default 1.0)")
+    ap.add_argument("--launcher", choices=LAUNCHERS, default="local",
+                    help="local: one run after another, here; parallel: GNU parallel "
+                         "(--jobs at once); slurm: an sbatch array per round")
+    ap.add_argument("--jobs", type=positive_int, default=1, help="parallel: runs at once")
+    args = ap.parse_args(argv)
+    if not os.path.isdir(args.input):
+        ap.error(f"--input {args.input}: not a directory")
+    return args
+
+
+def fail(message):
+    print(f"decide.py: error: {message}", file=sys.stderr)
+    return 2
+
+
+def launch(args, specs, look):
+    """Run one round's new runs through the chosen launcher; returns its exit status
+    (None for Slurm: submitted, to be awaited by the user)."""
+    from pyimagesearch import launchers, rounds, storage
+    pairs = [rounds.train_line(spec, args.input) for spec in specs]
+    runs, lines = [p[0] for p in pairs], [p[1] for p in pairs]
+    script = os.path.join(args.input, f"decide_round{look}.sh")
+    if args.launcher == "slurm":
+        text = launchers.slurm_script(runs, args.input, lines, job_name=f"decide{look}")
+    elif args.launcher == "parallel":
+        text = launchers.parallel_script(runs, args.input, lines, jobs=args.jobs,
+                                         joblog=os.path.join(args.input, f"decide_round{look}.joblog"))
+    else:
+        text = launchers.sh_script(runs, args.input, lines, logs=True)
+    storage.write_text(script, text)
+    os.chmod(script, 0o755)
+    print(f"[INFO] round {look}: {len(runs)} runs ({script})", flush=True)
+    if args.launcher == "slurm":
+        done = subprocess.run(["sbatch", script], text=True, capture_output=True)
+        if done.returncode:
+            raise RuntimeError(f"sbatch {script} failed: {done.stderr.strip()}")
+        print(f"[INFO] {done.stdout.strip()}; run decide.py again when it has finished")
+        return None
+    # the round's lines say `python`, as a grid's do: this interpreter's, activated or not
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    return subprocess.run(["sh", script], env=env).returncode
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    import plot
+    from pyimagesearch import rounds, summary, verdicts
+    plots = args.plots or os.path.join(os.path.dirname(os.path.abspath(args.input)), "plots")
+    try:
+        margin, plan = rounds.design(args.input, args.margin, args.max_seeds)
+    except ValueError as e:
+        return fail(e)
+    cap = args.max_seeds or verdicts.MAX_SEEDS
+    while True:
+        rows, histories, _ = plot.load_rows(args.input)
+        problems, _, waiting = summary.verdict_table(rows, margin, plan, with_waiting=True)
+        if not problems:
+            return fail(f"--input {args.input}: one optimizer only "
+                        f"({', '.join(sorted({r['optimizer'] for r in rows})) or 'no runs'}): "
+                        "nothing to compare")
+        if plan is None:  # the first call fixes the design before any round
+            most = max(r["n"] for r in problems)
+            if most > cap:
+                return fail(f"--max-seeds {cap}: {args.input} already has {most} seeds of a "
+                            "pair; give at least that many")
+            plan = verdicts.schedule(max(1, min(r["n"] for r in problems)), cap)
+            rounds.save_design(args.input, margin, cap, plan)
+            problems, _, waiting = summary.verdict_table(rows, margin, plan, with_waiting=True)
+        if not waiting:
+            break
+        records = {(r["dataset"], summary._model(r), r["optimizer"]): h["run"]
+                   for r, h in zip(rows, histories) if isinstance(h.get("run"), dict)}
+        missing = [p for p in problems if p["verdict"] == "undecided"
+                   and ((p["dataset"], p["model"], p["a"]) not in records
+                        or (p["dataset"], p["model"], p["b"]) not in records)]
+        if missing:
+            return fail(f"{missing[0]['dataset']} / {missing[0]['model']}: runs without a run "
+                        "record (from before records existed) cannot be run again with new seeds")
+        specs = rounds.missing_runs(rows, records, problems, waiting)
+        if not specs:  # the seeds exist but a run failed or is not readable
+            return fail(f"the next look needs {waiting} seeds per optimizer, but no run can "
+                        "be added; see the warnings above")
+        look = plan.index(waiting) if waiting in plan else len(plan)
+        status = launch(args, specs, look)
+        if status is None:
+            return 0
+        if status != 0:
+            return fail(f"round {look}: some runs failed (see the lines above and their logs); "
+                        "fix them and run decide.py again: finished runs are kept")
+    status = plot.main(["-i", args.input, "-p", plots])
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

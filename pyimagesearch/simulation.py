@@ -1,0 +1,61 @@
+"""Experiments with a known truth, run through the very decision procedure the summary
+and decide.py use (:func:`verdicts.sequential`), to measure its error rates and the seeds
+it spends. No I/O: benchmarks/verdicts.py prints these figures, tests assert them."""
+import numpy as np
+
+from . import verdicts
+
+
+def grid_differences(rng, experiments, problems, optimizers, true_gaps, sd, seeds):
+    """Paired differences (points) of every pair of ``optimizers`` on every problem, as
+    (experiments, comparisons, seeds). Each optimizer's accuracy on a seed is its true
+    level (``true_gaps``[o] points above optimizer 0) plus a seed effect shared by all
+    optimizers (the same initial weights) plus its own noise, scaled so that every
+    pair's difference has standard deviation ``sd``."""
+    own = rng.normal(0.0, sd / np.sqrt(2), (experiments, problems, optimizers, seeds))
+    levels = np.asarray(true_gaps, float)[None, None, :, None]
+    accuracy = levels + own  # the shared seed effect cancels in every difference
+    pairs = [(i, j) for i in range(optimizers) for j in range(i + 1, optimizers)]
+    diffs = np.stack([accuracy[:, :, j] - accuracy[:, :, i] for i, j in pairs], axis=2)
+    return diffs.reshape(experiments, problems * len(pairs), seeds)
+
+
+def run(true_diff, sd, experiments=4000, problems=1, optimizers=2, max_seeds=verdicts.MAX_SEEDS,
+        start=3, margin=verdicts.MARGIN, seed=0):
+    """The whole sequential procedure (looks at verdicts.schedule(start, max_seeds)) on
+    simulated experiments where every optimizer but the first is ``true_diff`` points
+    better than the first (so pairs among the others have no difference). Returns the
+    share of each verdict over all comparisons whose true difference is ``true_diff``,
+    the family-wise share of experiments with any wrong call, and the mean seeds spent."""
+    rng = np.random.default_rng(seed)
+    gaps = [0.0] + [true_diff] * (optimizers - 1)
+    diffs = grid_differences(rng, experiments, problems, optimizers, gaps, sd, max_seeds)
+    plan = verdicts.schedule(start, max_seeds)
+    out = verdicts.sequential(diffs, plan, margin, resolution=0.0)
+    pairs = [(i, j) for i in range(optimizers) for j in range(i + 1, optimizers)]
+    truth = np.tile(np.array([gaps[j] - gaps[i] for i, j in pairs]), problems)
+    verdict = out["verdict"]
+    wrong = ((truth == 0)[None, :] & np.isin(verdict, ["better", "worse"])) | \
+        ((np.abs(truth) >= margin)[None, :] & (verdict == "equivalent")) | \
+        ((truth > 0)[None, :] & (verdict == "worse")) | ((truth < 0)[None, :] & (verdict == "better"))
+    mine = truth == true_diff
+    shares = {v: float(np.mean(verdict[:, mine] == v)) for v in verdicts.VERDICTS}
+    return {"true_diff": true_diff, "sd": sd, "problems": problems, "optimizers": optimizers,
+            "comparisons": len(truth), "plan": plan, **shares,
+            "familywise_wrong": float(np.mean(wrong.any(axis=1))),
+            "familywise_better_or_worse": float(np.mean(
+                ((truth == 0)[None, :] & np.isin(verdict, ["better", "worse"])).any(axis=1))),
+            "mean_seeds": float(np.mean(out["seeds"][:, mine]))}
+
+
+def naive_false_positives(sd, experiments=4000, max_seeds=verdicts.MAX_SEEDS, seed=0):
+    """What the design prevents: a fresh 5% t-test after every seed from 3 to
+    ``max_seeds`` when there is no difference; the share of experiments that ever call a
+    winner."""
+    from scipy import stats
+    rng = np.random.default_rng(seed)
+    d = rng.normal(0.0, sd, (experiments, max_seeds))
+    called = np.zeros(experiments, bool)
+    for n in range(verdicts.MIN_PAIRS, max_seeds + 1):
+        called |= stats.ttest_1samp(d[:, :n], 0.0, axis=1).pvalue <= verdicts.ALPHA
+    return float(np.mean(called))

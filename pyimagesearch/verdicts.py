@@ -1,0 +1,250 @@
+"""Decisions: is B better than A, worse, equivalent within a margin, or undecided, and
+how many seeds would decide? Statistics only, no I/O: the summary, decide.py and the
+simulation all call these functions, so what is printed is what was verified.
+
+One comparison: optimizers A and B on one problem (dataset, model), paired by seed; the
+data are the differences d_s = acc_B(s) - acc_A(s) in accuracy points.
+- Difference: the paired t-test (two-sided; scipy.stats.ttest_rel's p-value).
+- Equivalence within +-margin: TOST, two one-sided t-tests (statsmodels' ttost_paired).
+- The spread is taken as at least one test image (``resolution`` points): differences that
+  agree to the last image are not known to zero spread. No test below MIN_PAIRS seeds.
+- Family: every comparison in one summary, each with its two hypotheses, in one Holm
+  step-down (with Shaffer's refinement: a comparison's two null hypotheses exclude each
+  other), valid under any dependence between them.
+- Looks: the seeds run so far, and up to LOOKS - 1 more rounds of seeds (decide.py), on a
+  schedule fixed in advance; look k spends a share of alpha in proportion to the square
+  root of its seeds
+  (a Bonferroni split over the looks). A fresh test after every seed would not hold the
+  error rate.
+So the chance of any wrong "better", "worse" or "equivalent" among all comparisons of a
+summary, over all its rounds, is at most ALPHA. ``p_adjusted`` folds both corrections in:
+a verdict is reached where it is at most ALPHA.
+"""
+import math
+import warnings
+
+import numpy as np
+from scipy import stats
+
+ALPHA = 0.05
+MARGIN = 1.0  # accuracy points: smaller differences do not matter in practice (plot.py --margin)
+MIN_PAIRS = 3  # fewer paired seeds give no spread worth the name
+LOOKS = 4  # the analysis of the seeds run, then up to 3 rounds of more seeds
+POWER = 0.8  # the planning figure "seeds needed" aims at this chance of deciding
+MAX_SEEDS = 20  # decide.py's default cap
+VERDICTS = ("better", "worse", "equivalent", "undecided")
+
+
+# ------------------------------------------------------------------ one look
+
+def paired_tests(diffs, margin=MARGIN, resolution=0.0, confidence=0.95):
+    """Tests on paired differences ``diffs`` (points; shape (..., n), nan = not run),
+    vectorised over leading axes. Returns a dict of arrays: n, mean, sd (floored at
+    ``resolution``), ci_low, ci_high (the ``confidence`` t-interval), p_value (paired
+    t-test, two-sided), p_equivalence (TOST within +-margin). Below MIN_PAIRS seeds the
+    p-values are 1 and the interval nan."""
+    d = np.asarray(diffs, dtype=float)
+    n = np.sum(~np.isnan(d), axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # nan rows: seeds not run
+        mean = np.nanmean(np.where(n[..., None] > 0, d, 0.0), axis=-1)
+        mean = np.where(n > 0, mean, np.nan)
+        sd = np.where(n > 1, np.nanstd(np.where(n[..., None] > 1, d, 0.0), axis=-1, ddof=1), np.nan)
+        sd = np.fmax(sd, resolution)
+        df = np.maximum(n - 1, 1)
+        se = sd / np.sqrt(np.maximum(n, 1))
+        enough = n >= MIN_PAIRS
+        half = stats.t.ppf(0.5 + confidence / 2, df) * se
+        with_spread = enough & (se > 0)
+        t = np.where(with_spread, mean / np.where(se > 0, se, 1), 0.0)
+        p_value = np.where(with_spread, 2 * stats.t.sf(np.abs(t), df), 1.0)
+        lower = stats.t.sf((mean + margin) / np.where(se > 0, se, 1), df)  # H0: d <= -margin
+        upper = stats.t.cdf((mean - margin) / np.where(se > 0, se, 1), df)  # H0: d >= +margin
+        p_equivalence = np.where(with_spread, np.maximum(lower, upper), 1.0)
+    return {"n": n, "mean": mean, "sd": sd,
+            "ci_low": np.where(enough, mean - half, np.nan),
+            "ci_high": np.where(enough, mean + half, np.nan),
+            "p_value": p_value, "p_equivalence": p_equivalence}
+
+
+def holm(p, include=None):
+    """Holm's step-down adjusted p-values along the last axis (vectorised over the
+    others), over the entries where ``include`` is true (the others come back nan).
+    Equal to statsmodels' ``multipletests(p, method="holm")[1]`` on each family."""
+    p = np.asarray(p, dtype=float)
+    include = np.ones(p.shape, bool) if include is None else np.asarray(include, bool)
+    k = include.sum(axis=-1, keepdims=True)
+    return _step_down(p, include, k - np.arange(p.shape[-1]))
+
+
+def _step_down(p, include, factors):
+    """adjusted p_(j) = max over i <= j of min(1, factors_i * p_(i)), p sorted ascending
+    over the included entries; nan elsewhere."""
+    ranked = np.where(include, p, np.inf)
+    order = np.argsort(ranked, axis=-1, kind="stable")
+    sorted_p = np.take_along_axis(ranked, order, axis=-1)
+    with np.errstate(invalid="ignore"):
+        scaled = np.minimum(1.0, np.maximum.accumulate(
+            np.where(np.isfinite(sorted_p), sorted_p * factors, 0), axis=-1))
+    adjusted = np.empty_like(scaled)
+    np.put_along_axis(adjusted, order, scaled, axis=-1)
+    return np.where(include, adjusted, np.nan)
+
+
+def paired_holm(p_value, p_equivalence, include=None):
+    """Holm's step-down over both hypotheses of every comparison, with Shaffer's (1986)
+    refinement for hypotheses that cannot all be true: a comparison's "no difference"
+    (d = 0) and "not equivalent" (|d| >= margin) exclude each other, so among the 2m
+    hypotheses of m comparisons at most m are true. The j-th smallest p-value (j = 0, 1,
+    ...) is multiplied by min(m, 2m - j) instead of Holm's 2m - j. Controls the
+    family-wise error under any dependence, like Holm; never less powerful.
+    Returns the adjusted p-values of (difference, equivalence)."""
+    p_value, p_equivalence = np.asarray(p_value, float), np.asarray(p_equivalence, float)
+    include = np.ones(p_value.shape, bool) if include is None else np.asarray(include, bool)
+    m = include.sum(axis=-1, keepdims=True)
+    j = np.arange(2 * p_value.shape[-1])
+    adjusted = _step_down(np.concatenate([p_value, p_equivalence], axis=-1),
+                          np.concatenate([include, include], axis=-1),
+                          np.minimum(m, 2 * m - j))
+    return adjusted[..., :p_value.shape[-1]], adjusted[..., p_value.shape[-1]:]
+
+
+def look_weights(plan):
+    """The share of alpha each look spends: in proportion to the square root of its seeds
+    (a Bonferroni split that sums to 1). Between equal shares (which leave the last look,
+    where most decisions fall, too little) and shares in proportion to the seeds (which
+    leave the first look, at the seeds a grid ran, too little to decide even a 10-point
+    difference at 3 seeds); the simulation in benchmarks/verdicts.py measured all three."""
+    root = np.sqrt(np.asarray(plan, float))
+    return root / root.sum()
+
+
+def decide(tests, weight=1.0 / LOOKS, alpha=ALPHA, include=None):
+    """Verdicts for one look at a family of comparisons (the last axis of the arrays in
+    ``tests``, from :func:`paired_tests`); ``include`` marks the comparisons still open;
+    this look spends ``weight`` of alpha. Both hypotheses of each comparison are in one
+    step-down family (:func:`paired_holm`); the adjusted p-values are divided by
+    ``weight``, so each is compared with alpha itself. Returns (verdicts as strings,
+    p_adjusted of the difference test, p_adjusted of the equivalence test)."""
+    include = np.ones(np.shape(tests["mean"]), bool) if include is None else include
+    p_diff, p_equiv = paired_holm(tests["p_value"], tests["p_equivalence"], include)
+    p_diff, p_equiv = np.minimum(1.0, p_diff / weight), np.minimum(1.0, p_equiv / weight)
+    enough = tests["n"] >= MIN_PAIRS
+    verdict = np.where(p_equiv <= alpha, "equivalent",
+                       np.where(p_diff <= alpha, np.where(tests["mean"] > 0, "better", "worse"),
+                                "undecided"))
+    return np.where(include & enough, verdict, "undecided"), p_diff, p_equiv
+
+
+def seeds_needed(mean, sd, margin=MARGIN, alpha_test=ALPHA / LOOKS, power=POWER, limit=1000):
+    """About how many seeds per optimizer would decide, from the observed mean and spread:
+    the smallest n at which the difference test (for the observed mean) or the equivalence
+    test (for a mean inside the margin) reaches ``power`` at level ``alpha_test`` (the
+    per-test level once the family and the looks are paid for). A planning figure, not a
+    promise; ``limit`` + 1 means "more than ``limit``"."""
+    if not (np.isfinite(mean) and np.isfinite(sd)) or sd <= 0:
+        return None
+    for n in range(MIN_PAIRS, limit + 1):
+        df = n - 1
+        reach = math.sqrt(n) / sd
+        beyond = stats.t.ppf(power, df)
+        if abs(mean) > 0 and abs(mean) * reach >= stats.t.ppf(1 - alpha_test / 2, df) + beyond:
+            return n
+        if abs(mean) < margin and \
+                (margin - abs(mean)) * reach >= stats.t.ppf(1 - alpha_test, df) + beyond:
+            return n
+    return limit + 1
+
+
+# ------------------------------------------------------------------ rounds of seeds
+
+def schedule(n_start, max_seeds=MAX_SEEDS, looks=LOOKS):
+    """The seed counts at which to look: the seeds run (at least MIN_PAIRS), then
+    geometrically up to ``max_seeds``, ``looks`` looks at most, fixed before any look."""
+    start = max(n_start, MIN_PAIRS)
+    if max_seeds <= start:
+        return [start]
+    points = [round(start * (max_seeds / start) ** (k / (looks - 1))) for k in range(looks)]
+    return sorted(set(points))
+
+
+def sequential(diffs, plan, margin=MARGIN, resolution=0.0, alpha=ALPHA, skip=None):
+    """Replay the looks of ``plan`` (seed counts, from :func:`schedule`) over ``diffs``
+    of shape (experiments, comparisons, seeds) in points, nan where a seed has not run.
+    At look k the comparisons still undecided are tested on their first plan[k] seeds,
+    one step-down family over them, spending :func:`look_weights` [k] of alpha. A look needs every open comparison to have its
+    plan[k] seeds; where they are missing, the replay of that experiment stops there.
+
+    Returns a dict of arrays (experiments, comparisons): verdict, seeds (the seeds the
+    verdict rests on), look (its index), p_adjusted, p_equivalence_adjusted, and the
+    per-experiment ``waiting``: the seed count the next look needs (0 when finished).
+    ``skip`` (comparisons,): never tested, left undecided (pairs where nothing learned)."""
+    diffs = np.asarray(diffs, dtype=float)
+    experiments, m, _ = diffs.shape
+    verdict = np.full((experiments, m), "undecided", dtype=object)
+    seeds = np.zeros((experiments, m), int)
+    look = np.full((experiments, m), -1)
+    p_adj = np.ones((experiments, m))
+    p_eq_adj = np.ones((experiments, m))
+    waiting = np.zeros(experiments, int)
+    active = np.ones(experiments, bool)
+    available = np.sum(~np.isnan(diffs), axis=-1)
+    weights = look_weights(plan)
+    closed = np.zeros(m, bool) if skip is None else np.asarray(skip, bool)
+    for k, n_k in enumerate(plan):
+        open_ = (verdict == "undecided") & active[:, None] & ~closed[None, :]
+        ready = np.all(~open_ | (available >= n_k), axis=-1)
+        waiting = np.where(active & open_.any(axis=-1) & ~ready, n_k, waiting)
+        active &= ready & open_.any(axis=-1)
+        if not active.any():
+            break
+        include = open_ & active[:, None]
+        tests = paired_tests(diffs[..., :n_k], margin, resolution)
+        found, p_d, p_e = decide(tests, weights[k], alpha, include)
+        verdict = np.where(include, found, verdict)
+        p_adj = np.where(include, p_d, p_adj)
+        p_eq_adj = np.where(include, p_e, p_eq_adj)
+        seeds = np.where(include, np.minimum(tests["n"], n_k), seeds)
+        look = np.where(include, k, look)
+    return {"verdict": verdict.astype(str), "seeds": seeds, "look": look, "p_adjusted": p_adj,
+            "p_equivalence_adjusted": p_eq_adj, "waiting": waiting}
+
+
+# ------------------------------------------------------------------ across problems
+
+def probability_of_improvement(problems):
+    """P(B beats A) on a random problem and seed pair: per problem, the Mann-Whitney
+    statistic of B's scores against A's (ties count half), averaged over problems.
+    ``problems``: list of (a_scores, b_scores)."""
+    values = []
+    for a, b in problems:
+        a, b = np.asarray(a, float)[:, None], np.asarray(b, float)[None, :]
+        values.append(float(np.mean((b > a) + 0.5 * (b == a))))
+    return float(np.mean(values)) if values else math.nan
+
+
+def probability_interval(problems, reps=2000, confidence=0.95, seed=0):
+    """Stratified bootstrap interval of :func:`probability_of_improvement`: the seeds of
+    each optimizer are resampled within each problem (rliable's approach)."""
+    rng = np.random.default_rng(seed)
+    estimates = np.empty(reps)
+    arrays = [(np.asarray(a, float), np.asarray(b, float)) for a, b in problems]
+    for r in range(reps):
+        estimates[r] = probability_of_improvement(
+            [(a[rng.integers(0, len(a), len(a))], b[rng.integers(0, len(b), len(b))])
+             for a, b in arrays])
+    tail = (1 - confidence) / 2
+    return float(np.quantile(estimates, tail)), float(np.quantile(estimates, 1 - tail))
+
+
+def across_problems(mean_diffs):
+    """The test across problems on the per-problem mean differences: Wilcoxon signed-rank
+    (two-sided; nan below 2 non-zero differences) and the sign test (binomial)."""
+    d = np.asarray([x for x in mean_diffs if np.isfinite(x)], float)
+    wins, losses = int(np.sum(d > 0)), int(np.sum(d < 0))
+    wilcoxon = math.nan
+    if np.sum(d != 0) >= 2:
+        wilcoxon = float(stats.wilcoxon(d[d != 0]).pvalue)
+    sign = float(stats.binomtest(wins, wins + losses).pvalue) if wins + losses else math.nan
+    return {"problems": len(d), "wilcoxon_p": wilcoxon, "sign_p": sign, "wins": wins,
+            "losses": losses}

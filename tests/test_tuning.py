@@ -36,7 +36,7 @@ def test_validation_split_is_stratified_disjoint_fixed_and_leaves_test_alone():
 
 def test_validation_split_too_small_is_refused():
     data = datasets.load_digits().limit(30)
-    with pytest.raises(datasets.DatasetError, match="too few"):
+    with pytest.raises(datasets.DatasetError, match="cannot be split"):
         datasets.validation_split(data, 0.1)
 
 

@@ -144,9 +144,12 @@ def verdict_table(rows, margin=verdicts.MARGIN, plan=None, with_waiting=False):
             row["p_value"] = float(tests["p_equivalence"] if equivalent else tests["p_value"])
             row["p_adjusted"] = float(seq["p_equivalence_adjusted" if equivalent else "p_adjusted"][0, i])
         if verdict == "undecided" and row["n"] >= 2 and c["learned"]:
-            row["seeds_needed"] = verdicts.seeds_needed(
-                row["mean_diff_points"], row["sd"], margin,
-                verdicts.ALPHA * weights[-1] / max(1, still_open))
+            needed = verdicts.seeds_needed(row["mean_diff_points"], row["sd"], margin,
+                                           verdicts.ALPHA * weights[-1] / max(1, still_open))
+            # at least the next look: the seeds run now have already been looked at
+            later = [n for n in plan if n > row["n"]]
+            row["seeds_needed"] = None if needed is None else max(needed, later[0] if later
+                                                                  else row["n"] + 1)
         row["text"] = verdict_text(row)
         out.append(row)
     if with_waiting:

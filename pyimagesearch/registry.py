@@ -78,6 +78,7 @@ def _keras_class(name):
 
 
 def _radam_class():
+    environment.load_backend()
     from .radam import RAdam
     return RAdam
 

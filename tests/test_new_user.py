@@ -201,11 +201,12 @@ def test_no_backend_start_up_lines_unless_asked(tmp_path):
 
 def test_combinations_prints_no_backend_start_up(tmp_path):
     result = run_script("combinations.py", "-o", str(tmp_path / "o"), "-s", str(tmp_path / "s.sh"),
-                        "--optimizers", "adamw(learning_rate=3e-4),lion", env={"TF_CPP_MIN_LOG_LEVEL": "0"})
+                        "--optimizers", "adamw(learning_rate=3e-4),lion,radam(total_steps=100)",
+                        env={"TF_CPP_MIN_LOG_LEVEL": "0"})
     assert result.returncode == 0
     assert result.stderr == ""
     assert result.stdout.strip().splitlines() == [
-        f"[INFO] wrote 24 runs to {tmp_path / 's.sh'}; outputs go to {tmp_path / 'o'}/"]
+        f"[INFO] wrote 36 runs to {tmp_path / 's.sh'}; outputs go to {tmp_path / 'o'}/"]
 
 
 # ------------------------------------------------------------------ grids

@@ -41,16 +41,15 @@ def save_design(folder, margin, max_seeds, plan):
 
 def missing_runs(rows, records, problems, seeds_wanted):
     """The runs the next look needs: for every comparison still undecided, both
-    optimizers up to ``seeds_wanted`` seeds shared on that problem; new seeds come after
-    the largest seed run on the problem, so every earlier look keeps the same seeds.
+    optimizers up to ``seeds_wanted`` seeds shared; the new seeds are the next numbers
+    after the largest shared one, so every earlier look (which read the shared seeds in
+    order) keeps its seeds, and a round cut short is completed with the same seeds.
     ``records``: {(dataset, model, optimizer): a run record of it}. Returns RunSpecs."""
-    have, largest = {}, {}
+    have = {}
     for row in rows:
-        if row.get("seed") is None:
-            continue
-        problem = (row["dataset"], summary._model(row))
-        have.setdefault((*problem, row["optimizer"]), set()).add(row["seed"])
-        largest[problem] = max(largest.get(problem, -1), row["seed"])
+        if row.get("seed") is not None:
+            have.setdefault((row["dataset"], summary._model(row), row["optimizer"]),
+                            set()).add(row["seed"])
     wanted = []
     for p in problems:
         if p["verdict"] != "undecided":
@@ -58,8 +57,8 @@ def missing_runs(rows, records, problems, seeds_wanted):
         problem = (p["dataset"], p["model"])
         seeds_a, seeds_b = (have.get((*problem, o), set()) for o in (p["a"], p["b"]))
         shared = sorted(seeds_a & seeds_b)
-        new = range(largest.get(problem, -1) + 1, largest.get(problem, -1) + 1 + seeds_wanted)
-        target = (shared + list(new))[:seeds_wanted]
+        after = (shared[-1] if shared else -1) + 1
+        target = (shared + list(range(after, after + seeds_wanted)))[:seeds_wanted]
         for optimizer, present in ((p["a"], seeds_a), (p["b"], seeds_b)):
             for seed in target:
                 if seed not in present:

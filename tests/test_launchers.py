@@ -215,3 +215,33 @@ def test_gnu_parallel_with_a_gpu_list_gives_each_run_its_gpu_and_growth(tmp_path
     seen = [(out / f"{r.name}.log").read_text().split() for r in runs]
     assert all(s[0] == "seen" and s[2:] == ["true", "false"] for s in seen)
     assert {s[1] for s in seen} <= {"0", "1"}
+
+
+def test_decide_submits_its_rounds_to_slurm_and_is_run_again_after_them(tmp_path, cluster):
+    """decide.py --launcher slurm: a round is an sbatch array; decide.py exits, and run
+    again after the round it takes the next look (here the last: the cap of 4 seeds)."""
+    import re
+    import sys
+    out, script = tmp_path / "out", tmp_path / "grid.sh"
+    combinations.main(["-o", str(out), "-s", str(script), "--datasets", "digits", "--models",
+                       "tests.custom_parts:dense", "--optimizers",
+                       "adam(learning_rate=0.01),sgd(learning_rate=0.1)", "--seeds", "0,1,2",
+                       "--logs", "--train-args",
+                       "--epochs 2 --train-limit 300 --test-limit 100 --batch-size 16"])
+    assert subprocess.run(["sh", str(script)], cwd=ROOT, capture_output=True).returncode == 0
+    command = [sys.executable, "decide.py", "-i", str(out), "-p", str(tmp_path / "plots"),
+               "--max-seeds", "4", "--launcher", "slurm"]
+    first = subprocess.run(command, cwd=ROOT, env=cluster.env, capture_output=True, text=True,
+                           timeout=300)
+    assert first.returncode == 0, first.stderr[-2000:]
+    job = re.search(r"Submitted batch job (\d+)", first.stdout)
+    assert job and "run decide.py again" in first.stdout, first.stdout
+    cluster.wait(job[1])
+    assert {"tests.custom_parts.dense_adam-learning_rate=0.01_digits_s3.pickle",
+            "tests.custom_parts.dense_sgd-learning_rate=0.1_digits_s3.pickle"} <= \
+        set(os.listdir(out)), logs(out)
+    second = subprocess.run(command, cwd=ROOT, env=cluster.env, capture_output=True, text=True,
+                            timeout=300)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert (tmp_path / "plots" / "verdicts.csv").exists()
+    assert "Submitted" not in second.stdout  # the cap reached: no further round

@@ -248,9 +248,10 @@ def test_decide_runs_rounds_until_decided_and_survives_a_kill(tmp_path):
     out = tmp_path / "out"
     script = tmp_path / "grid.sh"
     import combinations
-    args = "--epochs 1 --train-limit 120 --test-limit 60 --batch-size 16 --image-size 8"
+    args = "--epochs 2 --train-limit 300 --test-limit 100 --batch-size 16"
     assert combinations.main(["-o", str(out), "-s", str(script), "--datasets", "digits",
-                              "--models", "tests.custom_parts:tiny_cnn", "--optimizers", "adam,sgd",
+                              "--models", "tests.custom_parts:dense", "--optimizers",
+                              "adam(learning_rate=0.01),sgd(learning_rate=0.1)",
                               "--seeds", "0,1,2", "--logs", "--train-args", args]) == 0
     assert subprocess.run(["sh", str(script)], cwd=ROOT, capture_output=True).returncode == 0
     command = [sys.executable, "decide.py", "-i", str(out), "-p", str(tmp_path / "plots"),
@@ -259,16 +260,30 @@ def test_decide_runs_rounds_until_decided_and_survives_a_kill(tmp_path):
                              text=True, start_new_session=True)
     deadline = time.time() + 300
     while not list(out.glob("*_s3.pickle")) and time.time() < deadline:
+        assert first.poll() is None, first.communicate()  # a round must start
         time.sleep(0.2)
     os.killpg(first.pid, signal.SIGKILL)  # the whole round, mid-way
+    assert len(list(out.glob("*.pickle"))) < 8  # killed before the round's end
     first.wait()
     design = (out / rounds.DESIGN_FILE).read_text()
     again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
     assert (out / rounds.DESIGN_FILE).read_text() == design  # the plan was fixed once
-    seeds = sorted(int(p.stem.rsplit("_s", 1)[1]) for p in out.glob("*_adam_digits_s*.pickle"))
-    assert seeds == sorted(set(seeds)) and seeds[:3] == [0, 1, 2]
-    assert max(seeds) <= 5
+    seeds = sorted(int(p.stem.rsplit("_s", 1)[1])
+                   for p in out.glob("*_adam-learning_rate=0.01_digits_s*.pickle"))
+    assert seeds == list(range(len(seeds))) and 4 <= len(seeds) <= 6  # no seed twice, none skipped
+    assert "round 1: 2 runs" in again.stdout or "round 2" in again.stdout
     rows = read_csv(tmp_path / "plots" / "verdicts.csv")
     assert rows[0]["verdict"] in verdicts.VERDICTS
     assert int(rows[0]["n"]) in verdicts.schedule(3, 6)
+
+
+def test_a_round_cut_short_is_completed_with_the_same_seeds():
+    record = runspec.RunSpec("digits", "minivggnet", "adam", seed=0).record()
+    records = {("digits", "minivggnet", o): dict(record, optimizer=o) for o in ("adam", "radam")}
+    rows = [{"dataset": "digits", "model": "minivggnet", "optimizer": o, "seed": s, "batch": None}
+            for o, seeds in (("adam", (0, 1, 2, 3)), ("radam", (0, 1, 2))) for s in seeds]
+    problems = [{"dataset": "digits", "model": "minivggnet", "a": "adam", "b": "radam",
+                 "verdict": "undecided"}]
+    specs = rounds.missing_runs(rows, records, problems, 4)
+    assert [(s.optimizer, s.seed) for s in specs] == [("radam", 3)]

@@ -175,7 +175,9 @@ def overall_rows(found, problem_rows, margin):
         low, high = verdicts.probability_interval(scores)
         counts = {v: sum(1 for _, r in members if r["verdict"] == v) for v in verdicts.VERDICTS}
         out.append({"scope": "overall", "dataset": "*", "model": "*", "a": a, "b": b,
-                    "n": len(members), "mean_diff_points": float(np.nanmean(means)),
+                    "n": len(members),
+                    "mean_diff_points": float(np.mean([m for m in means if not math.isnan(m)]))
+                    if any(not math.isnan(m) for m in means) else math.nan,
                     "ci_low": low, "ci_high": high, "p_value": test["wilcoxon_p"],
                     "p_adjusted": math.nan, "verdict": "undecided", "seeds_needed": None,
                     "margin_points": margin, "counts": counts,

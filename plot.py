@@ -127,7 +127,7 @@ def main(argv=None):
         print(f"plot.py: error: --plots {args.plots}: {e.strerror}", file=sys.stderr)
         return 2
 
-    from pyimagesearch import figures, grid, registry, results, rounds, storage, summary
+    from pyimagesearch import figures, registry, rounds, storage, summary
     try:
         margin, plan = rounds.design(args.input, args.margin)
     except ValueError as e:

@@ -74,5 +74,4 @@ class OneLineParser(argparse.ArgumentParser):
     (argparse's own prints the whole usage first)."""
 
     def error(self, message):
-        import sys
         self.exit(2, f"{self.prog}: error: {message}\n")

@@ -250,11 +250,10 @@ def fit(data, run, checkpoint_dir=None, callbacks=(), log=print, verbose="auto")
     bn_batches = precise_bn_batches(run, data, batch_size)
     batchnorm = precise_bn.describe(model)
     if run.steps is not None:
-        before_eval = None
-        if bn_batches and batchnorm:
-            def before_eval(point):
-                precise_bn.recalibrate(model, data.train_x, batch_size, bn_batches,
-                                       [run.seed or 0, point, 1])
+        def recalibrate(point):
+            precise_bn.recalibrate(model, data.train_x, batch_size, bn_batches,
+                                   [run.seed or 0, point, 1])
+        before_eval = recalibrate if bn_batches and batchnorm else None
         history = fit_steps(model, data, run.steps, batch_size, run.seed, checkpoint_dir,
                             config, log, before_eval)
     else:

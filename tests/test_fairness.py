@@ -8,7 +8,7 @@ from scipy import stats
 
 import combinations
 import plot
-from pyimagesearch import registry, results, summary
+from pyimagesearch import registry, results
 from tests.synthetic import history, write_run
 
 

@@ -1,7 +1,5 @@
 """The holes a new user fell into: each gave a wrong or misleading result without a word."""
 import os
-import pickle
-import sys
 import tomllib
 
 import numpy as np
@@ -9,7 +7,7 @@ import pytest
 
 import combinations
 import train
-from pyimagesearch import datasets, registry, results, specs, summary
+from pyimagesearch import datasets, registry, results, specs
 from tests.conftest import ROOT, run_script
 from tests.test_own_data import write_images
 

@@ -9,8 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-import train
-from pyimagesearch import precise_bn, registry, results, training
+from pyimagesearch import precise_bn, registry, results
 from tests import synthetic
 from tests.conftest import ROOT, run_script
 from tests.test_backends import need
@@ -110,3 +109,16 @@ def test_the_summary_status_needs_batchnorm_and_training_far_above_chance():
     assert status(0.95, None).startswith("did not learn")  # no BatchNorm
     assert status(0.2, {"layers": 3, "momentum": 0.99, "precise_bn_batches": 0}).startswith("did not learn")
     assert status(0.95, {"layers": 3, "momentum": 0.99, "precise_bn_batches": 40}).startswith("did not learn")
+
+
+def test_precise_bn_in_an_iteration_budget(tmp_path):
+    """--steps runs recompute the statistics before every evaluation point too."""
+    args = [a for a in SLOW_BN if a not in ("--epochs", "6")] + ["--steps", "200"]
+    runs = {}
+    for name, extra in (("off", []), ("on", ["--precise-bn"])):
+        result = run_script("train.py", "-i", str(tmp_path / f"{name}.pickle"), "-r",
+                            str(tmp_path / f"{name}.txt"), *args, *extra)
+        assert result.returncode == 0, result.stderr[-2000:]
+        runs[name] = results.load_history(str(tmp_path / f"{name}.pickle"))
+    assert runs["off"]["test_accuracy"][0] < 0.15 < 0.5 < runs["on"]["test_accuracy"][0]
+    assert runs["on"]["run"]["batchnorm"]["precise_bn_batches"] == 37

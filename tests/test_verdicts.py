@@ -2,7 +2,6 @@
 the answer across problems; every number against scipy/statsmodels, every rule against a
 simulation with a known truth."""
 import csv
-import itertools
 import math
 import os
 
@@ -12,7 +11,6 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.weightstats import ttost_paired
 
-import decide
 import plot
 from pyimagesearch import rounds, runspec, simulation, summary, verdicts
 from tests.conftest import ROOT, run_script

@@ -89,16 +89,16 @@ def main(argv=None):
                         f"({', '.join(sorted({r['optimizer'] for r in rows})) or 'no runs'}): "
                         "nothing to compare")
         if plan is None:  # the first call fixes the design before any round
-            most = max(r["n"] for r in problems)
-            if most > cap:
-                return fail(f"--max-seeds {cap}: {args.input} already has {most} seeds of a "
-                            "pair; give at least that many")
-            plan = verdicts.schedule(max(1, min(r["n"] for r in problems)), cap)
+            counts = summary.seed_counts(rows)
+            if max(counts) > cap:
+                return fail(f"--max-seeds {cap}: {args.input} already has {max(counts)} seeds "
+                            "of a pair; give at least that many")
+            plan = summary.default_plan(counts, cap)
             rounds.save_design(args.input, margin, cap, plan)
             problems, _, waiting = summary.verdict_table(rows, margin, plan, with_waiting=True)
         if not waiting:
             break
-        records = {(r["dataset"], summary._model(r), r["optimizer"]): h["run"]
+        records = {(*summary.problem(r), r["optimizer"]): h["run"]
                    for r, h in zip(rows, histories) if isinstance(h.get("run"), dict)}
         missing = [p for p in problems if p["verdict"] == "undecided"
                    and ((p["dataset"], p["model"], p["a"]) not in records

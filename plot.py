@@ -160,16 +160,15 @@ def main(argv=None):
     # the summary and the overview
     summary.add_time_to_target(rows, histories)
     storage.write_text(os.path.join(args.plots, "summary.csv"), summary.to_csv(rows))
+    table = summary.verdict_table(rows, margin, plan)  # once: the summary, the CSV, the print
     storage.write_text(os.path.join(args.plots, "summary.md"),
-                       summary.to_markdown(rows, margin=margin, plan=plan)
+                       summary.to_markdown(rows, margin=margin, plan=plan, table=table)
                        + summary.iterations_markdown(step_rows))
-    problems, overall = summary.verdict_table(rows, margin, plan)
-    storage.write_text(os.path.join(args.plots, "verdicts.csv"),
-                       summary.verdicts_csv(problems, overall))
+    storage.write_text(os.path.join(args.plots, "verdicts.csv"), summary.verdicts_csv(*table))
     figures.overview(rows, os.path.join(args.plots, "overview.png"))
     print(f"[INFO] {len(groups)} figures, summary.md, summary.csv, verdicts.csv and overview.png "
           f"in {args.plots}/")
-    print("\n" + "\n".join(summary.verdict_markdown(rows, margin, plan)))
+    print("\n" + "\n".join(summary.verdict_markdown(rows, margin, plan, table)))
     return 0
 
 

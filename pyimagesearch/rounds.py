@@ -35,7 +35,8 @@ def design(folder, margin=None, max_seeds=None):
 def save_design(folder, margin, max_seeds, plan):
     storage.write_text(os.path.join(folder, DESIGN_FILE), json.dumps(
         {"margin": margin, "max_seeds": max_seeds, "plan": plan, "alpha": verdicts.ALPHA,
-         "looks": "Bonferroni over the looks, each spending alpha in proportion to its seeds"},
+         "looks": "Bonferroni over the looks, each spending alpha in proportion to the square "
+                  "root of its seeds"},
         indent=1) + "\n")
 
 
@@ -48,8 +49,7 @@ def missing_runs(rows, records, problems, seeds_wanted):
     have = {}
     for row in rows:
         if row.get("seed") is not None:
-            have.setdefault((row["dataset"], summary._model(row), row["optimizer"]),
-                            set()).add(row["seed"])
+            have.setdefault((*summary.problem(row), row["optimizer"]), set()).add(row["seed"])
     wanted = []
     for p in problems:
         if p["verdict"] != "undecided":

@@ -27,6 +27,11 @@ def _model(row):
     return row["model"] if row.get("batch") is None else f"{row['model']} (batch {row['batch']})"
 
 
+def problem(row):
+    """The problem a row's run belongs to: (dataset, model with its batching)."""
+    return row["dataset"], _model(row)
+
+
 def _mean(values):
     values = [v for v in values if not math.isnan(v)]
     return float(np.mean(values)) if values else math.nan
@@ -42,11 +47,11 @@ def add_time_to_target(rows, histories, fraction=TARGET_FRACTION):
     for row, history in zip(rows, histories):
         if not row.get("learned", True):
             continue
-        key = (row["dataset"], _model(row))
+        key = problem(row)
         best[key] = max(best[key], max(v for v in history["val_accuracy"] if not math.isnan(v))
                         if any(not math.isnan(v) for v in history["val_accuracy"]) else 0.0)
     for row, history in zip(rows, histories):
-        target = fraction * best[(row["dataset"], _model(row))]
+        target = fraction * best[problem(row)]
         epoch, seconds = time_to_target(history, target) if row.get("learned", True) and target \
             else (None, math.nan)
         row.update(target_val_accuracy=target, epochs_to_target=epoch, seconds_to_target=seconds)
@@ -82,7 +87,7 @@ def problem_comparisons(rows):
     learned = defaultdict(bool)
     sizes = defaultdict(list)
     for row in rows:
-        key = (row["dataset"], _model(row))
+        key = problem(row)
         seed = -1 if row.get("seed") is None else row["seed"]
         if not math.isnan(row["test_accuracy"]):
             by_problem[key][row["optimizer"]][seed] = row["test_accuracy"]
@@ -107,6 +112,16 @@ def paired_diffs(comparison):
     return [100 * (b[s] - a[s]) for s in sorted(set(a) & set(b))]
 
 
+def seed_counts(rows):
+    """The paired seeds of every comparison, in :func:`problem_comparisons`' order."""
+    return [len(paired_diffs(c)) for c in problem_comparisons(rows)]
+
+
+def default_plan(counts, max_seeds=verdicts.MAX_SEEDS):
+    """The looks when none were fixed (no decide.py yet): from the fewest paired seeds."""
+    return verdicts.schedule(max(1, min(counts)), max_seeds)
+
+
 def verdict_table(rows, margin=verdicts.MARGIN, plan=None, with_waiting=False):
     """The verdict of every pair on every problem, and one overall row per pair: dicts
     with the columns of verdicts.csv (VERDICT_COLUMNS) and ``text``, a line a person
@@ -122,7 +137,7 @@ def verdict_table(rows, margin=verdicts.MARGIN, plan=None, with_waiting=False):
     for i, d in enumerate(diffs):
         table[0, i, :len(d)] = d
     resolution = np.array([c["resolution"] for c in found])
-    plan = plan or verdicts.schedule(max(1, min(len(d) for d in diffs)))
+    plan = plan or default_plan([len(d) for d in diffs])
     # a pair where no run learned is not tested: its accuracies are chance, whatever they say
     seq = verdicts.sequential(table, plan, margin, resolution,
                               skip=[not c["learned"] for c in found])
@@ -283,12 +298,13 @@ def headline(overall):
     return overall[0]
 
 
-def verdict_markdown(rows, margin=verdicts.MARGIN, plan=None):
-    """The summary's verdict section (and what plot.py prints)."""
-    problems, overall = verdict_table(rows, margin, plan)
+def verdict_markdown(rows, margin=verdicts.MARGIN, plan=None, table=None):
+    """The summary's verdict section (and what plot.py prints); ``table``: what
+    :func:`verdict_table` gave for these rows, when the caller has it already."""
+    problems, overall = table or verdict_table(rows, margin, plan)
     if not problems:
         return ["## Verdicts", "", "Not enough runs with a test accuracy to compare."]
-    plan = plan or verdicts.schedule(max(1, min(r["n"] for r in problems)))
+    plan = plan or default_plan(seed_counts(rows))
     lines = ["## Verdicts", "", f"**{headline(overall)['text']}**", "",
              rule_sentence(margin, plan, len(problems)), "",
              "| dataset | model | A | B | n | B - A (points) | 95% CI | p | p adj. | verdict |",
@@ -320,7 +336,7 @@ def to_csv(rows):
     return buffer.getvalue()
 
 
-def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, plan=None):
+def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, plan=None, table=None):
     headers = ["dataset", "model", "optimizer", "seed", "test acc.", "macro-F1",
                "final train loss", "final val loss", "best val acc. (epoch)",
                "val loss std, last quarter", "epochs", "wall s", "status"]
@@ -333,7 +349,7 @@ def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, plan=None):
                  f"{_fmt(r['best_val_accuracy'])} ({r['best_epoch']})",
                  _fmt(r["val_loss_std_last_quarter"]), str(r["epochs"]), _fmt(r["wall_seconds"], 0), r.get("status", "ok")]
         lines.append("| " + " | ".join(cells) + " |")
-    lines = lines[:4] + verdict_markdown(rows, margin, plan) + [""] + lines[4:]
+    lines = lines[:4] + verdict_markdown(rows, margin, plan, table) + [""] + lines[4:]
     lines += ["", "## Test accuracy over seeds", "",
               "| dataset | model | optimizer | n | mean | std | reached target | "
               "epochs to target | seconds to target |", "|" + " --- |" * 9]

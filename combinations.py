@@ -10,8 +10,8 @@ import os
 import stat
 import sys
 
-from pyimagesearch import grid, launchers, registry
-from pyimagesearch.cli import positive_int, spec_list
+from pyimagesearch import grid, launchers, registry, specs
+from pyimagesearch.cli import OneLineParser, positive_int, spec_list
 
 
 def seed_list(text):
@@ -32,7 +32,7 @@ def gpu_list(text):
 
 
 def parse_args(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = OneLineParser(prog="combinations.py", description=__doc__.split("\n")[0])
     ap.add_argument("-o", "--output", required=True, help="folder the runs write their outputs to")
     ap.add_argument("-s", "--script", required=True, help="path of the shell script to write")
     ap.add_argument("--preset", choices=registry.PRESETS, default="original",
@@ -41,15 +41,27 @@ def parse_args(argv=None):
                          "flux: study B's 18 MLP runs; modern: adam, radam, adamw, lion, muon "
                          "and schedulefreeadamw at their Keras defaults; tuned: adam, radam, "
                          "radam_nosched, adamw at 3 learning rates each (x1/3, x1, x3), for "
-                         "--seeds and --train-args \"--validation-split 0.1\"")
+                         "--seeds and --train-args \"--validation-split 0.1\"; search: the same "
+                         "four, learning rate log-uniform over two decades around each default, "
+                         "8 trials each")
     ap.add_argument("--datasets", type=spec_list(registry.resolve_dataset, "dataset"),
                     help="comma-separated names, folder:PATH or npz:PATH (default: the preset's)")
     ap.add_argument("--models", type=spec_list(registry.resolve_model, "model"),
                     help="comma-separated names or package.module:callable (default: the preset's)")
-    ap.add_argument("--optimizers", type=spec_list(grid.expand_optimizers, "optimizer", expand=True),
+    ap.add_argument("--optimizers", type=spec_list(specs.parse, "optimizer"),
                     help="comma-separated optimizer specs; a [list] value is a grid: "
                          "\"adam(learning_rate=[1e-4,3e-4,1e-3]), lion(learning_rate=[3e-5,1e-4])\" "
-                         "writes 5 runs per model and dataset (default: the preset's)")
+                         "writes 5 runs per model and dataset; loguniform(lo, hi), uniform(lo, hi) "
+                         "and choice(a, b, ...) are search spaces for --trials (default: the "
+                         "preset's)")
+    ap.add_argument("--trials", type=positive_int,
+                    help="draw T settings from every optimizer's search space (scrambled Halton "
+                         "points: the same budget, well spread, for each), e.g. \"adam(learning_"
+                         "rate=loguniform(1e-4, 1e-2), beta_1=uniform(0.8, 0.99))\" --trials 8 "
+                         "(default: the preset's)")
+    ap.add_argument("--search-seed", type=int, default=0,
+                    help="seeds the trials' quasi-random sequence: the same command always "
+                         "writes the same trials (default 0)")
     ap.add_argument("--seeds", type=seed_list,
                     help="comma-separated, e.g. 0,1,2: every run once per seed, named ..._s{seed}")
     ap.add_argument("--budget-scale", type=float, default=1.0,
@@ -86,6 +98,14 @@ def parse_args(argv=None):
         ap.error("--gres-gpu, --partition, --time, --throttle and --sbatch are for --launcher slurm")
     if args.gpus and args.jobs:
         ap.error("give --gpus or --jobs, not both")
+    # grids and searches expanded into concrete settings now, before anything is written
+    preset = registry.PRESETS[args.preset]
+    trials = args.trials or (None if args.optimizers else preset.trials)
+    try:
+        args.optimizers = grid.expand_optimizers(args.optimizers or preset.optimizers, trials,
+                                                 args.search_seed)
+    except specs.SpecError as e:
+        ap.exit(2, f"{ap.prog}: error: argument --optimizers: {e}\n")
     return args
 
 
@@ -129,7 +149,7 @@ def main(argv=None):
     preset = registry.PRESETS[args.preset]
     batches = [(b, max(1, round(n * args.budget_scale))) for b, n in preset.batches or []]
     runs = grid.runs(args.datasets or preset.datasets, args.models or preset.models,
-                     args.optimizers or grid.expand_optimizers(preset.optimizers), args.seeds,
+                     args.optimizers, args.seeds,
                      batches)
     lines = [grid.train_line(run, args.output, args.train_args, args.tensorboard) for run in runs]
     problem = check_train_args(grid.train_line(runs[0], args.output, "", args.tensorboard),

@@ -89,7 +89,7 @@ def main(argv=None):
     except datasets.DatasetError as e:
         print(f"lr_find.py: error: {e}", file=sys.stderr)
         return 2
-    data = training.prepare_images(data, run.model_spec(), args.image_size)
+    data = training.prepare_images(data, run.model_spec, args.image_size)
     batch = training.batch_for(run, data)
     if batch > len(data.train_x):
         print(f"lr_find.py: error: --batch-size {batch}: only {len(data.train_x)} training "

@@ -104,6 +104,34 @@ def load_rows(folder):
     return rows, histories, groups
 
 
+def write_tuning(rows, margin, folder):
+    """Where optimizers were run at several settings (trials or a grid): tuning_curves.csv,
+    and per problem a tuning-budget figure and, for searches over the learning rate, a
+    sensitivity figure. Returns what was written (nothing for folders without trials)."""
+    from pyimagesearch import figures, registry, storage, summary
+    curves = summary.tuning_curves(rows)
+    if not curves:
+        return []
+    storage.write_text(os.path.join(folder, "tuning_curves.csv"), summary.tuning_csv(curves))
+    written = ["tuning_curves.csv"]
+    by_problem = defaultdict(list)
+    for row in curves:
+        by_problem[(row["dataset"], row["model"])].append(row)
+    flat = defaultdict(list)
+    for s in summary.sensitivity(rows, margin):
+        flat[(s["dataset"], s["model"])].append({**s, "width_text": summary.width_text(s)})
+    for (dataset, model), members in by_problem.items():
+        stem = f"{registry.label(model)}_{registry.label(dataset)}"
+        figures.tuning_curve(members, model, dataset,
+                             os.path.join(folder, f"tuning_{stem}.png"))
+        written.append(f"tuning_{stem}.png")
+        if flat.get((dataset, model)):
+            figures.sensitivity(flat[(dataset, model)], model, dataset, margin,
+                                os.path.join(folder, f"sensitivity_{stem}.png"))
+            written.append(f"sensitivity_{stem}.png")
+    return written
+
+
 def margin_type(text):
     from pyimagesearch.cli import positive_float
     return positive_float(text)
@@ -165,9 +193,10 @@ def main(argv=None):
                        summary.to_markdown(rows, margin=margin, plan=plan, table=table)
                        + summary.iterations_markdown(step_rows))
     storage.write_text(os.path.join(args.plots, "verdicts.csv"), summary.verdicts_csv(*table))
+    written = write_tuning(rows, margin, args.plots)
     figures.overview(rows, os.path.join(args.plots, "overview.png"))
-    print(f"[INFO] {len(groups)} figures, summary.md, summary.csv, verdicts.csv and overview.png "
-          f"in {args.plots}/")
+    print(f"[INFO] {len(groups)} figures, summary.md, summary.csv, verdicts.csv"
+          f"{', ' + ', '.join(written) if written else ''} and overview.png in {args.plots}/")
     print("\n" + "\n".join(summary.verdict_markdown(rows, margin, plan, table)))
     return 0
 

@@ -160,7 +160,7 @@ def main(argv=None):
     from pyimagesearch import checkpoint, training
     if args.seed is not None:
         training.seed_everything(args.seed)
-    data = training.prepare_images(data, run.model_spec(), args.image_size)
+    data = training.prepare_images(data, run.model_spec, args.image_size)
     held_out = "" if data.val_x is None else f", {len(data.val_x)} held out for validation"
     print(f"[INFO] {len(data.train_x)} training and {len(data.test_x)} test images "
           f"of shape {data.train_x.shape[1:]}, {len(data.labels)} classes{held_out}")

@@ -186,3 +186,56 @@ def effort_ranking(step_rows, path):
     ax.set_title("All runs ranked by effort")
     plt.tight_layout()
     save(fig, path)
+
+
+def tuning_curve(curves, model, dataset, path):
+    """The answer as a function of the tuning budget: per optimizer, the expected best
+    validation accuracy of b trials (line, bootstrap band) and the expected test accuracy
+    of the trial validation selects (dashed), for b = 1..T."""
+    plt.style.use("ggplot")
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    by_optimizer = {}
+    for row in curves:
+        by_optimizer.setdefault(row["optimizer"], []).append(row)
+    for name, rows in by_optimizer.items():
+        budget = [r["budget"] for r in rows]
+        (line,) = ax.plot(budget, [r["expected_best_val"] for r in rows], marker="o",
+                          label=f"{registry.display_name(name)}: best validation")
+        ax.fill_between(budget, [r["band_low"] for r in rows], [r["band_high"] for r in rows],
+                        color=line.get_color(), alpha=0.2)
+        ax.plot(budget, [r["expected_test_at_selection"] for r in rows], linestyle="--",
+                color=line.get_color(), label=f"{registry.display_name(name)}: test at selection")
+    ax.set_xlabel("tuning budget (trials)")
+    ax.set_ylabel("expected accuracy")
+    ax.set_xticks(sorted({r["budget"] for r in curves}))
+    ax.set_title(textwrap.shorten(f"Tuning budget, {model} on {dataset} (band: 95% bootstrap)",
+                                  90), fontsize="medium")
+    ax.legend(fontsize="small", loc="lower right")
+    fig.tight_layout()
+    save(fig, path)
+
+
+def sensitivity(entries, model, dataset, margin, path):
+    """Final validation accuracy of every trial against its learning rate (log axis):
+    mean over seeds with +-1 std, one colour per optimizer, its best marked, and the
+    range within ``margin`` points of the best."""
+    plt.style.use("ggplot")
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for s in entries:
+        order = np.argsort(s["rates"])
+        rates = np.array(s["rates"])[order]
+        mean = np.array(s["val_mean"])[order]
+        std = np.nan_to_num(np.array(s["val_std"])[order])
+        line = ax.errorbar(rates, mean, yerr=std, marker="o", capsize=3,
+                           label=f"{registry.display_name(s['optimizer'])} "
+                                 f"(within {margin:g} pt: {s['width_text']} decades)")
+        ax.axhline(s["best_val"] - margin / 100, color=line[0].get_color(), linestyle=":",
+                   linewidth=1)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("final validation accuracy (mean ± std over seeds)")
+    ax.set_title(textwrap.shorten(f"Sensitivity to the learning rate, {model} on {dataset}", 90),
+                 fontsize="medium")
+    ax.legend(fontsize="small", loc="lower center")
+    fig.tight_layout()
+    save(fig, path)

@@ -74,17 +74,67 @@ def train_line(run, folder, train_args="", tensorboard=None):
     return line
 
 
-def expand_optimizers(texts):
-    """Optimizer specs, each list value expanded into a grid, every one resolved (an
-    unknown name or argument raises :class:`specs.SpecError`); canonical, in order,
-    duplicates dropped. ``adam(learning_rate=[1e-4, 1e-3])`` -> two specs."""
+def expand_optimizers(texts, trials=None, search_seed=0):
+    """Optimizer specs, each list value expanded into a grid and each search space into
+    ``trials`` settings (:func:`draw_trials`), every one resolved (an unknown name or
+    argument raises :class:`specs.SpecError`); canonical, in order, duplicates dropped.
+    ``adam(learning_rate=[1e-4, 1e-3])`` -> two specs."""
     out = []
     for text in texts:
-        for spec in specs.parse(text).grid():
-            canonical = registry.resolve_optimizer(spec.text()).text
-            if canonical not in out:
-                out.append(canonical)
+        spec = specs.parse(text)
+        if spec.space() and spec.has_grid():
+            raise specs.SpecError(f"{text!r}: give [lists] (a grid) or search spaces "
+                                  "(--trials), not both in one spec")
+        if spec.space():
+            if not trials:
+                raise specs.SpecError(f"{text!r}: {spec.space()[0][1]!r} is a search space: give "
+                                      "--trials T, the settings to draw for every optimizer")
+            settings = draw_trials(spec, trials, search_seed, text)
+        elif trials:
+            raise specs.SpecError(
+                f"--trials {trials}: {text!r} has no search space, so it would get 1 setting "
+                f"where the others get {trials}: give it one, e.g. "
+                f"{spec.name}(learning_rate=loguniform(1e-4, 1e-2))")
+        else:
+            settings = [registry.resolve_optimizer(s.text()).text for s in spec.grid()]
+        out += [s for s in settings if s not in out]
     return out
+
+
+def draw_trials(spec, trials, search_seed=0, text=None):
+    """``trials`` distinct settings of ``spec``'s search space at the first points of a
+    scrambled Halton sequence (scipy.stats.qmc) seeded by ``search_seed``: well spread
+    for every budget, and the same command draws the same trials. Points whose rounded
+    values repeat an earlier trial are passed over (a small ``choice`` space has fewer
+    settings than trials: refused)."""
+    from scipy.stats import qmc
+    text = text or spec.text()
+    space = spec.space()
+    # the ends of every range first, so a bound the optimizer refuses is named as such
+    continuous = [d for _, d in space if d.kind != "choice"]
+    if continuous:
+        for end in (0.0, 1.0):
+            try:
+                registry.resolve_optimizer(spec.at([end] * len(space)).text())
+            except specs.SpecError as e:
+                raise specs.SpecError(f"{text!r}: the search space reaches values the "
+                                      f"optimizer refuses: {e}") from None
+    distinct = 1
+    for _, d in space:
+        distinct *= len(d.values) if d.kind == "choice" else trials
+    if distinct < trials:
+        raise specs.SpecError(f"{text!r}: its search space has {distinct} settings, fewer than "
+                              f"--trials {trials}: use a [list] grid")
+    sequence = qmc.Halton(len(space), scramble=True, rng=search_seed)
+    out = []
+    for _ in range(100):  # blocks of points until enough distinct settings
+        for point in sequence.random(trials):
+            setting = registry.resolve_optimizer(spec.at(point).text()).text
+            if setting not in out:
+                out.append(setting)
+            if len(out) == trials:
+                return out
+    raise specs.SpecError(f"{text!r}: could not draw {trials} distinct settings")
 
 
 def from_record(record):

@@ -299,6 +299,9 @@ def resolve_optimizer(text, check=True):
     if spec.has_grid():
         raise specs.SpecError(f"{text!r}: a [list] of values is a grid: give one value here "
                               "(combinations.py --optimizers expands lists into runs)")
+    if spec.space():
+        raise specs.SpecError(f"{text!r}: {spec.space()[0][1]!r} is a search space: give one "
+                              "value here (combinations.py --trials T draws T settings from it)")
     spec = check_sense(spec, text)
     if spec.is_callable:
         target = _import_callable(spec.name, "--optimizer")
@@ -365,8 +368,9 @@ def resolve_model(text):
     if not spec.is_callable:
         raise specs.SpecError(f"unknown model {text!r} (choose from {', '.join(MODELS)}, "
                               "or package.module:callable)")
-    if spec.has_grid():
-        raise specs.SpecError(f"{text!r}: a [list] of values is a grid: give one value")
+    if spec.has_grid() or spec.space():
+        raise specs.SpecError(f"{text!r}: a [list] of values or a search space: give one value "
+                              "(grids and searches are for optimizers)")
     target = _import_callable(spec.name, "--model")
     arguments = spec.kwargs
     check_signature(target, text, arguments)
@@ -425,12 +429,19 @@ class Preset:
     models: list
     optimizers: list
     batches: Optional[list] = None  # (batch size, iteration budget) pairs, when it varies them
+    trials: Optional[int] = None  # settings drawn from each optimizer's search space
 
 
 def learning_rate_grid(name, default=None):
     """A spec with 3 learning rates centred on the default: x1/3, x1, x3 (3 digits)."""
     rate = default or OPTIMIZERS[name].learning_rate
     return f"{name}(learning_rate=[{rate / 3:.3g}, {rate:.3g}, {rate * 3:.3g}])"
+
+
+def learning_rate_search(name, default=None):
+    """A spec whose learning rate is log-uniform over two decades centred on the default."""
+    rate = default or OPTIMIZERS[name].learning_rate
+    return f"{name}(learning_rate=loguniform({rate / 10:.3g}, {rate * 10:.3g}))"
 
 
 PRESETS = {
@@ -450,6 +461,12 @@ PRESETS = {
                     [learning_rate_grid("adam"), learning_rate_grid("radam"),
                      learning_rate_grid("radam_nosched"),
                      learning_rate_grid("adamw", 1e-3)]),  # Keras' AdamW default
+    # the field's way to tune: an equal number of quasi-random trials per optimizer (the
+    # summary draws the answer as a function of that budget; run with --seeds and a hold-out)
+    "search": Preset(ORIGINAL_DATASETS, ORIGINAL_MODELS,
+                     [learning_rate_search("adam"), learning_rate_search("radam"),
+                      learning_rate_search("radam_nosched"), learning_rate_search("adamw", 1e-3)],
+                     trials=8),
 }
 
 # train.py's defaults, the original's.

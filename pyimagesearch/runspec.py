@@ -3,6 +3,7 @@ training, and written into the history (key ``run``), so that plot.py and the su
 know what a run was without reading its file name."""
 import platform
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Optional, Union
 
 from . import registry
@@ -37,22 +38,33 @@ class RunSpec:
         names = cls.__dataclass_fields__
         return cls(**{k: v for k, v in vars(args).items() if k in names})
 
+    # The spec texts resolved once, on first use, and handed down from here: training
+    # asks the run for its optimizer, model and dataset instead of the registry again.
+    @cached_property
     def optimizer_choice(self):
+        """The :class:`registry.OptimizerChoice` of ``optimizer`` (checked when parsed)."""
         return registry.resolve_optimizer(self.optimizer, check=False)
 
+    @cached_property
     def model_spec(self):
+        """The :class:`registry.ModelSpec` of ``model``."""
         return registry.resolve_model(self.model)
+
+    @cached_property
+    def dataset_loader(self):
+        """The loader of ``dataset``: ``(data_dir, image_size) -> Dataset``."""
+        return registry.resolve_dataset(self.dataset)
 
     def augmentation(self):
         """The augmentation this run gets: its ``augment``, or "none" for models the
         study's transforms do not apply to (the MLPs)."""
-        return self.augment if self.model_spec().augment else "none"
+        return self.augment if self.model_spec.augment else "none"
 
     def load_data(self):
         """The run's data: loaded (uint8, native size), limited, the hold-out drawn.
         Raises :class:`datasets.DatasetError` with a one-line message."""
         from . import datasets
-        data = registry.resolve_dataset(self.dataset)(self.data_dir, self.image_size)
+        data = self.dataset_loader(self.data_dir, self.image_size)
         if len(data.labels) < 2 or len(set(data.train_y.tolist())) < 2:
             raise datasets.DatasetError(
                 f"--dataset {self.dataset}: {len(set(data.train_y.tolist()))} class in its "
@@ -64,7 +76,7 @@ class RunSpec:
         return data
 
     def build_optimizer(self):
-        return self.optimizer_choice().build(self.learning_rate, self.total_steps)
+        return self.optimizer_choice.build(self.learning_rate, self.total_steps)
 
     def identity(self):
         """What makes a checkpoint this run's own (the epoch budget may grow, the data

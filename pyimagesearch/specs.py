@@ -2,9 +2,11 @@
 
 A spec is a name (a registry name, a Keras class, or ``package.module:callable``),
 optionally followed by keyword arguments whose values are literals: numbers,
-booleans, strings, None, tuples of those, and lists, which make a grid in
-combinations.py. The text is parsed with :mod:`ast` and every value read with
-``ast.literal_eval``: nothing in a spec is ever evaluated as code.
+booleans, strings, None, tuples of those, lists, which make a grid in
+combinations.py, and the search spaces ``loguniform(lo, hi)``, ``uniform(lo, hi)`` and
+``choice(a, b, ...)``, from which combinations.py --trials draws. The text is parsed with
+:mod:`ast` and every value read with ``ast.literal_eval``: nothing in a spec is ever
+evaluated as code.
 
 No Keras here: the scripts parse and label specs in a blink; the registry resolves
 them into optimizers and models.
@@ -12,6 +14,7 @@ them into optimizers and models.
 import ast
 import hashlib
 import itertools
+import math
 import re
 from dataclasses import dataclass
 
@@ -70,10 +73,75 @@ class Spec:
     def has_grid(self):
         return any(isinstance(v, list) for _, v in self.arguments)
 
+    def space(self):
+        """The searched hyperparameters: ((keyword, Distribution), ...)."""
+        return tuple((k, v) for k, v in self.arguments if isinstance(v, Distribution))
+
+    def at(self, point):
+        """The spec with each searched hyperparameter set from ``point`` (quantiles in
+        [0, 1), one per entry of :meth:`space`, in order)."""
+        quantiles = iter(point)
+        return Spec(self.name, tuple((k, v.draw(next(quantiles)) if isinstance(v, Distribution)
+                                      else v) for k, v in self.arguments))
+
 
 def _literal(value):
     """Python's own spelling: floats in their shortest round-tripping form (0.0003, 1e-05)."""
     return repr(value)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A search space for one hyperparameter: ``loguniform(lo, hi)``, ``uniform(lo, hi)``
+    or ``choice(a, b, ...)``. combinations.py --trials maps quasi-random points in [0, 1)
+    through :meth:`draw`; a run's recorded spec only ever holds the drawn number."""
+    kind: str
+    values: tuple
+
+    def __repr__(self):  # how Spec.text() writes it back
+        return f"{self.kind}({', '.join(_literal(v) for v in self.values)})"
+
+    def draw(self, u):
+        """The value at quantile ``u`` in [0, 1): continuous draws keep 4 significant
+        digits (readable run names), clipped to the bounds."""
+        if self.kind == "choice":
+            return self.values[min(int(u * len(self.values)), len(self.values) - 1)]
+        lo, hi = self.values
+        if self.kind == "loguniform":
+            value = math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
+        else:
+            value = lo + u * (hi - lo)
+        return min(max(float(f"{value:.4g}"), lo), hi)
+
+
+DISTRIBUTIONS = ("loguniform", "uniform", "choice")
+
+
+def _distribution(node, text):
+    """A :class:`Distribution` from ``kind(args)``; :class:`SpecError` for anything else."""
+    kind = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+    shown = ast.unparse(node)
+    if kind not in DISTRIBUTIONS:
+        raise SpecError(f"{text!r}: {shown!r} is not a literal; the only calls a spec takes are "
+                        "loguniform(lo, hi), uniform(lo, hi) and choice(a, b, ...)")
+    if node.keywords:
+        raise SpecError(f"{text!r}: {shown!r}: give {kind}'s values by position")
+    values = tuple(_value(arg, text) for arg in node.args)
+    if any(isinstance(v, (list, Distribution)) for v in values):
+        raise SpecError(f"{text!r}: {shown!r}: its values are literals, not lists or searches")
+    if kind == "choice":
+        if len(values) < 2 or len(set(map(repr, values))) != len(values):
+            raise SpecError(f"{text!r}: {shown!r}: choice needs at least 2 distinct values")
+        return Distribution(kind, values)
+    if len(values) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                   and math.isfinite(v) for v in values):
+        raise SpecError(f"{text!r}: {shown!r}: {kind} takes two finite numbers, lo and hi")
+    lo, hi = (float(v) for v in values)
+    if not lo < hi:
+        raise SpecError(f"{text!r}: {shown!r}: lo must be below hi")
+    if kind == "loguniform" and lo <= 0:
+        raise SpecError(f"{text!r}: {shown!r}: loguniform needs lo > 0")
+    return Distribution(kind, (lo, hi))
 
 
 _KEYWORDS = {"true": True, "false": False, "none": None}
@@ -85,12 +153,14 @@ def _value(node, text):
         return _KEYWORDS.get(node.id.lower())
     if isinstance(node, ast.List):
         values = [_value(e, text) for e in node.elts]
-        if not values or any(isinstance(v, list) for v in values):
+        if not values or any(isinstance(v, (list, Distribution)) for v in values):
             raise SpecError(f"{text!r}: a list of values makes a grid; give at least one, "
                             "not nested")
         return values
     if isinstance(node, ast.Tuple):
         return tuple(_value(e, text) for e in node.elts)
+    if isinstance(node, ast.Call):
+        return _distribution(node, text)
     try:
         value = ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):

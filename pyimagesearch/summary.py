@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from . import registry, specs, verdicts
+from . import registry, specs, tuning, verdicts
 
 COLUMNS = ["dataset", "model", "batch", "optimizer", "seed", "test_accuracy", "macro_f1",
            "final_train_loss", "final_val_loss", "final_val_accuracy", "validation",
@@ -366,6 +366,7 @@ def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, plan=None, table=
                   "--validation-split, as the original study did): any choice made from their "
                   "curves (a best epoch, a setting picked from a grid) was made on the test set."]
     lines += tuned_markdown(rows, margin)
+    lines += budget_markdown(rows, margin)
     lines += ["", "Validation-loss std is the sample standard deviation over the last quarter "
               "of the epochs (at least 2): the study's \"stability\" claim, as a number, "
               "without the first epochs' BatchNorm warm-up. \"Did not learn\": a test "
@@ -435,6 +436,166 @@ def tuned_markdown(rows, margin=verdicts.MARGIN):
     picked = [r for r in rows if (r["dataset"], _model(r), r["optimizer"]) in chosen]
     tuned = verdict_markdown(picked, margin)[2:]  # a family of its own, under its own heading
     return lines + ["", "The tuned settings compared (a family of its own):", ""] + tuned
+
+
+# ------------------------------------------------------------------ the answer by tuning budget
+
+TUNING_COLUMNS = ["dataset", "model", "optimizer", "budget", "expected_best_val", "band_low",
+                  "band_high", "expected_test_at_selection"]
+
+
+def searches(rows):
+    """Every optimizer run at several settings (trials of a search, or a grid) on a
+    problem: {(dataset, model, optimizer): {setting: [rows]}}, settings in run order.
+    A setting counts once it has a finite final-epoch validation accuracy."""
+    groups = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        if math.isfinite(row.get("final_val_accuracy", math.nan)):
+            groups[(*problem(row), family(row["optimizer"]))][row["optimizer"]].append(row)
+    return {k: dict(v) for k, v in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1],
+                                        registry.order(registry.OPTIMIZERS, kv[0][2])))
+        if len(v) >= 2}
+
+
+def _scores(settings, field):
+    return np.array([_mean([r[field] for r in members]) for members in settings.values()])
+
+
+def tuning_curves(rows):
+    """The rows of tuning_curves.csv: per problem, optimizer and budget b = 1..T, the
+    expected best validation accuracy of b trials drawn at random (exact), its bootstrap
+    band, and the expected test accuracy of the trial validation selects."""
+    out = []
+    for (dataset, model, name), settings in searches(rows).items():
+        val, test = _scores(settings, "final_val_accuracy"), _scores(settings, "test_accuracy")
+        best, (low, high) = tuning.expected_best(val), tuning.band(val)
+        selected = tuning.expected_at_selection(val, test)
+        out += [{"dataset": dataset, "model": model, "optimizer": name, "budget": b + 1,
+                 "expected_best_val": float(best[b]), "band_low": float(low[b]),
+                 "band_high": float(high[b]), "expected_test_at_selection": float(selected[b])}
+                for b in range(len(val))]
+    return out
+
+
+def tuning_csv(curves):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(TUNING_COLUMNS)
+    for row in curves:
+        writer.writerow([_number(row[c]) for c in TUNING_COLUMNS])
+    return buffer.getvalue()
+
+
+def budget_verdicts(rows, margin=verdicts.MARGIN):
+    """{budget b: the verdict rows (as :func:`verdict_table`) at that budget}. Per seed,
+    each optimizer's score at budget b is the expected test accuracy of the setting that
+    validation (the mean over seeds) selects among b of its trials drawn at random; those
+    are compared by the summary's rule, paired by seed, each budget a family of its own.
+    A pair is compared at the budgets both optimizers reached."""
+    by_budget = defaultdict(list)
+    for (dataset, model, name), settings in searches(rows).items():
+        members = list(settings.values())
+        seeds = set.intersection(*({r.get("seed") for r in ms} for ms in members))
+        if not seeds:
+            continue
+        seeds = sorted(seeds, key=lambda s: -1 if s is None else s)
+        outcomes = np.array([[next(r["test_accuracy"] for r in ms if r.get("seed") == s)
+                              for s in seeds] for ms in members])
+        selected = tuning.expected_at_selection(_scores(settings, "final_val_accuracy"), outcomes)
+        first = members[0][0]
+        images = [r["test_images"] for ms in members for r in ms if r.get("test_images")]
+        learned = any(r.get("learned", True) for ms in members for r in ms)
+        for b in range(len(members)):
+            by_budget[b + 1] += [{"dataset": dataset, "model": first["model"],
+                                  "batch": first.get("batch"), "optimizer": name, "seed": seed,
+                                  "test_accuracy": float(selected[b, j]), "learned": learned,
+                                  **({"test_images": min(images)} if images else {})}
+                                 for j, seed in enumerate(seeds)]
+    return {b: verdict_table(members, margin)[0] for b, members in sorted(by_budget.items())}
+
+
+def sensitivity(rows, margin=verdicts.MARGIN):
+    """Per problem and optimizer searched over its learning rate: every setting's rate and
+    final validation accuracy (mean and std over seeds), and the width in decades of the
+    rates within ``margin`` points of its best (:func:`tuning.flat_width`)."""
+    out = []
+    for (dataset, model, name), settings in searches(rows).items():
+        rates = [_learning_rate(setting) for setting in settings]
+        if any(rate is None for rate in rates):
+            continue
+        val = _scores(settings, "final_val_accuracy")
+        spread = [float(np.std([r["final_val_accuracy"] for r in ms], ddof=1)) if len(ms) > 1
+                  else math.nan for ms in settings.values()]
+        width, open_low, open_high = tuning.flat_width(rates, val, margin / 100)
+        best = int(np.nanargmax(val))
+        out.append({"dataset": dataset, "model": model, "optimizer": name, "rates": rates,
+                    "val_mean": val.tolist(), "val_std": spread, "best_rate": rates[best],
+                    "best_val": float(val[best]), "width_decades": width,
+                    "open_low": open_low, "open_high": open_high,
+                    "searched_decades": float(np.log10(max(rates) / min(rates)))})
+    return out
+
+
+def _learning_rate(setting):
+    """A setting's learning rate: its spec's, else its registry default; None if unknown."""
+    spec = specs.parse(setting)
+    rate = spec.kwargs.get("learning_rate")
+    if rate is None and spec.name in registry.OPTIMIZERS:
+        rate = registry.OPTIMIZERS[spec.name].learning_rate
+    return float(rate) if isinstance(rate, (int, float)) and not isinstance(rate, bool) \
+        and rate > 0 else None
+
+
+def width_text(s):
+    """``1.23 decades``, or ``>= 1.23`` when the flat range reaches the rates' edge."""
+    if math.isnan(s["width_decades"]):
+        return "-"
+    bound = ">= " if s["open_low"] or s["open_high"] else ""
+    return f"{bound}{s['width_decades']:.2f}"
+
+
+def budget_markdown(rows, margin=verdicts.MARGIN):
+    """The verdict as a function of the tuning budget, and how forgiving each optimizer is
+    of its learning rate. Empty unless some optimizer was run at several settings."""
+    by_budget = budget_verdicts(rows, margin)
+    if not by_budget:
+        return []
+    budgets = list(by_budget)
+    lines = ["", "## The answer by tuning budget", "",
+             "Each optimizer's trials (its settings) are scored by their mean final-epoch "
+             "validation accuracy over seeds; at budget b, its expected best of b trials drawn "
+             "at random (Dodge et al. 2019, exact) is in tuning_curves.csv and the tuning "
+             "figures. The verdicts below compare, seed by seed, the expected test accuracy of "
+             "the trial validation would select at each budget, by the rule above; each budget "
+             "is a family of its own.", ""]
+    cells = defaultdict(dict)
+    for b, table in by_budget.items():
+        for row in table:
+            cells[(row["dataset"], row["model"], row["a"], row["b"])][b] = row
+    if cells:
+        lines += ["| dataset | model | A | B | " + " | ".join(f"b={b}" for b in budgets) + " |",
+                  "|" + " --- |" * (4 + len(budgets))]
+        for (dataset, model, a, b), by_b in cells.items():
+            lines.append(f"| {dataset} | {model} | {registry.display_name(a)} | "
+                         f"{registry.display_name(b)} | " + " | ".join(
+                             f"{by_b[k]['mean_diff_points']:+.2f} {by_b[k]['verdict']}"
+                             if k in by_b else "" for k in budgets) + " |")
+        lines += ["", "Cells: mean B - A in points of expected test accuracy at selection, and "
+                  "the verdict at that budget."]
+    flat = sensitivity(rows, margin)
+    if flat:
+        lines += ["", f"**Sensitivity to the learning rate**: the width, in decades, of the rates "
+                  f"whose final validation accuracy (mean over seeds) stays within {margin:g} "
+                  "point(s) of the optimizer's best, the trials joined linearly in log rate; "
+                  "'>=' where that range reaches the edge of the rates tried.", "",
+                  "| dataset | model | optimizer | trials | rates tried | best rate | best val acc. "
+                  "| width (decades) |", "|" + " --- |" * 8]
+        for s in flat:
+            lines.append(f"| {s['dataset']} | {s['model']} | {registry.display_name(s['optimizer'])} "
+                         f"| {len(s['rates'])} | {min(s['rates']):.3g} to {max(s['rates']):.3g} | "
+                         f"{s['best_rate']:.3g} | {_fmt(s['best_val'])} | {width_text(s)} |")
+    return lines
 
 
 # ------------------------------------------------------------------ study B (iteration budgets)

@@ -64,19 +64,23 @@ def check_output(net, input_shape, classes, name):
                          f"{sample.sum(axis=1).round(3).tolist()}); end with a softmax")
 
 
-def build_model(model, input_shape, classes, augmentation=None, mixed_precision=False):
+def build_model(model, input_shape, classes, augmentation=None, mixed_precision=False,
+                name=None):
     """The network (a registry name, a spec, or a :class:`registry.ModelSpec`) behind a
     Rescaling layer (and, when given, augmentation); its output is checked.
 
     ``mixed_precision``: the network computes in bfloat16 with float32 weights (Keras'
     ``mixed_bfloat16``; the softmax stays float32). Scaling and augmentation stay float32:
     bfloat16's 8-bit mantissa would put resampling coordinates off by up to 1/8 pixel.
-    bfloat16 needs no loss scaling, unlike float16."""
+    bfloat16 needs no loss scaling, unlike float16. ``name``: the spec as the user wrote
+    it, for messages."""
+    name = name or (model if isinstance(model, str) else None)
     with dtype_policy("mixed_bfloat16" if mixed_precision else keras.config.dtype_policy()):
         net = _model_spec(model).build(input_shape, classes)
     if not isinstance(net, keras.Model):
-        raise ModelError(f"--model {model}: returned a {type(net).__name__}, not a keras.Model")
-    check_output(net, input_shape, classes, model if isinstance(model, str) else net.name)
+        raise ModelError(f"--model {name or model}: returned a {type(net).__name__}, "
+                         "not a keras.Model")
+    check_output(net, input_shape, classes, name or net.name)
     inputs = keras.Input(shape=input_shape, name="pixels")
     x = layers.Rescaling(1.0 / 255)(inputs)
     if augmentation is not None:
@@ -208,8 +212,8 @@ def compiled_model(data, run):
     if run.seed is not None:
         keras.utils.set_random_seed(run.seed)
     layer = augment.layer(run.seed) if run.augmentation() == "batched" else None
-    model = build_model(run.model, data.train_x.shape[1:], len(data.labels), layer,
-                        run.mixed_precision)
+    model = build_model(run.model_spec, data.train_x.shape[1:], len(data.labels), layer,
+                        run.mixed_precision, name=run.model)
     model.compile(optimizer=run.build_optimizer(), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"], jit_compile=jit_compile())
     model.optimizer.build(model.trainable_variables)  # its state exists before fit: restorable

@@ -73,8 +73,7 @@ def launch(args, specs, look):
 
 def main(argv=None):
     args = parse_args(argv)
-    import plot
-    from pyimagesearch import rounds, summary, verdicts
+    from pyimagesearch import results, rounds, summary, verdicts
     plots = args.plots or os.path.join(os.path.dirname(os.path.abspath(args.input)), "plots")
     try:
         margin, plan = rounds.design(args.input, args.margin, args.max_seeds)
@@ -82,7 +81,7 @@ def main(argv=None):
         return fail(e)
     cap = args.max_seeds or verdicts.MAX_SEEDS
     while True:
-        rows, histories, _ = plot.load_rows(args.input)
+        rows, histories, _ = results.load_rows(args.input)
         problems, _, waiting = summary.verdict_table(rows, margin, plan, with_waiting=True)
         if not problems:
             return fail(f"--input {args.input}: one optimizer only "
@@ -117,8 +116,8 @@ def main(argv=None):
         if status != 0:
             return fail(f"round {look}: some runs failed (see the lines above and their logs); "
                         "fix them and run decide.py again: finished runs are kept")
-    status = plot.main(["-i", args.input, "-p", plots])
-    return status
+    import plot
+    return plot.main(["-i", args.input, "-p", plots])
 
 
 if __name__ == "__main__":

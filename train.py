@@ -212,6 +212,11 @@ def main(argv=None):
                                             len(data.labels))
     if diagnosis:
         print(f"[WARNING] {diagnosis}", file=sys.stderr)
+    if args.tensorboard:  # TensorBoard's HParams tab compares the runs of a grid
+        from pyimagesearch import hparams
+        history[runspec.RECORD_KEY]["tensorboard"] = os.path.abspath(args.tensorboard)
+        hparams.write(args.tensorboard, history[runspec.RECORD_KEY], history,
+                      trial_id=os.path.splitext(os.path.basename(args.history))[0])
     storage.write_pickle(args.history, history)
     storage.write_text(args.report, report)
     checkpoint.remove(checkpoint_dir)

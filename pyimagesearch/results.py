@@ -4,8 +4,12 @@ Histories are loaded with the restricted unpickler (they never run code) and
 checked for shape; every problem is a ValueError that names the file, so a
 caller can report it and go on with the other runs.
 """
+import itertools
 import math
+import os
 import re
+import sys
+from collections import defaultdict
 
 import numpy as np
 
@@ -199,3 +203,166 @@ def time_to_target(history, target):
             seconds = history.get("epoch_seconds") or []
             return i + 1, (float(sum(seconds[:i + 1])) if len(seconds) > i else math.nan)
     return None, math.nan
+
+
+# ------------------------------------------------------------------ a folder of runs
+
+def warn(message):
+    print(f"[WARNING] {message}", file=sys.stderr)
+
+
+def find_runs(folder):
+    """{Run: (history path, history or None, error)} for every history pickle in
+    ``folder``: described by the record it holds, or (the original study's histories,
+    which have none) by its file name."""
+    from . import grid
+    found = {}
+    for entry in sorted(os.listdir(folder)):
+        stem, ext = os.path.splitext(entry)
+        if ext != ".pickle":
+            continue
+        path = os.path.join(folder, entry)
+        history, error = None, None
+        try:
+            history = load_history(path)
+        except ValueError as e:
+            error = e
+        record = runspec.from_history(history) if history is not None else None
+        run = grid.from_record(record) if record else grid.parse_name(stem)
+        if run is None:
+            warn(f"{error}; skipped" if error else
+                 f"{path}: holds no run record and is not named like a run "
+                 "({model}_{optimizer}_{dataset}.pickle); skipped")
+            continue
+        if run in found:  # e.g. two files of one spec differing only in --learning-rate
+            warn(f"{path}: the same run as {found[run][0]} (dataset, model, optimizer, seed); "
+                 "skipped: keep such runs in separate folders")
+            continue
+        found[run] = (path, history, error)
+    return found
+
+
+def load_rows(folder):
+    """Every run in ``folder``: (rows for the summary, their histories, and per (dataset,
+    model, batch) the histories of each optimizer). Missing and damaged files are warned
+    about by name and left out."""
+    from . import grid, registry, rounds
+    # the grid the outputs describe: every dataset x model x optimizer (x seed, x batching)
+    # seen, taken apart for runs that vary the batching (study B) and runs that do not
+    found = find_runs(folder)
+    expected = []
+    for family in ([r for r in found if r.batch is None], [r for r in found if r.batch is not None]):
+        axes = [sorted({getattr(r, a) for r in family}, key=key)
+                for a, key in (("dataset", lambda d: registry.order(registry.DATASETS, d)),
+                               ("model", lambda m: registry.order(registry.MODELS, m)),
+                               ("optimizer", lambda o: registry.order(registry.OPTIMIZERS, o)),
+                               ("seed", lambda s: -1 if s is None else s),
+                               ("batch", lambda b: (-1, 0) if b is None else
+                                (0, 0) if b == "full" else (1, int(b))))]
+        expected += [grid.Run(*combo) for combo in itertools.product(*axes)]
+
+    # load what is there; report what is missing or damaged, and go on
+    rows, histories, groups = [], [], defaultdict(lambda: defaultdict(list))
+    # decide.py adds seeds only where a pair is undecided: the grid has holes by design
+    rounds_ran = os.path.exists(os.path.join(folder, rounds.DESIGN_FILE))
+    holes = 0
+    for run in expected:
+        if run not in found:
+            holes += 1
+            if not rounds_ran:
+                warn(f"{grid.outputs(run, folder)[0]}: missing")
+            continue
+        history_path, history, error = found[run]
+        if history is None:
+            warn(f"{error}; skipped")
+            continue
+        report_path = os.path.splitext(history_path)[0] + ".txt"
+        report = None
+        if os.path.exists(report_path):
+            try:
+                report = load_report(report_path)
+            except ValueError as e:
+                warn(str(e))
+        else:
+            warn(f"{report_path}: missing; test accuracy left blank")
+        groups[(run.dataset, run.model, run.batch)][run.optimizer].append(history)
+        histories.append(history)
+        rows.append({"dataset": run.dataset, "model": run.model, "batch": run.batch,
+                     "optimizer": run.optimizer, "seed": run.seed,
+                     **run_metrics(history, report),
+                     "run": os.path.splitext(os.path.basename(history_path))[0],
+                     "path": history_path,
+                     "tensorboard": (runspec.from_history(history) or {}).get("tensorboard")})
+
+    if holes and rounds_ran:
+        print(f"[INFO] {holes} seed x optimizer combinations not run: decide.py adds seeds only "
+              "to the pairs still undecided")
+    return rows, histories, groups
+
+
+# ------------------------------------------------------------------ tidy tables
+
+RUN_FIELDS = [f for f in runspec.RunSpec.__dataclass_fields__ if f not in ("dataset", "model",
+                                                                            "optimizer", "seed")]
+METRICS = ["test_accuracy", "macro_f1", "final_train_loss", "final_val_loss",
+           "final_val_accuracy", "validation", "best_val_accuracy", "best_epoch",
+           "val_loss_std_last_quarter", "epochs_run", "wall_seconds", "status", "learned",
+           "test_images", "target_val_accuracy", "epochs_to_target", "seconds_to_target"]
+RUN_COLUMNS = ["run", "dataset", "model", "optimizer", "seed", "batch", *RUN_FIELDS, *METRICS]
+EPOCH_COLUMNS = ["run", "epoch", "metric", "value"]
+
+
+def tidy(rows, histories):
+    """One row per run (``RUN_COLUMNS``: its id, every run-spec field, every summary
+    metric; a field its history does not record is None) and one per run, epoch and
+    metric (``EPOCH_COLUMNS``, epochs from 1; a --steps run's evaluations count as its
+    epochs, and its ``iterations`` are one of the metrics)."""
+    runs, epochs = [], []
+    for row, history in zip(rows, histories):
+        record = runspec.from_history(history) or {}
+        runs.append({**{f: record.get(f) for f in RUN_FIELDS},
+                     **{k: row.get(k) for k in ("run", "dataset", "model", "optimizer", "seed",
+                                                "batch")},
+                     **{m: row.get("epochs" if m == "epochs_run" else m) for m in METRICS}})
+        length = len(history["val_accuracy"])
+        for metric, values in history.items():
+            if isinstance(values, list) and len(values) == length:
+                epochs += [(row["run"], i + 1, metric, v) for i, v in enumerate(values)]
+    return [{c: r[c] for c in RUN_COLUMNS} for r in runs], epochs
+
+
+def _cell(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return format(value, ".10g") if isinstance(value, float) else value
+
+
+def csv_text(columns, records):
+    """CSV of ``records`` (dicts or tuples in ``columns``' order), floats to 10 digits."""
+    import csv
+    import io
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for record in records:
+        values = [record[c] for c in columns] if isinstance(record, dict) else record
+        writer.writerow([_cell(v) for v in values])
+    return buffer.getvalue()
+
+
+def load(folder):
+    """The runs of ``folder`` (train.py's outputs) as two pandas DataFrames, ``(runs,
+    epochs)``: one row per run, and one per run, epoch and metric (long format).
+
+        runs, epochs = results.load("output")
+        runs.groupby(["model", "optimizer"]).test_accuracy.mean()
+        epochs[epochs.metric == "val_accuracy"].pivot(index="epoch", columns="run", values="value")
+
+    Missing or damaged files are warned about by name and left out, as plot.py does."""
+    import pandas as pd
+
+    from . import summary
+    rows, histories, _ = load_rows(folder)
+    summary.add_time_to_target(rows, histories)
+    runs, epochs = tidy(rows, histories)
+    return pd.DataFrame(runs, columns=RUN_COLUMNS), pd.DataFrame(epochs, columns=EPOCH_COLUMNS)

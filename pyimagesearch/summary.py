@@ -406,6 +406,18 @@ def tuned_selection(rows):
                                       registry.order(registry.OPTIMIZERS, s["optimizer"])))
 
 
+def tuned_rows(rows):
+    """The runs of each optimizer's selected setting (:func:`tuned_selection`), named by
+    the optimizer alone, so that the pairs line up across problems whose chosen settings
+    differ; [] unless some optimizer was run at several settings."""
+    selection = tuned_selection(rows)
+    if all(s["budget"] < 2 for s in selection):
+        return []
+    chosen = {(s["dataset"], s["model"], s["chosen"]): s["optimizer"] for s in selection}
+    return [{**r, "optimizer": chosen[key]} for r in rows
+            if (key := (r["dataset"], _model(r), r["optimizer"])) in chosen]
+
+
 def tuned_markdown(rows, margin=verdicts.MARGIN):
     """The "tuned verdict": each optimizer at its selected setting, compared on test
     accuracy with paired intervals. Empty unless some optimizer was run at several settings."""

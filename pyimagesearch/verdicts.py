@@ -144,16 +144,16 @@ def seeds_needed(mean, sd, margin=MARGIN, alpha_test=ALPHA / LOOKS, power=POWER,
     promise; ``limit`` + 1 means "more than ``limit``"."""
     if not (np.isfinite(mean) and np.isfinite(sd)) or sd <= 0:
         return None
-    for n in range(MIN_PAIRS, limit + 1):
-        df = n - 1
-        reach = math.sqrt(n) / sd
-        beyond = stats.t.ppf(power, df)
-        if abs(mean) > 0 and abs(mean) * reach >= stats.t.ppf(1 - alpha_test / 2, df) + beyond:
-            return n
-        if abs(mean) < margin and \
-                (margin - abs(mean)) * reach >= stats.t.ppf(1 - alpha_test, df) + beyond:
-            return n
-    return limit + 1
+    n = np.arange(MIN_PAIRS, limit + 1)  # every candidate at once: one call per quantile
+    df = n - 1
+    reach = np.sqrt(n) / sd
+    beyond = stats.t.ppf(power, df)
+    decides = np.zeros(len(n), bool)
+    if abs(mean) > 0:
+        decides |= abs(mean) * reach >= stats.t.ppf(1 - alpha_test / 2, df) + beyond
+    if abs(mean) < margin:
+        decides |= (margin - abs(mean)) * reach >= stats.t.ppf(1 - alpha_test, df) + beyond
+    return int(n[np.argmax(decides)]) if decides.any() else limit + 1
 
 
 # ------------------------------------------------------------------ rounds of seeds
@@ -227,12 +227,13 @@ def probability_interval(problems, reps=2000, confidence=0.95, seed=0):
     """Stratified bootstrap interval of :func:`probability_of_improvement`: the seeds of
     each optimizer are resampled within each problem (rliable's approach)."""
     rng = np.random.default_rng(seed)
-    estimates = np.empty(reps)
-    arrays = [(np.asarray(a, float), np.asarray(b, float)) for a, b in problems]
-    for r in range(reps):
-        estimates[r] = probability_of_improvement(
-            [(a[rng.integers(0, len(a), len(a))], b[rng.integers(0, len(b), len(b))])
-             for a, b in arrays])
+    estimates = np.zeros(reps)
+    for a, b in problems:  # all resamples of a problem at once: (reps, n_a) against (reps, n_b)
+        a, b = np.asarray(a, float), np.asarray(b, float)
+        a = a[rng.integers(0, len(a), (reps, len(a)))][:, :, None]
+        b = b[rng.integers(0, len(b), (reps, len(b)))][:, None, :]
+        estimates += np.mean((b > a) + 0.5 * (b == a), axis=(1, 2))
+    estimates /= max(1, len(problems))
     tail = (1 - confidence) / 2
     return float(np.quantile(estimates, tail)), float(np.quantile(estimates, 1 - tail))
 

@@ -1,0 +1,414 @@
+"""plots/report.html: one page to read a grid, self-contained (no network, no CDN).
+
+The answer first (the verdict across problems, a matrix of per-problem verdicts), then per
+problem the interactive training curves, the tuning curves and learning-rate sensitivity
+where there were trials, time-to-target as a performance profile, and a table of every
+run. Plotly (its bundle from the ``plotly`` package, inlined) draws every chart; the
+page's own script only hands it the data, and sorts and filters the table.
+
+Security: every name a user chose (run, spec, dataset folder, class) reaches the page
+escaped: HTML text and attributes by :func:`html.escape`, the chart data as JSON whose
+``<``, ``>`` and ``&`` are written as ``\\u003c``-escapes, and the strings Plotly draws
+(it reads a few tags, e.g. ``<b>``) escaped once more so they show as typed.
+"""
+import html
+import json
+import math
+import os
+import urllib.parse
+from collections import defaultdict
+
+import numpy as np
+
+from . import registry, summary
+
+SERIES = ("accuracy", "val_accuracy", "loss", "val_loss")  # train and validation, per epoch
+DIGITS = 4  # significant digits of the numbers the charts get: the page stays small
+
+
+def _esc(text):
+    return html.escape(str(text), quote=True)
+
+
+def _plotly_text(text):
+    """A string for Plotly to draw: its pseudo-HTML tags escaped, shown as typed."""
+    return html.escape(str(text), quote=False)
+
+
+def _round(values):
+    return [None if v is None or not math.isfinite(v) else float(f"{v:.{DIGITS}g}") for v in values]
+
+
+def _json_for_script(data):
+    """JSON safe inside a <script> element: no '</script>' or '<!--' can appear."""
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def plotly_js():
+    """Plotly's full bundle (4.8 MB), as the plotly package ships it."""
+    from plotly.offline import get_plotlyjs
+    return get_plotlyjs()
+
+
+# ------------------------------------------------------------------ what the charts get
+
+def curve_data(by_setting):
+    """One problem's training curves: per optimizer setting, per series, the mean and
+    sample std over seeds (epochs every seed has), and every seed's own curve."""
+    out = []
+    for setting, members in by_setting.items():
+        entry = {"name": _plotly_text(registry.display_name(setting)), "mean": {}, "std": {},
+                 "seeds": []}
+        for key in SERIES:
+            length = min(len(h[key]) for _, h in members)
+            values = np.array([h[key][:length] for _, h in members], float)
+            entry["mean"][key] = _round(values.mean(axis=0))
+            entry["std"][key] = _round(values.std(axis=0, ddof=1)) if len(members) > 1 else None
+        if len(members) > 1:
+            entry["seeds"] = [{"seed": "-" if seed is None else seed,
+                               **{key: _round(h[key]) for key in SERIES}}
+                              for seed, h in members]
+        out.append(entry)
+    return out
+
+
+def performance_profile(rows):
+    """Time-to-target as AlgoPerf plots it: per optimizer setting, the share of problems
+    (where it ran) on which it reached the target within a factor tau of the fastest.
+    A setting's time on a problem: the mean seconds to target over its seeds when every
+    seed reached it (epochs when seconds were not recorded), else never. Returns
+    (taus, {setting: [share at each tau]}), or None when no setting reached a target."""
+    stats = summary.group_stats(rows)
+    use_seconds = all(not math.isnan(g["seconds_to_target"]) for g in stats
+                      if g["reached_target"].split("/")[0] != "0")
+    times = defaultdict(dict)
+    for g in stats:
+        reached, total = g["reached_target"].split("/")
+        value = g["seconds_to_target" if use_seconds else "epochs_to_target"]
+        times[(g["dataset"], g["model"])][g["optimizer"]] = \
+            value if reached == total and not math.isnan(value) else math.inf
+    ratios = defaultdict(list)
+    for by_setting in times.values():
+        fastest = min(by_setting.values())
+        for setting, t in by_setting.items():
+            ratios[setting].append(t / fastest if math.isfinite(fastest) and fastest > 0
+                                   else (1.0 if t == fastest and math.isfinite(t) else math.inf))
+    finite = [r for rs in ratios.values() for r in rs if math.isfinite(r)]
+    if not finite:
+        return None
+    taus = sorted({1.0, *finite, max(finite) * 1.25})
+    shares = {s: [sum(r <= tau for r in rs) / len(rs) for tau in taus] for s, rs in ratios.items()}
+    return taus, shares, "seconds" if use_seconds else "epochs"
+
+
+# ------------------------------------------------------------------ the page
+
+def _verdict_cell(row):
+    if row is None:
+        return '<td class="v-none">-</td>'
+    short = {"better": f"B better {row['mean_diff_points']:+.2f}",
+             "worse": f"B worse {row['mean_diff_points']:+.2f}",
+             "equivalent": f"equivalent {row['mean_diff_points']:+.2f}"}.get(
+        row["verdict"], "undecided" if math.isnan(row["mean_diff_points"])
+        else f"undecided {row['mean_diff_points']:+.2f}")
+    return (f'<td class="v-{_esc(row["verdict"])}" data-verdict="{_esc(row["verdict"])}" '
+            f'title="{_esc(row["text"])}">{_esc(short)}</td>')
+
+
+def verdict_matrix(problem_rows, table_id="verdict-matrix"):
+    """Rows problems, columns pairs of optimizers: one coloured cell each."""
+    pairs = list(dict.fromkeys((r["a"], r["b"]) for r in problem_rows))
+    problems = list(dict.fromkeys((r["dataset"], r["model"]) for r in problem_rows))
+    cell = {(r["dataset"], r["model"], r["a"], r["b"]): r for r in problem_rows}
+    name = registry.display_name
+    head = "".join(f'<th title="B - A, A = {_esc(name(a))}, B = {_esc(name(b))}">'
+                   f"{_esc(name(b))}<br>vs {_esc(name(a))}</th>" for a, b in pairs)
+    body = "".join(
+        f"<tr><th>{_esc(model)} / {_esc(dataset)}</th>"
+        + "".join(_verdict_cell(cell.get((dataset, model, a, b))) for a, b in pairs) + "</tr>"
+        for dataset, model in problems)
+    return (f'<table id="{table_id}" class="matrix"><thead><tr><th>problem</th>{head}</tr>'
+            f"</thead><tbody>{body}</tbody></table>")
+
+
+def _files(row, plots):
+    """Links to a run's files (history, report, log, TensorBoard folder) that exist."""
+    links = []
+    base = os.path.splitext(row["path"])[0]
+    record_tb = row.get("tensorboard")
+    for label, path in (("history", base + ".pickle"), ("report", base + ".txt"),
+                        ("log", base + ".log"), ("TensorBoard", record_tb)):
+        if path and os.path.exists(path):
+            href = urllib.parse.quote(os.path.relpath(path, plots).replace(os.sep, "/"))
+            links.append(f'<a href="{_esc(href)}">{label}</a>')
+    return " ".join(links)
+
+
+def _spec_text(history):
+    from . import runspec
+    record = runspec.from_history(history)
+    if not record:
+        return ""
+    try:
+        return " ".join(runspec.RunSpec.from_record(record).to_argv())
+    except TypeError:
+        return ""
+
+
+def runs_table(rows, histories, plots):
+    headers = ["run", "dataset", "model", "optimizer", "seed", "test acc.", "status", "wall s",
+               "run spec (train.py arguments)", "files"]
+    body = []
+    for row, history in zip(rows, histories):
+        accuracy = row["test_accuracy"]
+        cells = [row.get("run", ""), row["dataset"], summary.problem(row)[1],
+                 registry.display_name(row["optimizer"]), "" if row["seed"] is None else row["seed"],
+                 "" if math.isnan(accuracy) else f"{accuracy:.4f}", row.get("status", "ok"),
+                 "" if math.isnan(row["wall_seconds"]) else f"{row['wall_seconds']:.0f}",
+                 _spec_text(history)]
+        body.append("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in cells)
+                    + f"<td>{_files(row, plots)}</td></tr>")
+    head = "".join(f'<th data-column="{i}" title="click to sort">{_esc(h)}</th>'
+                   for i, h in enumerate(headers))
+    return (f'<input id="run-filter" type="search" placeholder="filter runs: any text, e.g. '
+            f'adam or fashion_mnist" size="50"> <span id="run-count">{len(rows)} runs</span>'
+            f'<table id="runs" class="runs"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def page(rows, histories, groups, table, margin, plan, plots, title="Report", curves=None,
+         sensitivity=None):
+    """The report's HTML text. ``table``: summary.verdict_table's (problem rows, overall
+    rows); ``groups``: {(dataset, model, batch): {setting: [history, ...]}}; ``curves``,
+    ``sensitivity``: summary.tuning_curves and summary.sensitivity rows; ``plots``: the
+    folder the page goes to (links to the figures and run files are relative to it)."""
+    problem_rows, overall = table
+    figures, sections = [], []
+    labels = defaultdict(set)
+    seeds_of = {}
+    for row, history in zip(rows, histories):
+        record = history.get("run") if isinstance(history.get("run"), dict) else {}
+        labels[summary.problem(row)].update(str(label) for label in record.get("labels") or [])
+        seeds_of[id(history)] = row["seed"]
+
+    def figure(kind, data, png=None, title=""):
+        figure_id = f"figure-{len(figures)}"
+        figures.append({"id": figure_id, "kind": kind, "title": _plotly_text(title), **data})
+        fallback = (f'<noscript><img src="{_esc(urllib.parse.quote(png))}" alt="{_esc(title)}">'
+                    "</noscript>") if png else ""
+        return f'<div class="figure" id="{figure_id}" data-kind="{kind}"></div>{fallback}'
+
+    by_problem_curves = defaultdict(list)
+    for row in curves or []:
+        by_problem_curves[(row["dataset"], row["model"])].append(row)
+    by_problem_flat = defaultdict(list)
+    for s in sensitivity or []:
+        by_problem_flat[(s["dataset"], s["model"])].append(s)
+    for (dataset, model, batch), by_setting in groups.items():
+        key = (dataset, model if batch is None else f"{model} (batch {batch})")
+        stem = f"{registry.label(model)}_{registry.label(dataset)}" + ("" if batch is None else f"_b{batch}")
+        members = {s: [(seeds_of.get(id(h)), h) for h in hs] for s, hs in by_setting.items()}
+        names = sorted(labels[key])
+        parts = [f'<section class="problem"><h2>{_esc(key[1])} on {_esc(dataset)}</h2>',
+                 f'<p class="classes">{len(names)} classes: {_esc(", ".join(names[:30]))}'
+                 f"{' ...' if len(names) > 30 else ''}</p>" if names else "",
+                 figure("curves", {"settings": curve_data(members)}, f"{stem}.png",
+                        f"{key[1]} on {dataset}: accuracy and loss per epoch")]
+        if key in by_problem_curves:
+            parts.append(figure("tuning", {"rows": [
+                {**{k: r[k] for k in ("budget", "expected_best_val", "band_low", "band_high",
+                                      "expected_test_at_selection")},
+                 "optimizer": _plotly_text(registry.display_name(r["optimizer"]))}
+                for r in by_problem_curves[key]]}, f"tuning_{stem}.png",
+                f"{key[1]} on {dataset}: expected best of b trials (band: 95% bootstrap)"))
+        if key in by_problem_flat:
+            parts.append(figure("sensitivity", {"margin": margin, "entries": [
+                {"optimizer": _plotly_text(registry.display_name(s["optimizer"])),
+                 "rates": s["rates"], "mean": _round(s["val_mean"]), "std": _round(s["val_std"]),
+                 "width": summary.width_text(s)} for s in by_problem_flat[key]]},
+                f"sensitivity_{stem}.png", f"{key[1]} on {dataset}: final validation accuracy "
+                "against learning rate"))
+        sections.append("".join(parts) + "</section>")
+    profile = performance_profile(rows)
+    profile_html = ""
+    if profile:
+        taus, shares, unit = profile
+        profile_html = ("<h2>Time to target across problems</h2><p>A performance profile: "
+                        f"for each optimizer, the share of problems on which it reached "
+                        f"{summary.TARGET_FRACTION:.0%} of the best validation accuracy within "
+                        f"a factor tau of the fastest ({unit} to target; never reached counts "
+                        "as never).</p>" + figure("profile", {"taus": _round(taus), "shares": {
+                            _plotly_text(registry.display_name(s)): v for s, v in shares.items()}}))
+    plan = plan or summary.default_plan(summary.seed_counts(rows) or [1])
+    rule = summary.rule_sentence(margin, plan, len(problem_rows)) if problem_rows else ""
+    matrix = verdict_matrix(problem_rows) if problem_rows else ""
+    tuned = summary.tuned_rows(rows)
+    if tuned:  # settings of one optimizer are not rivals: the answer compares tuned optimizers
+        tuned_problems, overall = summary.verdict_table(tuned, margin)
+        matrix = ("<p>Each optimizer at its tuned setting: the one with the best mean "
+                  "final-epoch validation accuracy over seeds among its settings on that "
+                  "problem (a family of verdicts of its own; hover a cell for the numbers; the "
+                  "summary's \"Tuned verdict\" names the settings).</p>"
+                  + verdict_matrix(tuned_problems)
+                  + f"<details><summary>Every setting against every other "
+                  f"({len(problem_rows)} comparisons)</summary>"
+                  f"{verdict_matrix(problem_rows, 'verdict-matrix-settings')}</details>")
+    headline = "".join(f"<p class=\"overall\">{_esc(r['text'])}</p>" for r in overall)
+    def count(n, what):
+        return f"{n} {what}{'' if n == 1 else 's'}"
+    counts = ", ".join((count(len(rows), "run"),
+                        count(len({summary.problem(r) for r in rows}), "problem"),
+                        count(len({r["optimizer"] for r in rows}), "optimizer setting")))
+    return TEMPLATE.format(
+        title=_esc(title), counts=_esc(counts), headline=headline or "<p>No pair of optimizers "
+        "was run on the same problem: nothing to compare.</p>",
+        matrix=matrix, rule=_esc(rule),
+        sections="".join(sections), profile=profile_html,
+        runs=runs_table(rows, histories, plots), plotly=plotly_js(),
+        data=_json_for_script({"figures": figures}), script=SCRIPT, style=STYLE)
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
+table { border-collapse: collapse; font-size: 0.85em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+th[data-column] { cursor: pointer; background: #f3f3f3; }
+.matrix td { text-align: center; }
+.v-better { background: #b7e4b7; } .v-worse { background: #f4b6b6; }
+.v-equivalent { background: #b9d3f0; } .v-undecided { background: #eee; color: #555; }
+.figure { width: 100%; max-width: 1100px; height: 420px; }
+section.problem { margin-top: 2em; border-top: 1px solid #ddd; }
+.overall { font-weight: 600; }
+.runs td:nth-child(9) { font-family: monospace; font-size: 0.9em; }
+"""
+
+# The page's own script: the data to Plotly (which draws everything), the run table's
+# sorting and filtering. No chart is drawn by hand here.
+SCRIPT = r"""
+const DATA = JSON.parse(document.getElementById("report-data").textContent);
+const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                "#7f7f7f", "#bcbd22", "#17becf"];
+const epochs = (ys) => ys.map((_, i) => i + 1);
+function band(ys, sd, axes, color, group) {
+  const x = epochs(ys);
+  return {x: x.concat(x.slice().reverse()),
+          y: ys.map((v, i) => v + sd[i]).concat(ys.map((v, i) => v - sd[i]).reverse()),
+          fill: "toself", fillcolor: color, opacity: 0.2, line: {width: 0}, hoverinfo: "skip",
+          mode: "lines",
+          showlegend: false, legendgroup: group, xaxis: axes[0], yaxis: axes[1], type: "scatter"};
+}
+const PANELS = [["accuracy", ["x", "y"]], ["val_accuracy", ["x", "y"]],
+                ["loss", ["x2", "y2"]], ["val_loss", ["x2", "y2"]]];
+const BUILD = {
+  curves(f) {
+    const traces = [];
+    f.settings.forEach((s, k) => {
+      const color = COLORS[k % COLORS.length];
+      PANELS.forEach(([key, axes], j) => {
+        const val = key.startsWith("val_");
+        if (s.std) traces.push(band(s.mean[key], s.std[key], axes, color, s.name));
+        traces.push({y: s.mean[key], x: epochs(s.mean[key]), name: s.name, legendgroup: s.name,
+                     showlegend: j === 1, mode: "lines", type: "scatter",
+                     line: {color: color, dash: val ? "solid" : "dot"}, xaxis: axes[0],
+                     yaxis: axes[1], hovertemplate: `${s.name}<br>${key}, epoch %{x}: %{y}<extra>` +
+                     (s.seeds.length ? `mean of ${s.seeds.length} seeds` : "") + "</extra>"});
+      });
+      s.seeds.forEach((seed) => PANELS.forEach(([key, axes], j) => traces.push({
+        y: seed[key], x: epochs(seed[key]), name: `${s.name} · seed ${seed.seed}`,
+        legendgroup: `${s.name} seed ${seed.seed}`, showlegend: j === 1, visible: "legendonly",
+        mode: "lines", type: "scatter", line: {color: color, width: 1,
+        dash: key.startsWith("val_") ? "solid" : "dot"}, xaxis: axes[0], yaxis: axes[1],
+        hovertemplate: `${s.name}, seed ${seed.seed}<br>${key}, epoch %{x}: %{y}<extra></extra>`})));
+    });
+    return [traces, {xaxis: {domain: [0, 0.45], title: {text: "epoch"}},
+                     yaxis: {title: {text: "accuracy (solid: validation, dotted: train)"}},
+                     xaxis2: {domain: [0.55, 1], title: {text: "epoch"}},
+                     yaxis2: {anchor: "x2", title: {text: "loss"}}}];
+  },
+  tuning(f) {
+    const by = {};
+    f.rows.forEach((r) => (by[r.optimizer] = by[r.optimizer] || []).push(r));
+    const traces = [];
+    Object.entries(by).forEach(([name, rs], k) => {
+      const color = COLORS[k % COLORS.length], b = rs.map((r) => r.budget);
+      traces.push({x: b.concat(b.slice().reverse()), y: rs.map((r) => r.band_high).concat(
+                     rs.map((r) => r.band_low).reverse()), fill: "toself", fillcolor: color,
+                   opacity: 0.2, line: {width: 0}, hoverinfo: "skip", showlegend: false,
+                   legendgroup: name, mode: "lines", type: "scatter"});
+      traces.push({x: b, y: rs.map((r) => r.expected_best_val), name: `${name}: best validation`,
+                   legendgroup: name, mode: "lines+markers", line: {color: color}, type: "scatter"});
+      traces.push({x: b, y: rs.map((r) => r.expected_test_at_selection),
+                   name: `${name}: test at selection`, legendgroup: name, mode: "lines",
+                   line: {color: color, dash: "dash"}, type: "scatter"});
+    });
+    return [traces, {xaxis: {title: {text: "tuning budget (trials)"}, dtick: 1},
+                     yaxis: {title: {text: "expected accuracy"}}}];
+  },
+  sensitivity(f) {
+    const traces = f.entries.map((e, k) => {
+      const order = e.rates.map((_, i) => i).sort((a, b) => e.rates[a] - e.rates[b]);
+      return {x: order.map((i) => e.rates[i]), y: order.map((i) => e.mean[i]),
+              error_y: {type: "data", array: order.map((i) => e.std[i] || 0), visible: true},
+              name: `${e.optimizer} (within ${f.margin} pt: ${e.width} decades)`,
+              mode: "lines+markers", line: {color: COLORS[k % COLORS.length]}, type: "scatter"};
+    });
+    return [traces, {xaxis: {type: "log", title: {text: "learning rate"}},
+                     yaxis: {title: {text: "final validation accuracy (mean ± std over seeds)"}}}];
+  },
+  profile(f) {
+    return [Object.entries(f.shares).map(([name, ys]) => ({x: f.taus, y: ys, name: name,
+              mode: "lines", line: {shape: "hv"}, type: "scatter"})),
+            {xaxis: {type: "log", title: {text: "tau (times the fastest)"}},
+             yaxis: {title: {text: "share of problems"}, range: [0, 1.05]}}];
+  },
+};
+for (const f of DATA.figures) {
+  const [traces, layout] = BUILD[f.kind](f);
+  layout.title = {text: f.title, font: {size: 14}};
+  layout.margin = {t: 40};
+  layout.legend = {font: {size: 10}};
+  Plotly.newPlot(f.id, traces, layout, {responsive: true, displaylogo: false});
+}
+// the run table: click a header to sort, type to filter
+const runs = document.getElementById("runs");
+const rowsOf = () => Array.from(runs.tBodies[0].rows);
+document.getElementById("run-filter").addEventListener("input", (event) => {
+  const words = event.target.value.toLowerCase().split(/\s+/).filter(Boolean);
+  let shown = 0;
+  rowsOf().forEach((row) => {
+    const text = row.textContent.toLowerCase();
+    row.hidden = !words.every((w) => text.includes(w));
+    shown += row.hidden ? 0 : 1;
+  });
+  document.getElementById("run-count").textContent = `${shown} of ${rowsOf().length} runs`;
+});
+runs.tHead.addEventListener("click", (event) => {
+  const th = event.target.closest("th");
+  if (!th) return;
+  const column = Number(th.dataset.column), up = th.dataset.order !== "up";
+  th.dataset.order = up ? "up" : "down";
+  const key = (row) => row.cells[column].textContent;
+  const sorted = rowsOf().sort((a, b) => {
+    const x = key(a), y = key(b), nx = parseFloat(x), ny = parseFloat(y);
+    const order = !isNaN(nx) && !isNaN(ny) ? nx - ny : x.localeCompare(y);
+    return up ? order : -order;
+  });
+  sorted.forEach((row) => runs.tBodies[0].appendChild(row));
+});
+"""
+
+TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src 'self' data:; font-src data:">
+<title>{title}</title><style>{style}</style></head><body>
+<h1>{title}</h1><p>{counts}</p>
+<h2>The answer</h2>{headline}{matrix}<p class="rule">{rule}</p>
+{sections}
+{profile}
+<h2>Every run</h2>{runs}
+<script>{plotly}</script>
+<script type="application/json" id="report-data">{data}</script>
+<script>{script}</script>
+</body></html>
+"""

@@ -254,7 +254,10 @@ def page(rows, histories, groups, table, margin, plan, plots, title="Report", cu
                   + f"<details><summary>Every setting against every other "
                   f"({len(problem_rows)} comparisons)</summary>"
                   f"{verdict_matrix(problem_rows, 'verdict-matrix-settings')}</details>")
-    headline = "".join(f"<p class=\"overall\">{_esc(r['text'])}</p>" for r in overall)
+    first = summary.headline(overall)  # the study's question (RAdam vs Adam) when it was asked
+    headline = (f'<p class="overall">{_esc(first["text"])}</p>' if first else "")
+    others = "".join(f"<li>{_esc(r['text'])}</li>" for r in overall if r is not first)
+    matrix += f'<ul class="pairs">{others}</ul>' if others else ""
     def count(n, what):
         return f"{n} {what}{'' if n == 1 else 's'}"
     counts = ", ".join((count(len(rows), "run"),

@@ -195,6 +195,18 @@ def test_tensorboard_writes_event_files(tmp_path):
                        "-m", "minivggnet", "--tensorboard", str(logs), *TINY]) == 0
     events = [p for p in logs.rglob("events.out.tfevents.*")]
     assert events and any("train" in str(p) for p in events)
+    # the HParams tab's session: the run's hyperparameters, and its final metrics
+    from tensorboard.backend.event_processing import event_accumulator
+    from tensorboard.plugins.hparams import metadata
+    accumulator = event_accumulator.EventAccumulator(str(logs))
+    accumulator.Reload()
+    start = metadata.parse_session_start_info_plugin_data(accumulator.PluginTagToContent(
+        metadata.PLUGIN_NAME)[metadata.SESSION_START_INFO_TAG])
+    assert start.hparams["optimizer"].string_value == "adam"
+    assert "final/test_accuracy" in accumulator.Tags()["tensors"]
+    import pickle
+    record = pickle.load(open(tmp_path / "h.pickle", "rb"))["run"]
+    assert record["tensorboard"] == str(logs)  # the report links the run to its log folder
 
 
 def test_combinations_passes_tensorboard_per_run(tmp_path):

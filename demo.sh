@@ -29,6 +29,7 @@ echo "[INFO] training 6 runs (logs: demo/output/*.log)..."
 echo "[INFO] more seeds only while undecided (decide.py); then the verdict and its evidence"
 python decide.py --input demo/output --plots demo/plots --max-seeds 12
 echo
+echo "Report:   demo/plots/report.html (open it in a browser: everything on one page)"
 echo "Figures:  demo/plots/minivggnet_digits.png and demo/plots/overview.png"
-echo "Summary:  demo/plots/summary.md, verdicts.csv (and summary.csv)"
+echo "Summary:  demo/plots/summary.md, verdicts.csv (and summary.csv, runs.csv, epochs.csv)"
 echo "Wall time: $(( $(date +%s) - start )) s"

@@ -120,7 +120,13 @@ def main(argv=None):
     print(f"[INFO] report.html, {len(groups)} figures, summary.md, summary.csv, verdicts.csv, "
           "runs.csv, epochs.csv"
           f"{', ' + ', '.join(written) if written else ''} and overview.png in {args.plots}/")
-    print("\n" + "\n".join(summary.verdict_markdown(rows, margin, plan, table)))
+    tuned = summary.tuned_rows(rows)
+    if tuned:  # settings of one optimizer are not rivals: print the tuned optimizers' answer
+        print(f"\n[INFO] {len(table[0])} comparisons of every setting with every other: "
+              "summary.md and report.html; each optimizer at its setting selected on validation:")
+        print("\n" + "\n".join(summary.verdict_markdown(tuned, margin)))
+    else:
+        print("\n" + "\n".join(summary.verdict_markdown(rows, margin, plan, table)))
     return 0
 
 

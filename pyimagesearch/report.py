@@ -246,6 +246,8 @@ def page(rows, histories, groups, table, margin, plan, plots, title="Report", cu
     tuned = summary.tuned_rows(rows)
     if tuned:  # settings of one optimizer are not rivals: the answer compares tuned optimizers
         tuned_problems, overall = summary.verdict_table(tuned, margin)
+        rule = summary.rule_sentence(margin, summary.default_plan(summary.seed_counts(tuned)),
+                                     len(tuned_problems))
         matrix = ("<p>Each optimizer at its tuned setting: the one with the best mean "
                   "final-epoch validation accuracy over seeds among its settings on that "
                   "problem (a family of verdicts of its own; hover a cell for the numbers; the "

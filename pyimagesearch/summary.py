@@ -241,7 +241,8 @@ def overall_text(row):
     """The answer across problems, in one sentence."""
     name = registry.display_name
     a, b, c = name(row["a"]), name(row["b"]), row["counts"]
-    test = ("no test across fewer than 2 problems" if math.isnan(row["p_value"]) else
+    test = (("no test across fewer than 2 problems" if row["n"] < 2 else "no test: fewer "
+             "than 2 problems with a non-zero mean difference") if math.isnan(row["p_value"]) else
             f"Wilcoxon signed-rank p = {row['p_value']:.3g} (Holm {row['p_adjusted']:.3g}) on "
             "the per-problem mean differences")
     return (f"Across {row['n']} problem{'s' if row['n'] != 1 else ''}, {b} vs {a}: "

@@ -6,8 +6,8 @@ For every model and dataset found in --input: plots/{model}_{dataset}.png with t
 accuracy and loss curves of every optimizer; then plots/report.html (the whole grid on
 one page), summary.csv, summary.md, verdicts.csv, runs.csv and epochs.csv (tidy tables
 for pandas), overview.png, and, where optimizers were tried at several settings,
-tuning_curves.csv with tuning and sensitivity figures. A missing or damaged file is a warning naming it; the exit status is
-non-zero only when nothing at all could be plotted.
+tuning_curves.csv with tuning and sensitivity figures. A missing or damaged file is a
+warning naming it; the exit status is non-zero only when nothing at all could be plotted.
 """
 import argparse
 import os

@@ -23,6 +23,7 @@ import numpy as np
 from . import registry, summary
 
 SERIES = ("accuracy", "val_accuracy", "loss", "val_loss")  # train and validation, per epoch
+TUNING_NUMBERS = ("expected_best_val", "band_low", "band_high", "expected_test_at_selection")
 DIGITS = 4  # significant digits of the numbers the charts get: the page stays small
 
 
@@ -78,7 +79,8 @@ def performance_profile(rows):
     (where it ran) on which it reached the target within a factor tau of the fastest.
     A setting's time on a problem: the mean seconds to target over its seeds when every
     seed reached it (epochs when seconds were not recorded), else never. Returns
-    (taus, {setting: [share at each tau]}), or None when no setting reached a target."""
+    (taus, {setting: [share at each tau]}, "seconds" or "epochs"), or None when no
+    setting reached a target."""
     stats = summary.group_stats(rows)
     use_seconds = all(not math.isnan(g["seconds_to_target"]) for g in stats
                       if g["reached_target"].split("/")[0] != "0")
@@ -103,6 +105,10 @@ def performance_profile(rows):
 
 
 # ------------------------------------------------------------------ the page
+
+def _count(n, what):
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
 
 def _verdict_cell(row):
     if row is None:
@@ -217,8 +223,8 @@ def page(rows, histories, groups, table, margin, plan, plots, title="Report", cu
                         f"{key[1]} on {dataset}: accuracy and loss per epoch")]
         if key in by_problem_curves:
             parts.append(figure("tuning", {"rows": [
-                {**{k: r[k] for k in ("budget", "expected_best_val", "band_low", "band_high",
-                                      "expected_test_at_selection")},
+                {**dict(zip(TUNING_NUMBERS, _round([r[k] for k in TUNING_NUMBERS]))),
+                 "budget": r["budget"],
                  "optimizer": _plotly_text(registry.display_name(r["optimizer"]))}
                 for r in by_problem_curves[key]]}, f"tuning_{stem}.png",
                 f"{key[1]} on {dataset}: expected best of b trials (band: 95% bootstrap)"))
@@ -252,7 +258,7 @@ def page(rows, histories, groups, table, margin, plan, plots, title="Report", cu
                   "final-epoch validation accuracy over seeds among its settings on that "
                   "problem (a family of verdicts of its own; hover a cell for the numbers; the "
                   "summary's \"Tuned verdict\" names the settings).</p>"
-                  + verdict_matrix(tuned_problems)
+                  + (verdict_matrix(tuned_problems) if tuned_problems else "")
                   + f"<details><summary>Every setting against every other "
                   f"({len(problem_rows)} comparisons)</summary>"
                   f"{verdict_matrix(problem_rows, 'verdict-matrix-settings')}</details>")
@@ -260,11 +266,9 @@ def page(rows, histories, groups, table, margin, plan, plots, title="Report", cu
     headline = (f'<p class="overall">{_esc(first["text"])}</p>' if first else "")
     others = "".join(f"<li>{_esc(r['text'])}</li>" for r in overall if r is not first)
     matrix += f'<ul class="pairs">{others}</ul>' if others else ""
-    def count(n, what):
-        return f"{n} {what}{'' if n == 1 else 's'}"
-    counts = ", ".join((count(len(rows), "run"),
-                        count(len({summary.problem(r) for r in rows}), "problem"),
-                        count(len({r["optimizer"] for r in rows}), "optimizer setting")))
+    counts = ", ".join((_count(len(rows), "run"),
+                        _count(len({summary.problem(r) for r in rows}), "problem"),
+                        _count(len({r["optimizer"] for r in rows}), "optimizer setting")))
     return TEMPLATE.format(
         title=_esc(title), counts=_esc(counts), headline=headline or "<p>No pair of optimizers "
         "was run on the same problem: nothing to compare.</p>",

@@ -332,6 +332,7 @@ def tidy(rows, histories):
 
 
 def _cell(value):
+    """A CSV cell: floats to 10 significant digits (p-values keep their small ones)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return format(value, ".10g") if isinstance(value, float) else value

@@ -7,6 +7,7 @@ from collections import defaultdict
 import numpy as np
 
 from . import registry, specs, tuning, verdicts
+from .results import csv_text
 
 COLUMNS = ["dataset", "model", "batch", "optimizer", "seed", "test_accuracy", "macro_f1",
            "final_train_loss", "final_val_loss", "final_val_accuracy", "validation",
@@ -273,19 +274,8 @@ VERDICT_COLUMNS = ["scope", "dataset", "model", "a", "b", "n", "mean_diff_points
 
 
 def verdicts_csv(problem_rows, overall):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(VERDICT_COLUMNS)
-    for row in [*problem_rows, *overall]:
-        writer.writerow([_number(row.get(c)) for c in VERDICT_COLUMNS])
-    return buffer.getvalue()
-
-
-def _number(value):
-    """A CSV cell: floats to 10 significant digits (p-values keep their small ones)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return format(value, ".10g") if isinstance(value, float) else value
+    return csv_text(VERDICT_COLUMNS, [{c: row.get(c) for c in VERDICT_COLUMNS}
+                                      for row in [*problem_rows, *overall]])
 
 
 def headline(overall):
@@ -492,12 +482,7 @@ def tuning_curves(rows):
 
 
 def tuning_csv(curves):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(TUNING_COLUMNS)
-    for row in curves:
-        writer.writerow([_number(row[c]) for c in TUNING_COLUMNS])
-    return buffer.getvalue()
+    return csv_text(TUNING_COLUMNS, curves)
 
 
 def budget_verdicts(rows, margin=verdicts.MARGIN):
@@ -561,7 +546,8 @@ def _learning_rate(setting):
 
 
 def width_text(s):
-    """``1.23 decades``, or ``>= 1.23`` when the flat range reaches the rates' edge."""
+    """The width in decades, ``1.23``, or ``>= 1.23`` when the flat range reaches the edge
+    of the rates tried (so the true width may be larger)."""
     if math.isnan(s["width_decades"]):
         return "-"
     bound = ">= " if s["open_low"] or s["open_high"] else ""

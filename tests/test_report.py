@@ -4,7 +4,6 @@ import math
 import os
 import re
 
-import numpy as np
 import pytest
 
 import plot
@@ -77,7 +76,8 @@ def test_the_tidy_tables_round_trip_through_pandas(hostile_report):
             if want[column] == "":  # blank in the CSV: missing in the frame
                 assert row[column] is None or math.isnan(row[column])
             else:
-                assert float(row[column]) == pytest.approx(float(want[column]), abs=1e-9)
+                # summary.csv writes 4 decimals
+                assert float(row[column]) == pytest.approx(float(want[column]), abs=5e-5)
     # long format: 5 epochs x every per-epoch series of every run
     assert set(epochs.columns) == {"run", "epoch", "metric", "value"}
     one = epochs[(epochs.run == "p0_o1_s2") & (epochs.metric == "val_loss")]

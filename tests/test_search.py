@@ -204,7 +204,8 @@ def test_plot_writes_tuning_curves_and_figures_for_a_folder_with_trials(tmp_path
     section = md.split("## The answer by tuning budget")[1]
     # budget 1: a random Adam trial (0.765) is worse than a random RAdam trial (0.888);
     # budget 4: Adam's best (0.94) beats RAdam's (0.89): the answer flips with the budget
-    line = next(l for l in section.splitlines() if l.startswith("| digits | minivggnet | Adam | RAdam |"))
+    line = next(row for row in section.splitlines()
+                if row.startswith("| digits | minivggnet | Adam | RAdam |"))
     cells = [c.strip() for c in line.strip("|").split("|")][4:]
     assert cells[0].startswith("+12.30 better") and cells[3].startswith("-5.00 worse")
     # sensitivity: RAdam within 1 point over the whole range tried, Adam over a fraction

@@ -59,6 +59,8 @@ def main(argv=None):
                          "practice, so the verdict can be 'equivalent within ±M' (default "
                          "1.0, or the margin decide.py fixed for this folder)")
     args = ap.parse_args(argv)
+    from pyimagesearch import environment
+    environment.require_packages("plot.py", environment.ANALYSIS_PACKAGES)
     if not os.path.isdir(args.input):
         print(f"plot.py: error: --input {args.input}: not a directory", file=sys.stderr)
         return 2

@@ -9,10 +9,16 @@ import tempfile
 # module -> the pip name to install
 PACKAGES = {"numpy": "numpy", "keras": "keras", "sklearn": "scikit-learn",
             "cv2": "opencv-python-headless"}
+# what plot.py needs: the figures, the statistics, the page
+ANALYSIS_PACKAGES = {"numpy": "numpy", "matplotlib": "matplotlib", "scipy": "scipy",
+                     "statsmodels": "statsmodels", "plotly": "plotly"}
 
 
-def require_packages(script):
-    missing = [pip for module, pip in PACKAGES.items() if importlib.util.find_spec(module) is None]
+def require_packages(script, packages=None):
+    """Exit with one line when a package ``script`` needs is missing (``packages``: module
+    -> pip name; default: training's)."""
+    missing = [pip for module, pip in (packages or PACKAGES).items()
+               if importlib.util.find_spec(module) is None]
     if missing:
         print(f"{script}: error: {', '.join(missing)} not installed for {sys.executable} "
               "(activate the project's environment: . .venv/bin/activate)", file=sys.stderr)

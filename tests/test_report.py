@@ -114,6 +114,18 @@ def test_hparams_are_logged_for_tensorboard(tmp_path):
     assert tensors["final/test_accuracy"].step == 3
 
 
+def test_plot_without_plotly_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    import importlib.util
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "plotly" else find_spec(name, *a))
+    with pytest.raises(SystemExit) as exit_:
+        plot.main(["-i", str(tmp_path), "-p", str(tmp_path / "plots")])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.startswith("plot.py: error: plotly not installed")
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_performance_profile_shares():
     rows = []
     for problem, times in enumerate(({"a": 10, "b": 20}, {"a": 30, "b": 15}, {"a": 5, "b": None})):

@@ -77,23 +77,24 @@ def curve_data(by_setting):
 def performance_profile(rows):
     """Time-to-target as AlgoPerf plots it: per optimizer setting, the share of problems
     (where it ran) on which it reached the target within a factor tau of the fastest.
-    A setting's time on a problem: the mean seconds to target over its seeds when every
-    seed reached it (epochs when seconds were not recorded), else never. Returns
-    (taus, {setting: [share at each tau]}, "seconds" or "epochs"), or None when no
-    setting reached a target."""
-    stats = summary.group_stats(rows)
-    use_seconds = all(not math.isnan(g["seconds_to_target"]) for g in stats
-                      if g["reached_target"].split("/")[0] != "0")
-    times = defaultdict(dict)
-    for g in stats:
-        reached, total = g["reached_target"].split("/")
-        value = g["seconds_to_target" if use_seconds else "epochs_to_target"]
-        times[(g["dataset"], g["model"])][g["optimizer"]] = \
-            value if reached == total and not math.isnan(value) else math.inf
+    A setting's time on a problem is AlgoPerf's: the median over its seeds, a seed that
+    never reached the target counting as infinite (so more than half must reach it);
+    seconds, or epochs where seconds were not recorded. Returns (taus, {setting: [share
+    at each tau]}, "seconds" or "epochs"), or None when no setting reached a target."""
+    def reached(row, key):
+        value = row.get(key)
+        return value is not None and math.isfinite(value) and bool(row.get("epochs_to_target"))
+    use_seconds = all(reached(r, "seconds_to_target") for r in rows if r.get("epochs_to_target"))
+    key = "seconds_to_target" if use_seconds else "epochs_to_target"
+    runs = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        runs[summary.problem(row)][row["optimizer"]].append(
+            float(row[key]) if reached(row, key) else math.inf)
     ratios = defaultdict(list)
-    for by_setting in times.values():
-        fastest = min(by_setting.values())
-        for setting, t in by_setting.items():
+    for by_setting in runs.values():
+        times = {setting: float(np.median(ts)) for setting, ts in by_setting.items()}
+        fastest = min(times.values())
+        for setting, t in times.items():
             ratios[setting].append(t / fastest if math.isfinite(fastest) and fastest > 0
                                    else (1.0 if t == fastest and math.isfinite(t) else math.inf))
     finite = [r for rs in ratios.values() for r in rs if math.isfinite(r)]
@@ -243,8 +244,8 @@ def page(rows, histories, groups, table, margin, plan, plots, title="Report", cu
         profile_html = ("<h2>Time to target across problems</h2><p>A performance profile: "
                         f"for each optimizer, the share of problems on which it reached "
                         f"{summary.TARGET_FRACTION:.0%} of the best validation accuracy within "
-                        f"a factor tau of the fastest ({unit} to target; never reached counts "
-                        "as never).</p>" + figure("profile", {"taus": _round(taus), "shares": {
+                        f"a factor tau of the fastest ({unit} to target, the median over seeds, "
+                        "a seed that never reached it counting as never).</p>" + figure("profile", {"taus": _round(taus), "shares": {
                             _plotly_text(registry.display_name(s)): v for s, v in shares.items()}}))
     plan = plan or summary.default_plan(summary.seed_counts(rows) or [1])
     rule = summary.rule_sentence(margin, plan, len(problem_rows)) if problem_rows else ""

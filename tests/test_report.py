@@ -128,16 +128,21 @@ def test_plot_without_plotly_says_so_in_one_line(tmp_path, monkeypatch, capsys):
 
 def test_performance_profile_shares():
     rows = []
-    for problem, times in enumerate(({"a": 10, "b": 20}, {"a": 30, "b": 15}, {"a": 5, "b": None})):
-        for optimizer, t in times.items():
-            rows.append({"dataset": f"d{problem}", "model": "m", "batch": None,
-                         "optimizer": optimizer, "seed": 0, "test_accuracy": 0.9,
-                         "epochs_to_target": None if t is None else 3,
-                         "seconds_to_target": math.nan if t is None else float(t)})
+    # per problem, each optimizer's seconds to target over 3 seeds (None: never reached)
+    for problem, times in enumerate(({"a": (10, 10, 10), "b": (20, 20, None)},
+                                     {"a": (30, None, 30), "b": (15, 15, 15)},
+                                     {"a": (5, 5, 5), "b": (None, None, 9)})):
+        for optimizer, seconds in times.items():
+            for seed, t in enumerate(seconds):
+                rows.append({"dataset": f"d{problem}", "model": "m", "batch": None,
+                             "optimizer": optimizer, "seed": seed, "test_accuracy": 0.9,
+                             "epochs_to_target": None if t is None else 3,
+                             "seconds_to_target": math.nan if t is None else float(t)})
     taus, shares, unit = report.performance_profile(rows)
     assert unit == "seconds"
     at = {tau: i for i, tau in enumerate(taus)}
-    # a: fastest on 2 of 3, 2x slower on the other; b: fastest on 1, 2x on 1, never on 1
+    # medians: a 10, 30, 5; b 20, 15, never (2 of its 3 seeds never reached it)
+    # a: fastest on 2 of 3, 2x slower on the other; b: 2x on 1, fastest on 1, never on 1
     assert shares["a"][at[1.0]] == pytest.approx(2 / 3) and shares["a"][at[2.0]] == 1.0
     assert shares["b"][at[1.0]] == pytest.approx(1 / 3) and shares["b"][at[2.0]] == pytest.approx(2 / 3)
     assert shares["b"][-1] == pytest.approx(2 / 3)

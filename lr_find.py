@@ -9,7 +9,6 @@ rule that chose it, and the curve). The optimizer's learning rate is the one swe
 scheduled registry optimizer (radam) is swept with its schedule off, at its base rate;
 one whose rate is itself a schedule (adam_sched, a callable's) is refused.
 """
-import argparse
 import os
 import sys
 
@@ -21,12 +20,12 @@ if __name__ == "__main__":
     require_packages("lr_find.py")
 
 from pyimagesearch import registry  # noqa: E402
-from pyimagesearch.cli import (batch_size, dataset_type, model_type, optimizer_type,  # noqa: E402
-                               positive_float, positive_int)
+from pyimagesearch.cli import (OneLineParser, batch_size, dataset_type, model_type,  # noqa: E402
+                               optimizer_type, positive_float, positive_int)
 
 
 def parse_args(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = OneLineParser(prog="lr_find.py", description=__doc__.split("\n")[0])
     ap.add_argument("-d", "--dataset", required=True, type=dataset_type)
     ap.add_argument("-m", "--model", required=True, type=model_type)
     ap.add_argument("-o", "--optimizer", required=True, type=optimizer_type,

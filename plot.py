@@ -9,11 +9,11 @@ for pandas), overview.png, and, where optimizers were tried at several settings,
 tuning_curves.csv with tuning and sensitivity figures. A missing or damaged file is a
 warning naming it; the exit status is non-zero only when nothing at all could be plotted.
 """
-import argparse
 import os
 import sys
 from collections import defaultdict
 
+from pyimagesearch.cli import OneLineParser
 from pyimagesearch.results import load_rows
 
 
@@ -50,8 +50,9 @@ def margin_type(text):
     return positive_float(text)
 
 
+
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = OneLineParser(prog="plot.py", description=__doc__.split("\n")[0])
     ap.add_argument("-i", "--input", required=True, help="folder of histories and reports")
     ap.add_argument("-p", "--plots", required=True, help="folder for figures and the summary")
     ap.add_argument("--margin", type=margin_type, default=None, metavar="M",

@@ -16,8 +16,8 @@ if __name__ == "__main__":
     require_packages("train.py")
 
 from pyimagesearch import registry, specs  # noqa: E402 (after the check above)
-from pyimagesearch.cli import (batch_size, dataset_type, fraction, model_type,  # noqa: E402
-                               optimizer_type, positive_float, positive_int)
+from pyimagesearch.cli import (OneLineParser, batch_size, dataset_type, fraction,  # noqa: E402
+                               model_type, optimizer_type, positive_float, positive_int)
 
 
 def parse_args(argv=None):
@@ -27,7 +27,7 @@ def parse_args(argv=None):
     if early.parse_known_args(argv)[0].verbose:
         from pyimagesearch import environment
         os.environ[environment.VERBOSE_VARIABLE] = "1"
-    ap = argparse.ArgumentParser(prog="train.py", description=__doc__.split("\n")[0])
+    ap = OneLineParser(prog="train.py", description=__doc__.split("\n")[0])
     ap.add_argument("-i", "--history", required=True, help="path of the output history pickle")
     ap.add_argument("-r", "--report", required=True, help="path of the output classification report")
     ap.add_argument("-d", "--dataset", default=registry.DEFAULT_DATASET, type=dataset_type,

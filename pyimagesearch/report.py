@@ -254,7 +254,7 @@ def page(rows, histories, groups, table, margin, plan, plots, title="Report", cu
     if tuned:  # settings of one optimizer are not rivals: the answer compares tuned optimizers
         tuned_problems, overall = summary.verdict_table(tuned, margin)
         rule = summary.rule_sentence(margin, summary.default_plan(summary.seed_counts(tuned)),
-                                     len(tuned_problems))
+                                     len(tuned_problems)) if tuned_problems else ""
         matrix = ("<p>Each optimizer at its tuned setting: the one with the best mean "
                   "final-epoch validation accuracy over seeds among its settings on that "
                   "problem (a family of verdicts of its own; hover a cell for the numbers; the "
@@ -271,8 +271,10 @@ def page(rows, histories, groups, table, margin, plan, plots, title="Report", cu
                         _count(len({summary.problem(r) for r in rows}), "problem"),
                         _count(len({r["optimizer"] for r in rows}), "optimizer setting")))
     return TEMPLATE.format(
-        title=_esc(title), counts=_esc(counts), headline=headline or "<p>No pair of optimizers "
-        "was run on the same problem: nothing to compare.</p>",
+        title=_esc(title), counts=_esc(counts), headline=headline or (
+            "<p>One optimizer per problem, at several settings: no two optimizers to compare; "
+            "its settings are compared below.</p>" if tuned else
+            "<p>No pair of optimizers was run on the same problem: nothing to compare.</p>"),
         matrix=matrix, rule=_esc(rule),
         sections="".join(sections), profile=profile_html,
         runs=runs_table(rows, histories, plots), plotly=plotly_js(),

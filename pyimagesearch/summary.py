@@ -120,7 +120,7 @@ def seed_counts(rows):
 
 def default_plan(counts, max_seeds=verdicts.MAX_SEEDS):
     """The looks when none were fixed (no decide.py yet): from the fewest paired seeds."""
-    return verdicts.schedule(max(1, min(counts)), max_seeds)
+    return verdicts.schedule(max(1, min(counts, default=1)), max_seeds)
 
 
 def verdict_table(rows, margin=verdicts.MARGIN, plan=None, with_waiting=False):

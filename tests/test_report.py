@@ -114,6 +114,17 @@ def test_hparams_are_logged_for_tensorboard(tmp_path):
     assert tensors["final/test_accuracy"].step == 3
 
 
+def test_one_optimizer_at_several_settings_has_no_tuned_pair(tmp_path):
+    """Settings of one optimizer only: no tuned comparison exists; the page still comes,
+    with every setting against every other."""
+    out, plots = tmp_path / "out", tmp_path / "plots"
+    _grid(out, [("digits", "minivggnet")],
+          ["adam(learning_rate=0.001)", "adam(learning_rate=0.0001)"])
+    assert plot.main(["-i", str(out), "-p", str(plots)]) == 0
+    text = (plots / "report.html").read_text()
+    assert 'id="verdict-matrix-settings"' in text and 'id="verdict-matrix"' not in text
+
+
 def test_plot_without_plotly_says_so_in_one_line(tmp_path, monkeypatch, capsys):
     import importlib.util
     find_spec = importlib.util.find_spec

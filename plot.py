@@ -50,7 +50,6 @@ def margin_type(text):
     return positive_float(text)
 
 
-
 def main(argv=None):
     ap = OneLineParser(prog="plot.py", description=__doc__.split("\n")[0])
     ap.add_argument("-i", "--input", required=True, help="folder of histories and reports")
@@ -124,7 +123,8 @@ def main(argv=None):
           "runs.csv, epochs.csv"
           f"{', ' + ', '.join(written) if written else ''} and overview.png in {args.plots}/")
     tuned = summary.tuned_rows(rows)
-    if tuned:  # settings of one optimizer are not rivals: print the tuned optimizers' answer
+    if len({r["optimizer"] for r in tuned}) > 1:  # settings of one optimizer are not rivals:
+        # print the tuned optimizers' answer
         print(f"\n[INFO] {len(table[0])} comparisons of every setting with every other: "
               "summary.md and report.html; each optimizer at its setting selected on validation:")
         print("\n" + "\n".join(summary.verdict_markdown(tuned, margin)))

@@ -1,4 +1,6 @@
-"""Reading finished runs back: histories, reports, and the numbers a summary needs.
+"""Reading finished runs back: histories, reports, the numbers a summary needs, a whole
+folder of runs (plot.py and decide.py), and the same as tidy tables (runs.csv,
+epochs.csv, and :func:`load` for pandas).
 
 Histories are loaded with the restricted unpickler (they never run code) and
 checked for shape; every problem is a ValueError that names the file, so a

@@ -13,8 +13,6 @@ import os
 import sys
 from collections import defaultdict
 
-from pyimagesearch.cli import OneLineParser
-from pyimagesearch.results import load_rows
 
 
 def write_tuning(curves, flat, margin, folder):
@@ -51,6 +49,7 @@ def margin_type(text):
 
 
 def main(argv=None):
+    from pyimagesearch.cli import OneLineParser
     ap = OneLineParser(prog="plot.py", description=__doc__.split("\n")[0])
     ap.add_argument("-i", "--input", required=True, help="folder of histories and reports")
     ap.add_argument("-p", "--plots", required=True, help="folder for figures and the summary")
@@ -77,7 +76,7 @@ def main(argv=None):
         print(f"plot.py: error: {e}", file=sys.stderr)
         return 2
 
-    rows, histories, groups = load_rows(args.input)
+    rows, histories, groups = results.load_rows(args.input)
     if not groups:
         print(f"plot.py: error: nothing to plot in {args.input} "
               "(no readable history named {model}_{optimizer}_{dataset}.pickle)", file=sys.stderr)
@@ -115,19 +114,21 @@ def main(argv=None):
     storage.write_text(os.path.join(args.plots, "epochs.csv"),
                        results.csv_text(results.EPOCH_COLUMNS, epochs))
     figures.overview(rows, os.path.join(args.plots, "overview.png"))
+    # each optimizer at its tuned setting, where it has several: once, for the page and the print
+    tuned = summary.tuned_rows(rows)
+    tuned_table = summary.verdict_table(tuned, margin) if tuned else None
     storage.write_text(os.path.join(args.plots, "report.html"), report.page(
         rows, histories, groups, table, margin, plan, args.plots,
         title=f"Optimizer comparison: {os.path.abspath(args.input)}", curves=curves,
-        sensitivity=flat))
+        sensitivity=flat, tuned_table=tuned_table))
     print(f"[INFO] report.html, {len(groups)} figures, summary.md, summary.csv, verdicts.csv, "
           "runs.csv, epochs.csv"
           f"{', ' + ', '.join(written) if written else ''} and overview.png in {args.plots}/")
-    tuned = summary.tuned_rows(rows)
     if len({r["optimizer"] for r in tuned}) > 1:  # settings of one optimizer are not rivals:
         # print the tuned optimizers' answer
         print(f"\n[INFO] {len(table[0])} comparisons of every setting with every other: "
               "summary.md and report.html; each optimizer at its setting selected on validation:")
-        print("\n" + "\n".join(summary.verdict_markdown(tuned, margin)))
+        print("\n" + "\n".join(summary.verdict_markdown(tuned, margin, table=tuned_table)))
     else:
         print("\n" + "\n".join(summary.verdict_markdown(rows, margin, plan, table)))
     return 0

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import registry, storage  # noqa: E402
+from .results import seed_band  # noqa: E402
 
 
 def save(fig, path):
@@ -33,14 +34,11 @@ def place_legend(ax, place, optimizers):
 
 def _curve(ax, histories, key, label, **style):
     """One line; for several seeds the mean with a band of +-1 standard deviation."""
-    length = min(len(h[key]) for h in histories)
-    values = np.array([h[key][:length] for h in histories])
-    epochs = np.arange(0, length)
-    mean = values.mean(axis=0)
+    mean, std = seed_band(histories, key)
+    epochs = np.arange(0, len(mean))
     (line,) = ax.plot(epochs, mean, label=label if len(histories) == 1
                       else f"{label} (mean of {len(histories)})", **style)
-    if len(histories) > 1:
-        std = values.std(axis=0, ddof=1)
+    if std is not None:
         ax.fill_between(epochs, mean - std, mean + std, color=line.get_color(), alpha=0.2)
 
 

@@ -9,19 +9,16 @@ and the final metrics as scalars (``final/...``) beside Keras' per-epoch ones.
 import math
 import time
 
-from . import specs
-
-METRICS = ("test_accuracy", "final_val_accuracy", "final_val_loss", "final_train_loss")
+from . import runspec, specs
 
 
 def hyperparameters(record):
     """The run's hyperparameters as TensorBoard takes them (bool, int, float, str): the
-    run-spec fields that are set, and the optimizer's own arguments (``optimizer.NAME``)."""
+    run-spec fields that are set (but the data's folder), and the optimizer's own
+    arguments (``optimizer.NAME``)."""
     out = {}
-    for key in ("dataset", "model", "optimizer", "epochs", "batch_size", "steps", "seed",
-                "augment", "learning_rate", "total_steps", "train_limit", "test_limit",
-                "image_size", "mixed_precision", "validation_split", "precise_bn"):
-        value = record.get(key)
+    for key in runspec.RunSpec.__dataclass_fields__:
+        value = None if key == "data_dir" else record.get(key)  # where, not what
         if value is not None:
             out[key] = value if isinstance(value, (bool, int, float, str)) else str(value)
     try:

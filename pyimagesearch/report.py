@@ -21,6 +21,7 @@ from collections import defaultdict
 import numpy as np
 
 from . import registry, summary
+from .results import seed_band
 
 SERIES = ("accuracy", "val_accuracy", "loss", "val_loss")  # train and validation, per epoch
 TUNING_NUMBERS = ("expected_best_val", "band_low", "band_high", "expected_test_at_selection")
@@ -62,10 +63,8 @@ def curve_data(by_setting):
         entry = {"name": _plotly_text(registry.display_name(setting)), "mean": {}, "std": {},
                  "seeds": []}
         for key in SERIES:
-            length = min(len(h[key]) for _, h in members)
-            values = np.array([h[key][:length] for _, h in members], float)
-            entry["mean"][key] = _round(values.mean(axis=0))
-            entry["std"][key] = _round(values.std(axis=0, ddof=1)) if len(members) > 1 else None
+            mean, std = seed_band([h for _, h in members], key)
+            entry["mean"][key], entry["std"][key] = _round(mean), None if std is None else _round(std)
         if len(members) > 1:
             entry["seeds"] = [{"seed": "-" if seed is None else seed,
                                **{key: _round(h[key]) for key in SERIES}}
@@ -185,11 +184,12 @@ def runs_table(rows, histories, plots):
 
 
 def page(rows, histories, groups, table, margin, plan, plots, title="Report", curves=None,
-         sensitivity=None):
+         sensitivity=None, tuned_table=None):
     """The report's HTML text. ``table``: summary.verdict_table's (problem rows, overall
     rows); ``groups``: {(dataset, model, batch): {setting: [history, ...]}}; ``curves``,
     ``sensitivity``: summary.tuning_curves and summary.sensitivity rows; ``plots``: the
-    folder the page goes to (links to the figures and run files are relative to it)."""
+    folder the page goes to (links to the figures and run files are relative to it);
+    ``tuned_table``: verdict_table of summary.tuned_rows, when the caller has it already."""
     problem_rows, overall = table
     figures, sections = [], []
     labels = defaultdict(set)
@@ -245,14 +245,16 @@ def page(rows, histories, groups, table, margin, plan, plots, title="Report", cu
                         f"for each optimizer, the share of problems on which it reached "
                         f"{summary.TARGET_FRACTION:.0%} of the best validation accuracy within "
                         f"a factor tau of the fastest ({unit} to target, the median over seeds, "
-                        "a seed that never reached it counting as never).</p>" + figure("profile", {"taus": _round(taus), "shares": {
-                            _plotly_text(registry.display_name(s)): v for s, v in shares.items()}}))
-    plan = plan or summary.default_plan(summary.seed_counts(rows) or [1])
+                        "a seed that never reached it counting as never).</p>"
+                        + figure("profile", {"taus": _round(taus), "shares": {
+                            _plotly_text(registry.display_name(s)): v
+                            for s, v in shares.items()}}))
+    plan = plan or summary.default_plan(summary.seed_counts(rows))
     rule = summary.rule_sentence(margin, plan, len(problem_rows)) if problem_rows else ""
     matrix = verdict_matrix(problem_rows) if problem_rows else ""
     tuned = summary.tuned_rows(rows)
     if tuned:  # settings of one optimizer are not rivals: the answer compares tuned optimizers
-        tuned_problems, overall = summary.verdict_table(tuned, margin)
+        tuned_problems, overall = tuned_table or summary.verdict_table(tuned, margin)
         rule = summary.rule_sentence(margin, summary.default_plan(summary.seed_counts(tuned)),
                                      len(tuned_problems)) if tuned_problems else ""
         matrix = ("<p>Each optimizer at its tuned setting: the one with the best mean "

@@ -207,6 +207,14 @@ def time_to_target(history, target):
     return None, math.nan
 
 
+def seed_band(histories, key):
+    """A curve over seeds: the mean and the sample std (None for one seed) of ``key``, per
+    epoch, over the epochs every history has. The PNG figures and the report draw it."""
+    length = min(len(h[key]) for h in histories)
+    values = np.array([h[key][:length] for h in histories], float)
+    return values.mean(axis=0), (values.std(axis=0, ddof=1) if len(histories) > 1 else None)
+
+
 # ------------------------------------------------------------------ a folder of runs
 
 def warn(message):

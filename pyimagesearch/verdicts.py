@@ -172,8 +172,9 @@ def sequential(diffs, plan, margin=MARGIN, resolution=0.0, alpha=ALPHA, skip=Non
     """Replay the looks of ``plan`` (seed counts, from :func:`schedule`) over ``diffs``
     of shape (experiments, comparisons, seeds) in points, nan where a seed has not run.
     At look k the comparisons still undecided are tested on their first plan[k] seeds,
-    one step-down family over them, spending :func:`look_weights` [k] of alpha. A look needs every open comparison to have its
-    plan[k] seeds; where they are missing, the replay of that experiment stops there.
+    one step-down family over them, spending :func:`look_weights` [k] of alpha. A look
+    needs every open comparison to have its plan[k] seeds; where they are missing, the
+    replay of that experiment stops there.
 
     Returns a dict of arrays (experiments, comparisons): verdict, seeds (the seeds the
     verdict rests on), look (its index), p_adjusted, p_equivalence_adjusted, and the
@@ -216,11 +217,16 @@ def probability_of_improvement(problems):
     """P(B beats A) on a random problem and seed pair: per problem, the Mann-Whitney
     statistic of B's scores against A's (ties count half), averaged over problems.
     ``problems``: list of (a_scores, b_scores)."""
-    values = []
-    for a, b in problems:
-        a, b = np.asarray(a, float)[:, None], np.asarray(b, float)[None, :]
-        values.append(float(np.mean((b > a) + 0.5 * (b == a))))
+    values = [float(_share_beaten(np.asarray(a, float), np.asarray(b, float)))
+              for a, b in problems]
     return float(np.mean(values)) if values else math.nan
+
+
+def _share_beaten(a, b):
+    """The share of (a, b) score pairs where b beats a, ties half, over the last axis of
+    each (leading axes, e.g. bootstrap resamples, are kept)."""
+    a, b = a[..., :, None], b[..., None, :]
+    return np.mean((b > a) + 0.5 * (b == a), axis=(-2, -1))
 
 
 def probability_interval(problems, reps=2000, confidence=0.95, seed=0):
@@ -230,9 +236,8 @@ def probability_interval(problems, reps=2000, confidence=0.95, seed=0):
     estimates = np.zeros(reps)
     for a, b in problems:  # all resamples of a problem at once: (reps, n_a) against (reps, n_b)
         a, b = np.asarray(a, float), np.asarray(b, float)
-        a = a[rng.integers(0, len(a), (reps, len(a)))][:, :, None]
-        b = b[rng.integers(0, len(b), (reps, len(b)))][:, None, :]
-        estimates += np.mean((b > a) + 0.5 * (b == a), axis=(1, 2))
+        estimates += _share_beaten(a[rng.integers(0, len(a), (reps, len(a)))],
+                                   b[rng.integers(0, len(b), (reps, len(b)))])
     estimates /= max(1, len(problems))
     tail = (1 - confidence) / 2
     return float(np.quantile(estimates, tail)), float(np.quantile(estimates, 1 - tail))

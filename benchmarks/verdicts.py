@@ -40,6 +40,19 @@ def main():
     print(f"\nFor contrast, a fresh 5% t-test after every seed from 3 to 20 (no difference, "
           f"sd 2): a winner is called in {naive:.1%} of experiments.")
 
+    # the verdict by tuning budget: 8 trials per optimizer, 5 seeds, the same response to
+    # the trials for both (trial levels sd 3 points), run effect sd, val/test noise sd 0.5
+    print("\nThe verdict by tuning budget (summary.budget_verdicts' statistic): 8 trials per "
+          "optimizer, 5 seeds, both optimizers responding alike to their trials; share of "
+          "verdicts at budgets 1, 2, 4, 8\n")
+    print("| true B - A | run sd | verdict | b=1 | b=2 | b=4 | b=8 |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for gap, sd in ((0, 1), (0, 2), (2, 1), (2, 2)):
+        rows = {r["budget"]: r for r in simulation.budget_run(gap * margin, sd, args.experiments)}
+        for verdict in ("better", "worse", "equivalent"):
+            print(f"| {gap * margin:g} | {sd:g} | {verdict} | "
+                  + " | ".join(f"{rows[b][verdict]:.1%}" for b in (1, 2, 4, 8)) + " |")
+
 
 if __name__ == "__main__":
     main()

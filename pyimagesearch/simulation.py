@@ -59,3 +59,35 @@ def naive_false_positives(sd, experiments=4000, max_seeds=verdicts.MAX_SEEDS, se
     for n in range(verdicts.MIN_PAIRS, max_seeds + 1):
         called |= stats.ttest_1samp(d[:, :n], 0.0, axis=1).pvalue <= verdicts.ALPHA
     return float(np.mean(called))
+
+
+def budget_run(true_diff, sd, experiments=2000, trials=8, seeds=5, spread=3.0, noise=0.5,
+               margin=verdicts.MARGIN, seed=0):
+    """The verdict by tuning budget (summary.budget_verdicts) on experiments with a known
+    truth. Both optimizers respond to their T trials alike: trial t's true accuracy is
+    the same draw (sd ``spread`` points) for both, B's shifted by ``true_diff``; a run adds
+    its own effect (sd ``sd``), and its validation and test accuracies each their own
+    sampling noise (sd ``noise``). Each trial is scored by its mean validation accuracy
+    over seeds, and per seed the expected test accuracy at selection
+    (:func:`tuning.expected_at_selection`) is compared, paired by seed, with the summary's
+    rule at its first look (:func:`verdicts.sequential`). Returns, per budget b = 1..T,
+    the shares of better, worse and equivalent verdicts."""
+    from . import tuning
+    rng = np.random.default_rng(seed)
+    level = rng.normal(0.0, spread, (experiments, 1, trials, 1))  # (experiment, optimizer, trial, seed)
+    level = level + np.array([0.0, true_diff])[None, :, None, None]
+    run = level + rng.normal(0.0, sd, (experiments, 2, trials, seeds))
+    val = run + rng.normal(0.0, noise, run.shape)
+    test = run + rng.normal(0.0, noise, run.shape)
+    weights = tuning.selection_weights(trials)
+    order = np.argsort(val.mean(axis=-1), axis=-1, kind="stable")  # (experiment, optimizer, trial)
+    ranked = np.take_along_axis(test, order[..., None], axis=2)
+    selected = np.einsum("bt,eots->eobs", weights, ranked)  # (experiment, optimizer, budget, seed)
+    diffs = selected[:, 1] - selected[:, 0]  # (experiment, budget, seed): budgets side by side
+    plan = verdicts.schedule(seeds, verdicts.MAX_SEEDS)  # the summary's default plan
+    out = []
+    for b in range(trials):  # each budget a family of its own, as in the summary
+        verdict = verdicts.sequential(diffs[:, b:b + 1], plan, margin)["verdict"][:, 0]
+        out.append({"budget": b + 1, **{v: float(np.mean(verdict == v))
+                                         for v in ("better", "worse", "equivalent")}})
+    return out

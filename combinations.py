@@ -59,6 +59,11 @@ def parse_args(argv=None):
                          "points: the same budget, well spread, for each), e.g. \"adam(learning_"
                          "rate=loguniform(1e-4, 1e-2), beta_1=uniform(0.8, 0.99))\" --trials 8 "
                          "(default: the preset's)")
+    ap.add_argument("--tune", action="store_true",
+                    help="the settings of each [list] grid are one optimizer's tuning trials: "
+                         "the summary then compares each optimizer at its setting selected on "
+                         "validation (as --trials and the tuned preset do); without it every "
+                         "setting is a rival of its own")
     ap.add_argument("--search-seed", type=int, default=0,
                     help="seeds the trials' quasi-random sequence: the same command always "
                          "writes the same trials (default 0)")
@@ -102,8 +107,10 @@ def parse_args(argv=None):
     preset = registry.PRESETS[args.preset]
     trials = args.trials or (None if args.optimizers else preset.trials)
     try:
-        args.optimizers = grid.expand_optimizers(args.optimizers or preset.optimizers, trials,
-                                                 args.search_seed)
+        # a preset's grid is a tuning budget by design; a grid of the user's, when --tune says so
+        args.optimizers, args.family = grid.expand_optimizers(
+            args.optimizers or preset.optimizers, trials, args.search_seed,
+            tune=args.tune or not args.optimizers)
     except specs.SpecError as e:
         ap.exit(2, f"{ap.prog}: error: argument --optimizers: {e}\n")
     return args
@@ -149,8 +156,7 @@ def main(argv=None):
     preset = registry.PRESETS[args.preset]
     batches = [(b, max(1, round(n * args.budget_scale))) for b, n in preset.batches or []]
     runs = grid.runs(args.datasets or preset.datasets, args.models or preset.models,
-                     args.optimizers, args.seeds,
-                     batches)
+                     args.optimizers, args.seeds, batches, args.family)
     lines = [grid.train_line(run, args.output, args.train_args, args.tensorboard) for run in runs]
     problem = check_train_args(grid.train_line(runs[0], args.output, "", args.tensorboard),
                                args.train_args) if args.train_args and runs else None

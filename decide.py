@@ -43,12 +43,18 @@ def fail(message):
     return 2
 
 
+def one_optimizer(folder, rows):
+    return (f"--input {folder}: one optimizer only "
+            f"({', '.join(sorted({r['optimizer'] for r in rows})) or 'no runs'}): nothing to compare")
+
+
 def launch(args, specs, look):
     """Run one round's new runs through the chosen launcher; returns its exit status
     (None for Slurm: submitted, to be awaited by the user)."""
     from pyimagesearch import launchers, rounds, storage
     pairs = [rounds.train_line(spec, args.input) for spec in specs]
     runs, lines = [p[0] for p in pairs], [p[1] for p in pairs]
+    rounds.record_round(args.input, look, [run.name for run in runs])
     script = os.path.join(args.input, f"decide_round{look}.sh")
     if args.launcher == "slurm":
         text = launchers.slurm_script(runs, args.input, lines, job_name=f"decide{look}")
@@ -73,49 +79,84 @@ def launch(args, specs, look):
 
 def main(argv=None):
     args = parse_args(argv)
+    try:
+        return decide(args)
+    except KeyboardInterrupt:  # Ctrl-C: the runs stop at a safe point; nothing is lost
+        print("\ndecide.py: interrupted; finished runs are kept and an interrupted run resumes "
+              "from its checkpoint: run the same command again to go on", file=sys.stderr)
+        return 130
+
+
+def decide(args):
     from pyimagesearch import results, rounds, summary, verdicts
     plots = args.plots or os.path.join(os.path.dirname(os.path.abspath(args.input)), "plots")
     try:
-        margin, plan = rounds.design(args.input, args.margin, args.max_seeds)
+        margin, design = rounds.design(args.input, args.margin, args.max_seeds)
     except ValueError as e:
         return fail(e)
-    cap = args.max_seeds or verdicts.MAX_SEEDS
+    if design is not None and design.kind == "fixed":
+        return fail(f"--input {args.input}: its design is fixed (one look with all of alpha, "
+                    f"plot.py --fixed, {rounds.DESIGN_FILE}): seeds added now would be tested "
+                    "with alpha already spent; start a new folder to decide by rounds")
+    scripts = rounds.round_scripts(args.input)
+    if design is None and scripts:
+        return fail(f"--input {args.input}: has decide.py's round scripts "
+                    f"({os.path.basename(scripts[0])}, ...) but no {rounds.DESIGN_FILE}: its "
+                    "looks were taken under a design now lost, and a new one would spend alpha "
+                    f"again after a peek; restore {rounds.DESIGN_FILE}, or copy the grid's own "
+                    "runs (not the rounds') to a new folder to start over")
+    cap = args.max_seeds or (verdicts.MAX_SEEDS if design is None else None)
     while True:
-        rows, histories, _ = results.load_rows(args.input)
-        problems, _, waiting = summary.verdict_table(rows, margin, plan, with_waiting=True)
-        if not problems:
-            return fail(f"--input {args.input}: one optimizer only "
-                        f"({', '.join(sorted({r['optimizer'] for r in rows})) or 'no runs'}): "
-                        "nothing to compare")
-        if plan is None:  # the first call fixes the design before any round
+        missing = []
+        rows, histories, _ = results.load_rows(args.input, missing)
+        if design is None:  # the first call fixes the design and takes the first look
             counts = summary.seed_counts(rows)
+            if not counts:
+                return fail(one_optimizer(args.input, rows))
             if max(counts) > cap:
                 return fail(f"--max-seeds {cap}: {args.input} already has {max(counts)} seeds "
                             "of a pair; give at least that many")
             plan = summary.default_plan(counts, cap)
-            rounds.save_design(args.input, margin, cap, plan)
-            problems, _, waiting = summary.verdict_table(rows, margin, plan, with_waiting=True)
-        if not waiting:
+            design = rounds.start(args.input, margin, cap, plan, rows)
+            print(f"[INFO] {rounds.DESIGN_FILE}: looks at {', '.join(map(str, plan))} seeds "
+                  f"(alpha {', '.join(f'{w:.1%}' for w in design.weights)}); look 0: the grid as run")
+        else:
+            _, design = rounds.design(args.input, margin, rows=rows)
+        problems, _ = summary.verdict_table(rows, margin, design)
+        if not problems:
+            return fail(one_optimizer(args.input, rows))
+        undecided = [p for p in problems if p["verdict"] == "undecided" and p["learned"]]
+        look = design.taken()
+        if not undecided or look >= len(design.plan):
             break
         records = {(*summary.problem(r), r["optimizer"]): h["run"]
                    for r, h in zip(rows, histories) if isinstance(h.get("run"), dict)}
-        missing = [p for p in problems if p["verdict"] == "undecided"
-                   and ((p["dataset"], p["model"], p["a"]) not in records
-                        or (p["dataset"], p["model"], p["b"]) not in records)]
-        if missing:
-            return fail(f"{missing[0]['dataset']} / {missing[0]['model']}: runs without a run "
+        lacking = [p for p in undecided
+                   if (p["dataset"], p["model"], p["a"]) not in records
+                   or (p["dataset"], p["model"], p["b"]) not in records]
+        if lacking:
+            return fail(f"{lacking[0]['dataset']} / {lacking[0]['model']}: runs without a run "
                         "record (from before records existed) cannot be run again with new seeds")
-        specs = rounds.missing_runs(rows, records, problems, waiting)
-        if not specs:  # the seeds exist but a run failed or is not readable
-            return fail(f"the next look needs {waiting} seeds per optimizer, but no run can "
-                        "be added; see the warnings above")
-        look = plan.index(waiting) if waiting in plan else len(plan)
-        status = launch(args, specs, look)
-        if status is None:
-            return 0
-        if status != 0:
-            return fail(f"round {look}: some runs failed (see the lines above and their logs); "
-                        "fix them and run decide.py again: finished runs are kept")
+        specs = rounds.missing_runs(rows, records, undecided, design.plan[look])
+        if specs:
+            script = os.path.join(args.input, f"decide_round{look}.sh")
+            if args.launcher == "slurm" and os.path.exists(script):
+                print(f"[INFO] round {look} was submitted ({script}) and {len(specs)} of its runs "
+                      "have not finished: wait for its jobs (squeue), or resubmit it with sbatch "
+                      "if they failed; then run decide.py again")
+                return 0
+            status = launch(args, specs, look)
+            if status is None:
+                return 0
+            if status != 0:
+                return fail(f"round {look}: some runs failed (see the lines above and their "
+                            "logs); fix them and run decide.py again: finished runs are kept")
+            rows, _, _ = results.load_rows(args.input, [])
+        else:
+            print(f"[INFO] look {look}: no runs to add (every undecided pair has "
+                  f"{design.plan[look]} seeds or more)")
+        design = rounds.take_look(args.input, rows)
+        print(f"[INFO] look {look} taken ({design.spent():.1%} of alpha spent)", flush=True)
     import plot
     return plot.main(["-i", args.input, "-p", plots])
 

@@ -57,6 +57,11 @@ def main(argv=None):
                     help="accuracy points: a difference smaller than M does not matter in "
                          "practice, so the verdict can be 'equivalent within ±M' (default "
                          "1.0, or the margin decide.py fixed for this folder)")
+    ap.add_argument("--fixed", action="store_true",
+                    help="a grid that will never add seeds: one look with all of alpha (by "
+                         "default plot.py takes the first look of decide.py's plan, spending "
+                         "its share, so that decide.py may add seeds later); recorded in "
+                         "the folder's decide.json, so that decide.py then adds none")
     args = ap.parse_args(argv)
     from pyimagesearch import environment
     environment.require_packages("plot.py", environment.ANALYSIS_PACKAGES)
@@ -71,16 +76,33 @@ def main(argv=None):
 
     from pyimagesearch import figures, registry, report, results, rounds, storage, summary
     try:
-        margin, plan = rounds.design(args.input, args.margin)
+        margin, design = rounds.design(args.input, args.margin)
     except ValueError as e:
         print(f"plot.py: error: {e}", file=sys.stderr)
         return 2
+    if args.fixed and design is not None and design.kind != "fixed":
+        print(f"plot.py: error: --fixed: decide.py has fixed a sequential design for "
+              f"{args.input} ({rounds.DESIGN_FILE}) and taken {design.taken()} look(s); its "
+              "verdicts spend alpha by that design", file=sys.stderr)
+        return 2
 
-    rows, histories, groups = results.load_rows(args.input)
+    missing = []
+    rows, histories, groups = results.load_rows(args.input, missing)
     if not groups:
         print(f"plot.py: error: nothing to plot in {args.input} "
               "(no readable history named {model}_{optimizer}_{dataset}.pickle)", file=sys.stderr)
         return 1
+    rounds.explain_missing(args.input, missing, design is not None)
+    _, design = rounds.design(args.input, margin, rows=rows)  # an old decide.json's looks need rows
+    if args.fixed and design is None:
+        design = rounds.start(args.input, margin, None, [], rows, kind="fixed")
+        print(f"[INFO] a fixed design, one look with all of alpha: recorded in "
+              f"{os.path.join(args.input, rounds.DESIGN_FILE)} (decide.py adds no seeds here)")
+    design = summary.design_for(rows, design)
+    if design.kind == "first look":
+        print(f"[INFO] the first look: {design.spent():.1%} of alpha (its share of the looks at "
+              f"{', '.join(map(str, design.plan))} seeds), so that decide.py may add seeds; "
+              "plot.py --fixed spends all of it for a grid that will never add seeds")
 
     # one figure per model and dataset, as the original (and per batching, for study B)
     for (dataset, model, batch), by_optimizer in groups.items():
@@ -102,11 +124,16 @@ def main(argv=None):
     # the summary and the overview
     summary.add_time_to_target(rows, histories)
     storage.write_text(os.path.join(args.plots, "summary.csv"), summary.to_csv(rows))
-    table = summary.verdict_table(rows, margin, plan)  # once: the summary, the CSV, the print
+    table = summary.verdict_table(rows, margin, design)  # once: the summary, the CSV, the print
+    # each optimizer at its tuned setting, where the grid tuned it: once, for all outputs
+    tuned = summary.tuned_rows(rows)
+    tuned_table = summary.verdict_table(tuned, margin, design) if tuned else None
     storage.write_text(os.path.join(args.plots, "summary.md"),
-                       summary.to_markdown(rows, margin=margin, plan=plan, table=table)
+                       summary.to_markdown(rows, margin=margin, design=design, table=table,
+                                           tuned_table=tuned_table)
                        + summary.iterations_markdown(step_rows))
-    storage.write_text(os.path.join(args.plots, "verdicts.csv"), summary.verdicts_csv(*table))
+    storage.write_text(os.path.join(args.plots, "verdicts.csv"),
+                       summary.verdicts_csv(*table, tuned=tuned_table))
     curves, flat = summary.tuning_curves(rows), summary.sensitivity(rows, margin)
     written = write_tuning(curves, flat, margin, args.plots)
     runs, epochs = results.tidy(rows, histories)
@@ -114,11 +141,8 @@ def main(argv=None):
     storage.write_text(os.path.join(args.plots, "epochs.csv"),
                        results.csv_text(results.EPOCH_COLUMNS, epochs))
     figures.overview(rows, os.path.join(args.plots, "overview.png"))
-    # each optimizer at its tuned setting, where it has several: once, for the page and the print
-    tuned = summary.tuned_rows(rows)
-    tuned_table = summary.verdict_table(tuned, margin) if tuned else None
     storage.write_text(os.path.join(args.plots, "report.html"), report.page(
-        rows, histories, groups, table, margin, plan, args.plots,
+        rows, histories, groups, table, margin, design, args.plots,
         title=f"Optimizer comparison: {os.path.abspath(args.input)}", curves=curves,
         sensitivity=flat, tuned_table=tuned_table))
     print(f"[INFO] report.html, {len(groups)} figures, summary.md, summary.csv, verdicts.csv, "
@@ -128,9 +152,9 @@ def main(argv=None):
         # print the tuned optimizers' answer
         print(f"\n[INFO] {len(table[0])} comparisons of every setting with every other: "
               "summary.md and report.html; each optimizer at its setting selected on validation:")
-        print("\n" + "\n".join(summary.verdict_markdown(tuned, margin, table=tuned_table)))
+        print("\n" + "\n".join(summary.verdict_markdown(tuned, margin, design, tuned_table)))
     else:
-        print("\n" + "\n".join(summary.verdict_markdown(rows, margin, plan, table)))
+        print("\n" + "\n".join(summary.verdict_markdown(rows, margin, design, table)))
     return 0
 
 

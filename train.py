@@ -79,6 +79,10 @@ def parse_args(argv=None):
                          "BatchNorm statistics as the mean over N training batches (default N: "
                          "about 4,096 images), weights untouched; for short runs, whose moving "
                          "averages have not settled. No effect on models without BatchNorm")
+    ap.add_argument("--setting-of", metavar="NAME", default=None,
+                    help="this setting is one trial of optimizer NAME's tuning (combinations.py "
+                         "--trials and --tune write it): the summary compares NAME at its setting "
+                         "selected on validation; without it the setting is a rival of its own")
     ap.add_argument("--tensorboard", metavar="DIR", default=None,
                     help="log the run for TensorBoard in DIR (Keras' TensorBoard callback; "
                          "view with: tensorboard --logdir DIR)")

@@ -29,7 +29,7 @@ def write_grid(folder, epochs, seeds=(0, 1, 2)):
     rng = np.random.default_rng(0)
     preset = registry.PRESETS["tuned"]
     from pyimagesearch import grid
-    settings = grid.expand_optimizers(preset.optimizers)
+    settings, family = grid.expand_optimizers(preset.optimizers, tune=True)
     count = 0
     t = np.arange(1, epochs + 1, dtype=float)
     for dataset in preset.datasets:
@@ -37,7 +37,8 @@ def write_grid(folder, epochs, seeds=(0, 1, 2)):
             for setting in settings:
                 for seed in seeds:
                     record = runspec.RunSpec(dataset, model, setting, epochs=epochs, seed=seed,
-                                             validation_split=0.1).record(
+                                             validation_split=0.1,
+                                             setting_of=family[setting]).record(
                         labels=[str(i) for i in range(10)])
                     noise = rng.normal(0, 0.01, (4, epochs))
                     history = {"loss": list(1 / t + noise[0] ** 2), "val_loss": list(1.2 / t + noise[1] ** 2),

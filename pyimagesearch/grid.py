@@ -19,6 +19,7 @@ class Run:
     seed: Optional[int] = None
     batch: Optional[str] = None  # a batching of its own ("full", "1", "128"), else train.py's
     steps: Optional[int] = field(default=None, compare=False)  # an iteration budget
+    setting_of: Optional[str] = field(default=None, compare=False)  # its tuning family
 
     @property
     def name(self):
@@ -33,12 +34,14 @@ class Run:
         return name
 
 
-def runs(datasets, models, optimizers, seeds=None, batches=None):
+def runs(datasets, models, optimizers, seeds=None, batches=None, family=None):
     """The original loop order: dataset > model (> batching) > optimizer (> seed).
 
-    ``batches``: (batch, steps) pairs, for grids that vary the batching (study B).
+    ``batches``: (batch, steps) pairs, for grids that vary the batching (study B);
+    ``family``: {setting: the optimizer it is a trial of} (:func:`expand_optimizers`).
     """
-    return [Run(d, m, o, s, b, n) for d in datasets for m in models
+    family = family or {}
+    return [Run(d, m, o, s, b, n, family.get(o)) for d in datasets for m in models
             for b, n in (batches or [(None, None)]) for o in optimizers
             for s in (seeds or [None])]
 
@@ -67,6 +70,8 @@ def train_line(run, folder, train_args="", tensorboard=None):
         line += f" --steps {run.steps}"
     if run.seed is not None:
         line += f" --seed {run.seed}"
+    if run.setting_of is not None:
+        line += f" --setting-of {shlex.quote(run.setting_of)}"
     if tensorboard:
         line += f" --tensorboard {shlex.quote(os.path.join(tensorboard, run.name))}"
     if train_args:
@@ -74,12 +79,16 @@ def train_line(run, folder, train_args="", tensorboard=None):
     return line
 
 
-def expand_optimizers(texts, trials=None, search_seed=0):
+def expand_optimizers(texts, trials=None, search_seed=0, tune=False):
     """Optimizer specs, each list value expanded into a grid and each search space into
     ``trials`` settings (:func:`draw_trials`), every one resolved (an unknown name or
-    argument raises :class:`specs.SpecError`); canonical, in order, duplicates dropped.
-    ``adam(learning_rate=[1e-4, 1e-3])`` -> two specs."""
-    out = []
+    argument raises :class:`specs.SpecError`); canonical, in order.
+    ``adam(learning_rate=[1e-4, 1e-3])`` -> two specs. Returns (settings, {setting: the
+    optimizer it is a trial of}): the settings of a search, and with ``tune`` those of a
+    [list] grid, are one optimizer's tuning family; every other spec is a rival of its own.
+    Two specs of one configuration (``adam`` and ``adam(learning_rate=0.001)``) are
+    refused: they would be one run twice, or two rivals that are the same."""
+    out, family, configurations = [], {}, {}
     for text in texts:
         spec = specs.parse(text)
         if spec.space() and spec.has_grid():
@@ -97,16 +106,33 @@ def expand_optimizers(texts, trials=None, search_seed=0):
                 f"{spec.name}(learning_rate=loguniform(1e-4, 1e-2))")
         else:
             settings = [registry.resolve_optimizer(s.text()).text for s in spec.grid()]
-        out += [s for s in settings if s not in out]
-    return out
+        for setting in settings:
+            choice = registry.resolve_optimizer(setting, check=False)
+            same = [s for s, c in configurations.items() if c[0] == choice.spec.name]
+            key = choice.configuration(signature=bool(same))
+            for other in same:  # the same name twice: compare everything, defaults included
+                configurations[other] = registry.resolve_optimizer(other, check=False) \
+                    .configuration(signature=True)
+            twin = next((s for s, c in configurations.items() if c == key), None)
+            if twin is not None:
+                raise specs.SpecError(
+                    f"{twin!r} and {setting!r} are the same configuration"
+                    + (f" (from {text!r})" if text != setting else "")
+                    + ": give each optimizer once")
+            configurations[setting] = key
+            out.append(setting)
+            if spec.space() or (tune and spec.has_grid()):
+                family[setting] = choice.spec.name
+    return out, family
 
 
 def draw_trials(spec, trials, search_seed=0, text=None):
-    """``trials`` distinct settings of ``spec``'s search space at the first points of a
-    scrambled Halton sequence (scipy.stats.qmc) seeded by ``search_seed``: well spread
-    for every budget, and the same command draws the same trials. Points whose rounded
-    values repeat an earlier trial are passed over (a small ``choice`` space has fewer
-    settings than trials: refused)."""
+    """``trials`` distinct settings of ``spec``'s search space at the points of a Latin
+    hypercube (scipy.stats.qmc.LatinHypercube, scrambled) seeded by ``search_seed``: in
+    every searched dimension, exactly one trial falls in each T-th of its range (of its
+    log range for loguniform), whatever T, and the same command draws the same trials.
+    Points whose rounded values repeat an earlier trial are passed over (a small
+    ``choice`` space has fewer settings than trials: refused)."""
     from scipy.stats import qmc
     text = text or spec.text()
     space = spec.space()
@@ -125,7 +151,7 @@ def draw_trials(spec, trials, search_seed=0, text=None):
     if distinct < trials:
         raise specs.SpecError(f"{text!r}: its search space has {distinct} settings, fewer than "
                               f"--trials {trials}: use a [list] grid")
-    sequence = qmc.Halton(len(space), scramble=True, rng=search_seed)
+    sequence = qmc.LatinHypercube(len(space), scramble=True, rng=search_seed)
     out = []
     for _ in range(100):  # blocks of points until enough distinct settings
         for point in sequence.random(trials):
@@ -141,7 +167,7 @@ def from_record(record):
     """The Run a history's record describes (batch: the batching of an iteration budget)."""
     batch = record.get("batch_size") if record.get("steps") else None
     return Run(record["dataset"], record["model"], record["optimizer"], record.get("seed"),
-               None if batch is None else str(batch))
+               None if batch is None else str(batch), setting_of=record.get("setting_of"))
 
 
 def _alternatives(names):

@@ -265,6 +265,24 @@ class OptimizerChoice:
     spec: "specs.Spec"
     entry: OptimizerSpec
 
+    def configuration(self, signature=False):
+        """What the optimizer is, for telling duplicates apart: its name and every argument
+        it is built with, the spec's over the entry's defaults (over, with ``signature``,
+        its class's own defaults, which needs Keras): ``adam`` and
+        ``adam(learning_rate=0.001)`` are one configuration."""
+        import inspect
+        arguments = {}
+        factory = self.entry.factory() if signature and not self.spec.is_callable else None
+        if isinstance(factory, type):
+            try:
+                arguments = {k: p.default for k, p in inspect.signature(factory).parameters.items()
+                             if p.default is not inspect.Parameter.empty}
+            except (TypeError, ValueError):
+                pass
+        arguments.update(self.entry.defaults)
+        arguments.update(self.spec.kwargs)
+        return self.spec.name, tuple(sorted((k, repr(_number(v))) for k, v in arguments.items()))
+
     @property
     def text(self):
         return self.spec.text()
@@ -287,6 +305,11 @@ class OptimizerChoice:
             total_steps = steps if total_steps is None else total_steps
         return self.entry.build(rate if learning_rate is None else learning_rate,
                                 total_steps, **arguments)
+
+
+def _number(value):
+    """1 and 1.0 are one value here (a rate written either way)."""
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def resolve_optimizer(text, check=True):

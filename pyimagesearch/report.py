@@ -183,7 +183,7 @@ def runs_table(rows, histories, plots):
             f'<tbody>{"".join(body)}</tbody></table>')
 
 
-def page(rows, histories, groups, table, margin, plan, plots, title="Report", curves=None,
+def page(rows, histories, groups, table, margin, design, plots, title="Report", curves=None,
          sensitivity=None, tuned_table=None):
     """The report's HTML text. ``table``: summary.verdict_table's (problem rows, overall
     rows); ``groups``: {(dataset, model, batch): {setting: [history, ...]}}; ``curves``,
@@ -249,14 +249,13 @@ def page(rows, histories, groups, table, margin, plan, plots, title="Report", cu
                         + figure("profile", {"taus": _round(taus), "shares": {
                             _plotly_text(registry.display_name(s)): v
                             for s, v in shares.items()}}))
-    plan = plan or summary.default_plan(summary.seed_counts(rows))
-    rule = summary.rule_sentence(margin, plan, len(problem_rows)) if problem_rows else ""
+    design = summary.design_for(rows, design)  # the folder's one design, for every verdict
+    rule = summary.rule_sentence(margin, design, problem_rows) if problem_rows else ""
     matrix = verdict_matrix(problem_rows) if problem_rows else ""
     tuned = summary.tuned_rows(rows)
     if tuned:  # settings of one optimizer are not rivals: the answer compares tuned optimizers
-        tuned_problems, overall = tuned_table or summary.verdict_table(tuned, margin)
-        rule = summary.rule_sentence(margin, summary.default_plan(summary.seed_counts(tuned)),
-                                     len(tuned_problems)) if tuned_problems else ""
+        tuned_problems, overall = tuned_table or summary.verdict_table(tuned, margin, design)
+        rule = summary.rule_sentence(margin, design, tuned_problems) if tuned_problems else ""
         matrix = ("<p>Each optimizer at its tuned setting: the one with the best mean "
                   "final-epoch validation accuracy over seeds among its settings on that "
                   "problem (a family of verdicts of its own; hover a cell for the numbers; the "

@@ -6,6 +6,7 @@ Histories are loaded with the restricted unpickler (they never run code) and
 checked for shape; every problem is a ValueError that names the file, so a
 caller can report it and go on with the other runs.
 """
+import dataclasses
 import itertools
 import math
 import os
@@ -221,12 +222,29 @@ def warn(message):
     print(f"[WARNING] {message}", file=sys.stderr)
 
 
+DESIGN_FILE = "decide.json"  # decide.py's design and looks (pyimagesearch.rounds)
+# RunSpec fields a grid's file names already tell apart, or that do not change what a run is
+_NAMED = ("dataset", "model", "optimizer", "seed", "data_dir", "setting_of")
+
+
+def _variant(record):
+    """What a run is beyond its name (dataset, model, optimizer, seed, batching): every
+    other run-spec field, so two runs that differ in --precise-bn, say, are not one."""
+    if not record:
+        return ()
+    fields = runspec.RunSpec.__dataclass_fields__
+    skip = set(_NAMED) | ({"batch_size", "steps"} if record.get("steps") else set())
+    return tuple((k, repr(record.get(k, fields[k].default))) for k in fields if k not in skip)
+
+
 def find_runs(folder):
     """{Run: (history path, history or None, error)} for every history pickle in
     ``folder``: described by the record it holds, or (the original study's histories,
-    which have none) by its file name."""
+    which have none) by its file name. Runs of one name that differ in another field of
+    what a run is (``--precise-bn``, ``--epochs``, ...) are told apart: their optimizer
+    is written with the fields that differ, ``adam [precise_bn=auto]``."""
     from . import grid
-    found = {}
+    found, variants = {}, {}
     for entry in sorted(os.listdir(folder)):
         stem, ext = os.path.splitext(entry)
         if ext != ".pickle":
@@ -244,19 +262,35 @@ def find_runs(folder):
                  f"{path}: holds no run record and is not named like a run "
                  "({model}_{optimizer}_{dataset}.pickle); skipped")
             continue
-        if run in found:  # e.g. two files of one spec differing only in --learning-rate
-            warn(f"{path}: the same run as {found[run][0]} (dataset, model, optimizer, seed); "
-                 "skipped: keep such runs in separate folders")
+        key = (run, _variant(record))
+        if key in found:  # e.g. two files of one spec differing only in --learning-rate
+            warn(f"{path}: the same run as {found[key][0]} (dataset, model, optimizer, seed and "
+                 "every training flag); skipped: keep such runs in separate folders")
             continue
-        found[run] = (path, history, error)
-    return found
+        found[key] = (path, history, error)
+        variants.setdefault(dataclasses.replace(run, seed=None), set()).add(key[1])
+    out = {}
+    for (run, variant), value in found.items():
+        kinds = variants[dataclasses.replace(run, seed=None)]
+        if len(kinds) > 1:  # name each by the fields in which the kinds differ
+            differ = [i for i in range(len(variant)) if len({v[i] for v in kinds if v}) > 1]
+            extra = ", ".join(f"{variant[i][0]}={variant[i][1].strip(chr(39))}" for i in differ)
+            run = dataclasses.replace(run, optimizer=f"{run.optimizer} [{extra or 'no record'}]")
+        if run in out:
+            warn(f"{value[0]}: the same run as {out[run][0]}; skipped")
+            continue
+        out[run] = value
+    return out
 
 
-def load_rows(folder):
+def load_rows(folder, missing=None):
     """Every run in ``folder``: (rows for the summary, their histories, and per (dataset,
-    model, batch) the histories of each optimizer). Missing and damaged files are warned
-    about by name and left out."""
-    from . import grid, registry, rounds
+    model, batch) the histories of each optimizer). Damaged files are warned about by
+    name and left out. The runs the grid's axes lead one to expect but that are not
+    there are appended to ``missing`` as (Run, history path) when it is a list (plot.py
+    and decide.py tell the seeds decide.py chose not to add from runs that are lost);
+    otherwise each is warned about, unless decide.py's rounds made the holes."""
+    from . import grid, registry
     # the grid the outputs describe: every dataset x model x optimizer (x seed, x batching)
     # seen, taken apart for runs that vary the batching (study B) and runs that do not
     found = find_runs(folder)
@@ -271,15 +305,14 @@ def load_rows(folder):
                                 (0, 0) if b == "full" else (1, int(b))))]
         expected += [grid.Run(*combo) for combo in itertools.product(*axes)]
 
-    # load what is there; report what is missing or damaged, and go on
+    # load what is there; report what is damaged, and go on
     rows, histories, groups = [], [], defaultdict(lambda: defaultdict(list))
-    # decide.py adds seeds only where a pair is undecided: the grid has holes by design
-    rounds_ran = os.path.exists(os.path.join(folder, rounds.DESIGN_FILE))
-    holes = 0
+    rounds_ran = os.path.exists(os.path.join(folder, DESIGN_FILE))
     for run in expected:
         if run not in found:
-            holes += 1
-            if not rounds_ran:
+            if missing is not None:
+                missing.append((run, grid.outputs(run, folder)[0]))
+            elif not rounds_ran:
                 warn(f"{grid.outputs(run, folder)[0]}: missing")
             continue
         history_path, history, error = found[run]
@@ -295,18 +328,15 @@ def load_rows(folder):
                 warn(str(e))
         else:
             warn(f"{report_path}: missing; test accuracy left blank")
+        record = runspec.from_history(history) or {}
         groups[(run.dataset, run.model, run.batch)][run.optimizer].append(history)
         histories.append(history)
         rows.append({"dataset": run.dataset, "model": run.model, "batch": run.batch,
                      "optimizer": run.optimizer, "seed": run.seed,
                      **run_metrics(history, report),
                      "run": os.path.splitext(os.path.basename(history_path))[0],
-                     "path": history_path,
-                     "tensorboard": (runspec.from_history(history) or {}).get("tensorboard")})
-
-    if holes and rounds_ran:
-        print(f"[INFO] {holes} seed x optimizer combinations not run: decide.py adds seeds only "
-              "to the pairs still undecided")
+                     "path": history_path, "setting_of": record.get("setting_of"),
+                     "tensorboard": record.get("tensorboard")})
     return rows, histories, groups
 
 

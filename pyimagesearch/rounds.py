@@ -1,43 +1,158 @@
-"""decide.py's design and rounds: the margin and the looks fixed before the first round
-(``decide.json`` in the grid's folder, which plot.py reads too), and the runs a round adds:
-the recorded runs of the optimizers still undecided, with new seeds."""
+"""decide.py's design and rounds: the margin and the looks' shares of alpha fixed before
+the first round, and a record of every look taken (``decide.json`` in the grid's folder,
+which plot.py reads too), and the runs a round adds: the recorded runs of the optimizers
+still undecided, with new seeds. A look is a round: the grid as run is look 0, each round
+of decide.py the next; at each look every comparison reads all the paired seeds it has."""
+import datetime
+import glob
 import json
 import os
 
 from . import grid, runspec, storage, summary, verdicts
+from .results import DESIGN_FILE
 
-DESIGN_FILE = "decide.json"
+
+def _path(folder):
+    return os.path.join(folder, DESIGN_FILE)
 
 
-def design(folder, margin=None, max_seeds=None):
-    """(margin, plan) for a folder: decide.py's fixed design when it has one (a margin or
-    cap given now must agree with it), else (the margin given or the default, None: the
-    default plan). ValueError, one line, for a disagreement or a damaged file."""
-    path = os.path.join(folder, DESIGN_FILE)
+def read(folder):
+    """decide.json's contents, {} when there is none; ValueError (one line) when damaged."""
+    path = _path(folder)
     if not os.path.exists(path):
-        return (verdicts.MARGIN if margin is None else margin), None
+        return {}
     try:
         with open(path, encoding="utf-8") as f:
             fixed = json.load(f)
-        plan = [int(n) for n in fixed["plan"]]
-        fixed_margin, fixed_cap = float(fixed["margin"]), int(fixed["max_seeds"])
+        fixed["plan"] = [int(n) for n in fixed["plan"]]
+        fixed["margin"] = float(fixed["margin"])
+        fixed["max_seeds"] = None if fixed["max_seeds"] is None else int(fixed["max_seeds"])
+        for look in fixed.get("looks", []):
+            look["runs"] = {(d, m, o): set(int(x) for x in seeds)
+                            for d, m, o, seeds in look["runs"]}
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ValueError(f"{path}: damaged ({type(e).__name__}: {e})") from None
-    if margin is not None and margin != fixed_margin:
-        raise ValueError(f"--margin {margin:g}: decide.py fixed {fixed_margin:g} for {folder} "
+    return fixed
+
+
+def design(folder, margin=None, max_seeds=None, rows=None):
+    """(margin, :class:`verdicts.Design` or None) for a folder: decide.py's fixed design
+    when it has one (a margin or cap given now must agree with it), else (the margin given
+    or the default, None: plot.py's first look). A decide.json of an earlier version, with
+    no record of its looks, is read as it was meant then: look k read each comparison's
+    first plan[k] seeds (``rows`` needed). ValueError, one line, for a disagreement or a
+    damaged file."""
+    path = _path(folder)
+    fixed = read(folder)
+    if not fixed:
+        return (verdicts.MARGIN if margin is None else margin), None
+    if margin is not None and margin != fixed["margin"]:
+        raise ValueError(f"--margin {margin:g}: decide.py fixed {fixed['margin']:g} for {folder} "
                          f"({path}) before its rounds; the error rates hold for that margin only")
-    if max_seeds is not None and max_seeds != fixed_cap:
-        raise ValueError(f"--max-seeds {max_seeds}: decide.py fixed {fixed_cap} for {folder} "
-                         f"({path}) before its rounds")
-    return fixed_margin, plan
+    if max_seeds is not None and max_seeds != fixed["max_seeds"] and fixed.get("design") != "fixed":
+        raise ValueError(f"--max-seeds {max_seeds}: decide.py fixed {fixed['max_seeds']} for "
+                         f"{folder} ({path}) before its rounds")
+    plan = fixed["plan"]
+    if fixed.get("design") == "fixed":
+        return fixed["margin"], verdicts.Design("fixed", tuple(plan), (1.0,),
+                                                tuple(k["runs"] for k in fixed["looks"]))
+    looks = fixed.get("looks")
+    if looks is None:  # an earlier version's decide.json: look k read the first plan[k] seeds
+        most = max((len(v) for v in snapshot(rows or []).values()), default=0)
+        looks = [{"runs": _first_seeds(rows or [], n)} for n in plan if n <= max(most, plan[0])]
+    return fixed["margin"], verdicts.Design("sequential", tuple(plan),
+                                            tuple(verdicts.look_weights(plan)),
+                                            tuple(k["runs"] for k in looks))
 
 
-def save_design(folder, margin, max_seeds, plan):
-    storage.write_text(os.path.join(folder, DESIGN_FILE), json.dumps(
-        {"margin": margin, "max_seeds": max_seeds, "plan": plan, "alpha": verdicts.ALPHA,
-         "looks": "Bonferroni over the looks, each spending alpha in proportion to the square "
-                  "root of its seeds"},
-        indent=1) + "\n")
+def _first_seeds(rows, n):
+    """Every run setting's first ``n`` seeds (how an earlier version's looks read them)."""
+    out = snapshot(rows)
+    return {k: set(sorted(v)[:n]) for k, v in out.items()}
+
+
+def snapshot(rows):
+    """The runs a look reads: {(dataset, model, optimizer setting): seeds} of the runs with
+    a test accuracy (-1 for an unseeded run)."""
+    out = {}
+    for row in rows:
+        if row["test_accuracy"] == row["test_accuracy"]:  # not nan
+            key = (*summary.problem(row), row["optimizer"])
+            out.setdefault(key, set()).add(-1 if row.get("seed") is None else row["seed"])
+    return out
+
+
+def _write(folder, fixed):
+    looks = [{**look, "runs": [[*k, sorted(v)] for k, v in sorted(look["runs"].items())]}
+             for look in fixed["looks"]]
+    storage.write_text(_path(folder), json.dumps({**fixed, "looks": looks}, indent=1) + "\n")
+
+
+def start(folder, margin, max_seeds, plan, rows, kind="sequential"):
+    """Fix the design (``plan``: decide.py's target seeds per look; "fixed": one look with
+    all of alpha) and take the first look at ``rows``; returns the Design."""
+    weights = [1.0] if kind == "fixed" else [float(w) for w in verdicts.look_weights(plan)]
+    fixed = {"design": kind, "margin": margin, "max_seeds": max_seeds, "plan": list(plan),
+             "alpha": verdicts.ALPHA, "weights": weights,
+             "looks_rule": "one look, all of alpha: no seeds are added" if kind == "fixed" else
+             "a look is a round (the grid as run, then each decide.py round); each comparison is "
+             "tested on every paired seed it has at the look; look k spends alpha in "
+             "proportion to the square root of plan[k] (Bonferroni over looks, Holm within)",
+             "looks": [], "rounds": {}}
+    _write(folder, fixed)
+    return take_look(folder, rows)
+
+
+def take_look(folder, rows):
+    """Record the next look at ``rows`` in decide.json; returns the Design with it."""
+    fixed = read(folder)
+    fixed["looks"].append({"look": len(fixed["looks"]), "runs": snapshot(rows),
+                           "taken": datetime.datetime.now().isoformat(timespec="seconds")})
+    _write(folder, fixed)
+    return design(folder)[1]
+
+
+def record_round(folder, look, names):
+    """The runs a round asked for, written before it is launched, so that a run of it that
+    never finished is named as missing, not mistaken for a seed decide.py chose not to add."""
+    fixed = read(folder)
+    fixed.setdefault("rounds", {})[str(look)] = sorted(names)
+    _write(folder, fixed)
+
+
+def round_scripts(folder):
+    """decide.py's round scripts in ``folder`` (evidence of looks already taken)."""
+    return sorted(glob.glob(os.path.join(folder, "decide_round*.sh")))
+
+
+def explain_missing(folder, missing, design_present):
+    """Warn about each missing run of a folder, except the seeds decide.py chose not to add
+    (counted in one line, said only when there are some): a run a round asked for that is
+    missing was interrupted or failed, and a run of the grid as run is simply missing."""
+    from .results import warn
+    if not missing:
+        return
+    fixed = read(folder) if design_present else {}
+    if not fixed.get("looks"):
+        for run, path in missing:
+            warn(f"{path}: missing")
+        return
+    asked = {name: k for k, names in fixed.get("rounds", {}).items() for name in names}
+    grid_seeds = set().union(*fixed["looks"][0]["runs"].values())  # the grid as run
+    by_design = 0
+    for run, path in missing:
+        name = os.path.splitext(os.path.basename(path))[0]
+        seed = -1 if run.seed is None else run.seed
+        if name in asked:
+            warn(f"{path}: missing, though decide.py's round {asked[name]} asked for it "
+                 "(interrupted or failed: run decide.py again)")
+        elif seed in grid_seeds:
+            warn(f"{path}: missing")
+        else:
+            by_design += 1
+    if by_design:
+        print(f"[INFO] {by_design} seed x optimizer combinations not run: decide.py added "
+              "seeds only to the pairs still undecided")
 
 
 def missing_runs(rows, records, problems, seeds_wanted):

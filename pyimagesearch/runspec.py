@@ -31,6 +31,7 @@ class RunSpec:
     precise_bn: Optional[Union[int, str]] = None  # BatchNorm statistics recomputed from N
     #                                              batches ("auto": a few thousand images)
     data_dir: Optional[str] = None
+    setting_of: Optional[str] = None  # the optimizer whose tuning trial this setting is
 
     @classmethod
     def from_args(cls, args):
@@ -81,7 +82,8 @@ class RunSpec:
     def identity(self):
         """What makes a checkpoint this run's own (the epoch budget may grow, the data
         may move to another folder)."""
-        return {k: v for k, v in sorted(asdict(self).items()) if k not in ("epochs", "data_dir")}
+        return {k: v for k, v in sorted(asdict(self).items())
+                if k not in ("epochs", "data_dir", "setting_of")}
 
     def to_argv(self):
         """train.py's arguments for this run (all but --history and --report), so a
@@ -110,7 +112,8 @@ class RunSpec:
         that differs only in where the data was read from."""
         if not record:
             return []
-        mine = {k: v for k, v in asdict(self).items() if k != "data_dir"}
+        # where the data was read from, and how a summary groups the run, are not what it is
+        mine = {k: v for k, v in asdict(self).items() if k not in ("data_dir", "setting_of")}
         return [f"{k}: {record.get(k)!r} there, {v!r} here" for k, v in mine.items()
                 if k in record and record[k] != v and not _same_number(record[k], v)]
 

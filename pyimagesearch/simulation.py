@@ -21,18 +21,33 @@ def grid_differences(rng, experiments, problems, optimizers, true_gaps, sd, seed
 
 
 def run(true_diff, sd, experiments=4000, problems=1, optimizers=2, max_seeds=verdicts.MAX_SEEDS,
-        start=3, margin=verdicts.MARGIN, seed=0):
-    """The whole sequential procedure (looks at verdicts.schedule(start, max_seeds)) on
-    simulated experiments where every optimizer but the first is ``true_diff`` points
-    better than the first (so pairs among the others have no difference). Returns the
-    share of each verdict over all comparisons whose true difference is ``true_diff``,
-    the family-wise share of experiments with any wrong call, and the mean seeds spent."""
+        start=3, margin=verdicts.MARGIN, seed=0, damaged=0.0):
+    """The whole sequential procedure on simulated experiments where every optimizer but
+    the first is ``true_diff`` points better than the first (so pairs among the others
+    have no difference), as plot.py and decide.py run it: the looks of the default plan
+    (verdicts.schedule from the fewest seeds, up to ``max_seeds``), each comparison read
+    at every look on all the seeds it has. ``start``: the seeds each problem has at the
+    first look, one number or one per problem (cycled): unequal seed counts, as a grid
+    with a problem added later or run with more seeds has. ``damaged``: the share of the
+    first look's runs whose file is unreadable (their seed is missing from every pair of
+    that optimizer). Returns the share of each verdict over all comparisons whose true
+    difference is ``true_diff``, the family-wise share of experiments with any wrong
+    call, the mean seeds spent, and the seeds read at the first look."""
     rng = np.random.default_rng(seed)
+    starts = np.resize(np.atleast_1d(np.asarray(start, int)), problems)
+    width = max(max_seeds, int(starts.max()))
     gaps = [0.0] + [true_diff] * (optimizers - 1)
-    diffs = grid_differences(rng, experiments, problems, optimizers, gaps, sd, max_seeds)
-    plan = verdicts.schedule(start, max_seeds)
-    out = verdicts.sequential(diffs, plan, margin, resolution=0.0)
+    diffs = grid_differences(rng, experiments, problems, optimizers, gaps, sd, width)
     pairs = [(i, j) for i in range(optimizers) for j in range(i + 1, optimizers)]
+    if damaged:  # a damaged run of optimizer o at seed s removes that seed from o's pairs
+        lost = rng.uniform(size=(experiments, problems, optimizers, width)) < damaged
+        lost &= np.arange(width)[None, None, None, :] < starts[None, :, None, None]
+        hole = np.stack([lost[:, :, i] | lost[:, :, j] for i, j in pairs], axis=2)
+        diffs = np.where(hole.reshape(diffs.shape), np.nan, diffs)
+    plan = verdicts.schedule(int(starts.min()), max_seeds)
+    per_comparison = np.repeat(starts, len(pairs))
+    counts = verdicts.planned_counts(per_comparison, plan, max(max_seeds, int(starts.max())))
+    out = verdicts.sequential(diffs, counts, verdicts.look_weights(plan), margin)
     truth = np.tile(np.array([gaps[j] - gaps[i] for i, j in pairs]), problems)
     verdict = out["verdict"]
     wrong = ((truth == 0)[None, :] & np.isin(verdict, ["better", "worse"])) | \
@@ -40,12 +55,44 @@ def run(true_diff, sd, experiments=4000, problems=1, optimizers=2, max_seeds=ver
         ((truth > 0)[None, :] & (verdict == "worse")) | ((truth < 0)[None, :] & (verdict == "better"))
     mine = truth == true_diff
     shares = {v: float(np.mean(verdict[:, mine] == v)) for v in verdicts.VERDICTS}
+    first = np.sum(~np.isnan(np.where(np.arange(width) < per_comparison[:, None], diffs, np.nan)),
+                   axis=-1)
     return {"true_diff": true_diff, "sd": sd, "problems": problems, "optimizers": optimizers,
             "comparisons": len(truth), "plan": plan, **shares,
             "familywise_wrong": float(np.mean(wrong.any(axis=1))),
             "familywise_better_or_worse": float(np.mean(
                 ((truth == 0)[None, :] & np.isin(verdict, ["better", "worse"])).any(axis=1))),
-            "mean_seeds": float(np.mean(out["seeds"][:, mine]))}
+            "mean_seeds": float(np.mean(out["seeds"][:, mine])),
+            "first_look_seeds": float(np.mean(first[:, mine]))}
+
+
+def unequal_run(true_diffs, sd, seeds, experiments=4000, margin=verdicts.MARGIN, seed=0,
+                damaged=0.0, max_seeds=verdicts.MAX_SEEDS):
+    """One family of comparisons (one pair of optimizers on each of several problems) with
+    its own truth and seeds per problem: ``true_diffs`` and ``seeds`` are parallel lists
+    (e.g. problems at 3 seeds beside problems at 10 or 20). Returns, per problem, the
+    share of each verdict and the mean seeds read, and the family-wise share of
+    experiments with any wrong call."""
+    rng = np.random.default_rng(seed)
+    truth = np.asarray(true_diffs, float)
+    starts = np.asarray(seeds, int)
+    width = max(max_seeds, int(starts.max()))
+    diffs = truth[None, :, None] + rng.normal(0.0, sd, (experiments, len(truth), width))
+    if damaged:
+        lost = rng.uniform(size=diffs.shape) < damaged
+        diffs = np.where(lost & (np.arange(width) < starts[:, None])[None], np.nan, diffs)
+    plan = verdicts.schedule(int(starts.min()), max_seeds)
+    counts = verdicts.planned_counts(starts, plan, width)
+    out = verdicts.sequential(diffs, counts, verdicts.look_weights(plan), margin)
+    verdict = out["verdict"]
+    wrong = ((truth == 0)[None, :] & np.isin(verdict, ["better", "worse"])) | \
+        ((np.abs(truth) >= margin)[None, :] & (verdict == "equivalent")) | \
+        ((truth > 0)[None, :] & (verdict == "worse")) | ((truth < 0)[None, :] & (verdict == "better"))
+    per = [{"true_diff": float(t), "seeds": int(n),
+            **{v: float(np.mean(verdict[:, i] == v)) for v in verdicts.VERDICTS},
+            "mean_seeds": float(np.mean(out["seeds"][:, i]))}
+           for i, (t, n) in enumerate(zip(truth, starts))]
+    return {"plan": plan, "problems": per, "familywise_wrong": float(np.mean(wrong.any(axis=1)))}
 
 
 def naive_false_positives(sd, experiments=4000, max_seeds=verdicts.MAX_SEEDS, seed=0):
@@ -87,7 +134,8 @@ def budget_run(true_diff, sd, experiments=2000, trials=8, seeds=5, spread=3.0, n
     plan = verdicts.schedule(seeds, verdicts.MAX_SEEDS)  # the summary's default plan
     out = []
     for b in range(trials):  # each budget a family of its own, as in the summary
-        verdict = verdicts.sequential(diffs[:, b:b + 1], plan, margin)["verdict"][:, 0]
+        verdict = verdicts.sequential(diffs[:, b:b + 1], [seeds], verdicts.look_weights(plan),
+                                      margin)["verdict"][:, 0]
         out.append({"budget": b + 1, **{v: float(np.mean(verdict == v))
                                          for v in ("better", "worse", "equivalent")}})
     return out

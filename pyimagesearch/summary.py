@@ -82,9 +82,11 @@ def group_stats(rows):
 def problem_comparisons(rows):
     """Every pair of optimizers run on the same problem (dataset and model), in registry
     order, with their test accuracies by seed: dicts of dataset, model, a, b, a_scores,
-    b_scores ({seed: accuracy}), resolution (one test image in points) and learned
-    (whether any run of the two learned)."""
+    b_scores ({seed: accuracy}), a_settings, b_settings (the run settings behind each, by
+    which decide.json's looks name runs: a tuned optimizer's chosen setting), resolution
+    (one test image in points) and learned (whether any run of the two learned)."""
     by_problem = defaultdict(lambda: defaultdict(dict))
+    settings = defaultdict(set)
     learned = defaultdict(bool)
     sizes = defaultdict(list)
     for row in rows:
@@ -92,6 +94,8 @@ def problem_comparisons(rows):
         seed = -1 if row.get("seed") is None else row["seed"]
         if not math.isnan(row["test_accuracy"]):
             by_problem[key][row["optimizer"]][seed] = row["test_accuracy"]
+        settings[(key, row["optimizer"])].update(row.get("settings") or [row.get("setting",
+                                                                               row["optimizer"])])
         learned[(key, row["optimizer"])] |= row.get("learned", True)
         if row.get("test_images"):
             sizes[key].append(row["test_images"])
@@ -102,20 +106,27 @@ def problem_comparisons(rows):
             for b in names[i + 1:]:
                 out.append({"dataset": key[0], "model": key[1], "a": a, "b": b,
                             "a_scores": by_opt[a], "b_scores": by_opt[b],
+                            "a_settings": sorted(settings[(key, a)]),
+                            "b_settings": sorted(settings[(key, b)]),
                             "resolution": 100.0 / min(sizes[key]) if sizes[key] else 0.0,
                             "learned": learned[(key, a)] or learned[(key, b)]})
     return out
 
 
-def paired_diffs(comparison):
-    """The differences B - A in points over the seeds both have, by ascending seed."""
+def paired_seeds(comparison):
+    """The seeds both optimizers of a comparison have, ascending."""
+    return sorted(set(comparison["a_scores"]) & set(comparison["b_scores"]))
+
+
+def paired_diffs(comparison, seeds=None):
+    """The differences B - A in points over ``seeds`` (default: every seed both have)."""
     a, b = comparison["a_scores"], comparison["b_scores"]
-    return [100 * (b[s] - a[s]) for s in sorted(set(a) & set(b))]
+    return [100 * (b[s] - a[s]) for s in (paired_seeds(comparison) if seeds is None else seeds)]
 
 
 def seed_counts(rows):
     """The paired seeds of every comparison, in :func:`problem_comparisons`' order."""
-    return [len(paired_diffs(c)) for c in problem_comparisons(rows)]
+    return [len(paired_seeds(c)) for c in problem_comparisons(rows)]
 
 
 def default_plan(counts, max_seeds=verdicts.MAX_SEEDS):
@@ -123,31 +134,62 @@ def default_plan(counts, max_seeds=verdicts.MAX_SEEDS):
     return verdicts.schedule(max(1, min(counts, default=1)), max_seeds)
 
 
-def verdict_table(rows, margin=verdicts.MARGIN, plan=None, with_waiting=False):
+def design_for(rows, design=None):
+    """``design``, or where none was fixed the first look of the default plan."""
+    return design or verdicts.Design.first_look(seed_counts(rows))
+
+
+def arrivals(comparison, design):
+    """(seeds in the order the looks read them, the seeds each look had, the seeds no look
+    has read yet) of a comparison under ``design``: a seed counts at a look when both
+    optimizers' runs of it were there (decide.json's record of the look) and are readable
+    now. Without recorded looks, every paired seed is the one look's."""
+    shared = paired_seeds(comparison)
+    if design is None or design.looks is None:
+        return shared, [len(shared)], []
+
+    def seen(look, names):
+        return set.intersection(*(set(look.get((comparison["dataset"], comparison["model"], n), ()))
+                                  for n in names))
+    first = {}
+    for k, look in enumerate(design.looks):
+        both = seen(look, comparison["a_settings"]) & seen(look, comparison["b_settings"])
+        for s in shared:
+            if s in both and s not in first:
+                first[s] = k
+    ordered = sorted(first, key=lambda s: (first[s], s))
+    counts = [sum(1 for s in ordered if first[s] <= k) for k in range(len(design.looks))]
+    return ordered, counts, [s for s in shared if s not in first]
+
+
+def verdict_table(rows, margin=verdicts.MARGIN, design=None):
     """The verdict of every pair on every problem, and one overall row per pair: dicts
     with the columns of verdicts.csv (VERDICT_COLUMNS) and ``text``, a line a person
-    reads. ``plan``: the seed counts of the looks (decide.py's, fixed before its rounds);
-    by default :func:`verdicts.schedule` from the fewest seeds any comparison has.
-    ``with_waiting``: also the seeds per optimizer the next look needs (0: none)."""
+    reads. ``design`` (:class:`verdicts.Design`): decide.json's looks, or by default the
+    first look of the default plan over every seed there. Each comparison is tested on
+    all the paired seeds it had at each look taken; seeds no look has read yet (runs
+    added since decide.py's last look) are counted in ``unread``."""
     found = problem_comparisons(rows)
     if not found:
-        return ([], [], 0) if with_waiting else ([], [])
-    diffs = [paired_diffs(c) for c in found]
-    longest = max(1, max(len(d) for d in diffs))
+        return [], []
+    design = design_for(rows, design)
+    order = [arrivals(c, design) for c in found]
+    longest = max(1, max(len(o[0]) for o in order))
     table = np.full((1, len(found), longest), np.nan)
-    for i, d in enumerate(diffs):
-        table[0, i, :len(d)] = d
+    for i, (c, (seeds, _, _)) in enumerate(zip(found, order)):
+        table[0, i, :len(seeds)] = paired_diffs(c, seeds)
+    counts = np.array([[o[1][k] for o in order] for k in range(design.taken())])[:, None, :]
     resolution = np.array([c["resolution"] for c in found])
-    plan = plan or default_plan([len(d) for d in diffs])
     # a pair where no run learned is not tested: its accuracies are chance, whatever they say
-    seq = verdicts.sequential(table, plan, margin, resolution,
+    seq = verdicts.sequential(table, counts, design.weights, margin, resolution,
                               skip=[not c["learned"] for c in found])
-    weights = verdicts.look_weights(plan)
     still_open = int(np.sum(seq["verdict"][0] == "undecided"))
+    later_weight = design.weights[min(design.taken(), len(design.weights) - 1)]
     out = []
-    for i, c in enumerate(found):
-        used = int(seq["seeds"][0, i]) or len(diffs[i])
-        tests = verdicts.paired_tests(np.array(diffs[i][:used]), margin, c["resolution"])
+    for i, (c, (seeds, _, unread)) in enumerate(zip(found, order)):
+        at = max(0, int(seq["look"][0, i]))
+        read = seeds[:int(counts[at, 0, i])]
+        tests = verdicts.paired_tests(np.array(paired_diffs(c, read)), margin, c["resolution"])
         verdict = str(seq["verdict"][0, i])
         equivalent = verdict == "equivalent"
         row = {"scope": "problem", "dataset": c["dataset"], "model": c["model"], "a": c["a"],
@@ -155,21 +197,19 @@ def verdict_table(rows, margin=verdicts.MARGIN, plan=None, with_waiting=False):
                "ci_low": float(tests["ci_low"]), "ci_high": float(tests["ci_high"]),
                "p_value": math.nan, "p_adjusted": math.nan, "verdict": verdict,
                "seeds_needed": None, "margin_points": margin, "learned": c["learned"],
-               "sd": float(tests["sd"])}
+               "sd": float(tests["sd"]), "look": at, "seeds": read, "unread": unread,
+               "a_only": sorted(set(c["a_scores"]) - set(c["b_scores"])),
+               "b_only": sorted(set(c["b_scores"]) - set(c["a_scores"]))}
         if row["n"] >= verdicts.MIN_PAIRS:
             row["p_value"] = float(tests["p_equivalence"] if equivalent else tests["p_value"])
             row["p_adjusted"] = float(seq["p_equivalence_adjusted" if equivalent else "p_adjusted"][0, i])
         if verdict == "undecided" and row["n"] >= 2 and c["learned"]:
             needed = verdicts.seeds_needed(row["mean_diff_points"], row["sd"], margin,
-                                           verdicts.ALPHA * weights[-1] / max(1, still_open))
-            # at least the next look: the seeds run now have already been looked at
-            later = [n for n in plan if n > row["n"]]
-            row["seeds_needed"] = None if needed is None else max(needed, later[0] if later
-                                                                  else row["n"] + 1)
+                                           verdicts.ALPHA * later_weight / max(1, still_open))
+            # at least one more seed: the seeds run now have already been looked at
+            row["seeds_needed"] = None if needed is None else max(needed, row["n"] + 1)
         row["text"] = verdict_text(row)
         out.append(row)
-    if with_waiting:
-        return out, overall_rows(found, out, margin), int(seq["waiting"][0])
     return out, overall_rows(found, out, margin)
 
 
@@ -194,10 +234,11 @@ def overall_rows(found, problem_rows, margin):
                     "n": len(members),
                     "mean_diff_points": float(np.mean([m for m in means if not math.isnan(m)]))
                     if any(not math.isnan(m) for m in means) else math.nan,
-                    "ci_low": low, "ci_high": high, "p_value": test["wilcoxon_p"],
+                    "ci_low": math.nan, "ci_high": math.nan, "p_value": test["wilcoxon_p"],
                     "p_adjusted": math.nan, "verdict": "undecided", "seeds_needed": None,
                     "margin_points": margin, "counts": counts,
-                    "probability": verdicts.probability_of_improvement(scores)})
+                    "probability": verdicts.probability_of_improvement(scores),
+                    "probability_low": low, "probability_high": high})
     tested = [r for r in out if not math.isnan(r["p_value"])]
     if tested:
         adjusted = multipletests([r["p_value"] for r in tested], method="holm")[1]
@@ -214,7 +255,36 @@ def overall_rows(found, problem_rows, margin):
 
 
 def verdict_text(row):
-    """One line: how B compares with A on a problem, with its evidence."""
+    """One line: how B compares with A on a problem, with its evidence, and which seeds
+    it did not read and why."""
+    return _verdict_evidence(row) + seeds_note(row)
+
+
+def seeds_note(row):
+    """Which seeds a comparison left out and why: runs of one optimizer whose partner at
+    that seed is missing or unreadable, and runs added since the last look."""
+    name = registry.display_name
+    notes = []
+    for side, other in (("a", "b"), ("b", "a")):
+        only = row.get(f"{side}_only") or []
+        if only:
+            notes.append(f"{_seed_list(only)} of {name(row[side])} left out: no readable "
+                         f"{name(row[other])} run there")
+    if row.get("unread"):
+        notes.append(f"{_seed_list(row['unread'])} not read: run after the last look "
+                     "(decide.py's next call takes the next look)")
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _seed_list(seeds):
+    seeds = [s for s in seeds if s != -1]
+    if not seeds:
+        return "the unseeded run"
+    head = ", ".join(map(str, seeds[:8])) + (", ..." if len(seeds) > 8 else "")
+    return f"seed{'s' if len(seeds) > 1 else ''} {head}"
+
+
+def _verdict_evidence(row):
     name = registry.display_name
     a, b, n = name(row["a"]), name(row["b"]), row["n"]
     interval = "" if math.isnan(row["ci_low"]) else f" [{row['ci_low']:+.2f}, {row['ci_high']:+.2f}]"
@@ -249,33 +319,68 @@ def overall_text(row):
     return (f"Across {row['n']} problem{'s' if row['n'] != 1 else ''}, {b} vs {a}: "
             f"{row['verdict']} (better on {c['better']}, equivalent on {c['equivalent']}, worse on "
             f"{c['worse']}, undecided on {c['undecided']}); {test}; P({b} beats {a} on a random "
-            f"problem and seed) = {row['probability']:.2f} [{row['ci_low']:.2f}, "
-            f"{row['ci_high']:.2f}] (stratified bootstrap, 95%).")
+            f"problem and seed) = {row['probability']:.2f} [{row['probability_low']:.2f}, "
+            f"{row['probability_high']:.2f}] (stratified bootstrap, 95%).")
 
 
-def rule_sentence(margin, plan, comparisons):
+def design_sentence(design, problem_rows=()):
+    """Which looks the verdicts took and what they spent, in one sentence."""
+    counts = [r["n"] for r in problem_rows if r["n"]]
+    seeds = "" if not counts else (f"{min(counts)} seeds per comparison" if min(counts) == max(counts)
+                                   else f"{min(counts)} to {max(counts)} seeds per comparison")
+    if design.kind == "fixed":
+        return ("One look with all of alpha (a fixed design, plot.py --fixed, recorded in "
+                f"decide.json: decide.py adds no seeds to this folder){', ' + seeds if seeds else ''}")
+    plan = ", ".join(map(str, design.plan))
+    if design.kind == "first look":
+        return (f"This is the first look (the grid as run{', ' + seeds if seeds else ''}), "
+                f"spending {design.spent():.1%} of alpha: its share of the default plan of looks "
+                f"at {plan} seeds, so that decide.py may add seeds later (plot.py --fixed "
+                "spends all of it in one look, for a grid that will never add seeds)")
+    return (f"Looks taken: {design.taken()} of decide.py's {len(design.plan)} (the grid as run, "
+            f"then {design.taken() - 1} round{'s' if design.taken() != 2 else ''} of seeds; "
+            f"{seeds + '; ' if seeds else ''}the plan in decide.json aims at {plan} seeds, and "
+            f"each look spends alpha in proportion to the square root of its target), "
+            f"{design.spent():.1%} of alpha spent so far")
+
+
+def rule_sentence(margin, design, problem_rows):
     """The decision rule in one sentence a reader can check."""
+    comparisons = len(problem_rows)
     return (f"Verdicts: on each problem, the paired t-test (better/worse) and TOST "
-            f"(equivalent within ±{margin:g} accuracy points) on B - A over seeds; "
+            f"(equivalent within ±{margin:g} accuracy points) on B - A over every seed both "
+            "optimizers have; "
             + (f"all {comparisons} comparisons of this summary are one family (Holm step-down "
                "over both tests of each)" if comparisons != 1 else
                "its two tests are one family (Holm step-down)")
-            + f", and the looks at "
-            f"{', '.join(map(str, plan))} seeds (this summary and decide.py's rounds) split "
-            f"alpha in proportion to the square root of their seeds; so the chance of any wrong better, worse or "
-            f"equivalent here is at most {verdicts.ALPHA:.0%}. Intervals are plain 95% "
+            + f". {design_sentence(design, problem_rows)}; so the chance of any wrong better, "
+            f"worse or equivalent here is at most {verdicts.ALPHA:.0%}. Intervals are plain 95% "
             f"t-intervals; a verdict needs its adjusted p (p adj.) at most {verdicts.ALPHA:g}. "
             f"The spread is taken as at least one test image, and no test runs below "
             f"{verdicts.MIN_PAIRS} seeds.")
 
 
 VERDICT_COLUMNS = ["scope", "dataset", "model", "a", "b", "n", "mean_diff_points", "ci_low",
-                   "ci_high", "p_value", "p_adjusted", "verdict", "seeds_needed", "margin_points"]
+                   "ci_high", "p_value", "p_adjusted", "verdict", "seeds_needed", "margin_points",
+                   "probability", "probability_low", "probability_high", "look", "seeds_read"]
+# scope: "problem" (one pair on one problem: the mean paired difference B - A in points, its
+# 95% t-interval, the test's p and its adjusted p), "overall" (one pair across problems:
+# mean of the per-problem means, Wilcoxon's p and Holm's; the probability of improvement
+# P(B beats A) and its bootstrap interval in their own columns); "tuned" and "tuned overall":
+# the same for each optimizer at its setting selected on validation.
 
 
-def verdicts_csv(problem_rows, overall):
-    return csv_text(VERDICT_COLUMNS, [{c: row.get(c) for c in VERDICT_COLUMNS}
-                                      for row in [*problem_rows, *overall]])
+def verdicts_csv(problem_rows, overall, tuned=None):
+    """verdicts.csv: every setting's rows, then the tuned optimizers' (``tuned``: the
+    verdict table of :func:`tuned_rows`), each column with one meaning."""
+    records = [*problem_rows, *overall]
+    if tuned:
+        records += [{**r, "scope": "tuned" if r["scope"] == "problem" else "tuned overall"}
+                    for r in [*tuned[0], *tuned[1]]]
+    return csv_text(VERDICT_COLUMNS, [
+        {**{c: row.get(c) for c in VERDICT_COLUMNS},
+         "seeds_read": " ".join(str(s) for s in row["seeds"]) if row.get("seeds") else None}
+        for row in records])
 
 
 def headline(overall):
@@ -289,15 +394,15 @@ def headline(overall):
     return overall[0]
 
 
-def verdict_markdown(rows, margin=verdicts.MARGIN, plan=None, table=None):
+def verdict_markdown(rows, margin=verdicts.MARGIN, design=None, table=None):
     """The summary's verdict section (and what plot.py prints); ``table``: what
     :func:`verdict_table` gave for these rows, when the caller has it already."""
-    problems, overall = table or verdict_table(rows, margin, plan)
+    design = design_for(rows, design)
+    problems, overall = table or verdict_table(rows, margin, design)
     if not problems:
         return ["## Verdicts", "", "Not enough runs with a test accuracy to compare."]
-    plan = plan or default_plan(seed_counts(rows))
     lines = ["## Verdicts", "", f"**{headline(overall)['text']}**", "",
-             rule_sentence(margin, plan, len(problems)), "",
+             rule_sentence(margin, design, problems), "",
              "| dataset | model | A | B | n | B - A (points) | 95% CI | p | p adj. | verdict |",
              "|" + " --- |" * 10]
     for r in problems:
@@ -327,7 +432,8 @@ def to_csv(rows):
     return buffer.getvalue()
 
 
-def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, plan=None, table=None):
+def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, design=None, table=None,
+                tuned_table=None):
     headers = ["dataset", "model", "optimizer", "seed", "test acc.", "macro-F1",
                "final train loss", "final val loss", "best val acc. (epoch)",
                "val loss std, last quarter", "epochs", "wall s", "status"]
@@ -340,7 +446,7 @@ def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, plan=None, table=
                  f"{_fmt(r['best_val_accuracy'])} ({r['best_epoch']})",
                  _fmt(r["val_loss_std_last_quarter"]), str(r["epochs"]), _fmt(r["wall_seconds"], 0), r.get("status", "ok")]
         lines.append("| " + " | ".join(cells) + " |")
-    lines = lines[:4] + verdict_markdown(rows, margin, plan, table) + [""] + lines[4:]
+    lines = lines[:4] + verdict_markdown(rows, margin, design, table) + [""] + lines[4:]
     lines += ["", "## Test accuracy over seeds", "",
               "| dataset | model | optimizer | n | mean | std | reached target | "
               "epochs to target | seconds to target |", "|" + " --- |" * 9]
@@ -356,8 +462,8 @@ def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, plan=None, table=
         lines += ["", f"{on_test} of {len(rows)} runs validated on the test set (no "
                   "--validation-split, as the original study did): any choice made from their "
                   "curves (a best epoch, a setting picked from a grid) was made on the test set."]
-    lines += tuned_markdown(rows, margin)
-    lines += budget_markdown(rows, margin)
+    lines += tuned_markdown(rows, margin, design, tuned_table)
+    lines += budget_markdown(rows, margin, design)
     lines += ["", "Validation-loss std is the sample standard deviation over the last quarter "
               "of the epochs (at least 2): the study's \"stability\" claim, as a number, "
               "without the first epochs' BatchNorm warm-up. \"Did not learn\": a test "
@@ -367,12 +473,12 @@ def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, plan=None, table=
 
 # ------------------------------------------------------------------ tuned comparisons
 
-def family(optimizer):
-    """The optimizer a setting belongs to: ``adam(learning_rate=0.0003)`` -> ``adam``."""
-    try:
-        return specs.parse(optimizer).name
-    except specs.SpecError:
-        return optimizer
+def family(row):
+    """The optimizer a run's setting is a trial of, when the grid made its settings one
+    tuning family (combinations.py --trials, a preset's grid, or --tune: the run record's
+    ``setting_of``); else the setting itself: specs of one optimizer are rivals unless the
+    grid said otherwise (``adam`` against ``adam(epsilon=1e-06)`` is the question asked)."""
+    return row.get("setting_of") or row["optimizer"]
 
 
 def tuned_selection(rows):
@@ -381,7 +487,7 @@ def tuned_selection(rows):
     keep), with its tuning budget (settings tried) and where it was selected."""
     groups = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        groups[(row["dataset"], _model(row), family(row["optimizer"]))][row["optimizer"]].append(row)
+        groups[(row["dataset"], _model(row), family(row))][row["optimizer"]].append(row)
     out = []
     for (dataset, model, name), settings in groups.items():
         scored = [(_mean([r.get("final_val_accuracy", math.nan) for r in members]), setting)
@@ -405,11 +511,11 @@ def tuned_rows(rows):
     if all(s["budget"] < 2 for s in selection):
         return []
     chosen = {(s["dataset"], s["model"], s["chosen"]): s["optimizer"] for s in selection}
-    return [{**r, "optimizer": chosen[key]} for r in rows
+    return [{**r, "optimizer": chosen[key], "setting": r["optimizer"]} for r in rows
             if (key := (r["dataset"], _model(r), r["optimizer"])) in chosen]
 
 
-def tuned_markdown(rows, margin=verdicts.MARGIN):
+def tuned_markdown(rows, margin=verdicts.MARGIN, design=None, tuned_table=None):
     """The "tuned verdict": each optimizer at its selected setting, compared on test
     accuracy with paired intervals. Empty unless some optimizer was run at several settings."""
     selection = tuned_selection(rows)
@@ -435,9 +541,8 @@ def tuned_markdown(rows, margin=verdicts.MARGIN):
     if any(s["on_test"] for s in selection):
         lines += ["", "Some selections were made on the test set (runs without "
                   "--validation-split): the tuned test accuracies are optimistic."]
-    chosen = {(s["dataset"], s["model"], s["chosen"]) for s in selection}
-    picked = [r for r in rows if (r["dataset"], _model(r), r["optimizer"]) in chosen]
-    tuned = verdict_markdown(picked, margin)[2:]  # a family of its own, under its own heading
+    # a family of its own, under its own heading, by the folder's one design
+    tuned = verdict_markdown(tuned_rows(rows), margin, design, tuned_table)[2:]
     return lines + ["", "The tuned settings compared (a family of its own):", ""] + tuned
 
 
@@ -454,7 +559,7 @@ def searches(rows):
     groups = defaultdict(lambda: defaultdict(list))
     for row in rows:
         if math.isfinite(row.get("final_val_accuracy", math.nan)):
-            groups[(*problem(row), family(row["optimizer"]))][row["optimizer"]].append(row)
+            groups[(*problem(row), family(row))][row["optimizer"]].append(row)
     return {k: dict(v) for k, v in sorted(
         groups.items(), key=lambda kv: (kv[0][0], kv[0][1],
                                         registry.order(registry.OPTIMIZERS, kv[0][2])))
@@ -485,12 +590,13 @@ def tuning_csv(curves):
     return csv_text(TUNING_COLUMNS, curves)
 
 
-def budget_verdicts(rows, margin=verdicts.MARGIN):
+def budget_verdicts(rows, margin=verdicts.MARGIN, design=None):
     """{budget b: the verdict rows (as :func:`verdict_table`) at that budget}. Per seed,
     each optimizer's score at budget b is the expected test accuracy of the setting that
     validation (the mean over seeds) selects among b of its trials drawn at random; those
     are compared by the summary's rule, paired by seed, each budget a family of its own.
-    A pair is compared at the budgets both optimizers reached."""
+    A pair is compared at the budgets both optimizers reached, under the folder's design
+    (a seed counts at a look when every trial of the optimizer had it)."""
     by_budget = defaultdict(list)
     for (dataset, model, name), settings in searches(rows).items():
         members = list(settings.values())
@@ -508,9 +614,10 @@ def budget_verdicts(rows, margin=verdicts.MARGIN):
             by_budget[b + 1] += [{"dataset": dataset, "model": first["model"],
                                   "batch": first.get("batch"), "optimizer": name, "seed": seed,
                                   "test_accuracy": float(selected[b, j]), "learned": learned,
+                                  "settings": list(settings),
                                   **({"test_images": min(images)} if images else {})}
                                  for j, seed in enumerate(seeds)]
-    return {b: verdict_table(members, margin)[0] for b, members in sorted(by_budget.items())}
+    return {b: verdict_table(members, margin, design)[0] for b, members in sorted(by_budget.items())}
 
 
 def sensitivity(rows, margin=verdicts.MARGIN):
@@ -554,10 +661,10 @@ def width_text(s):
     return f"{bound}{s['width_decades']:.2f}"
 
 
-def budget_markdown(rows, margin=verdicts.MARGIN):
+def budget_markdown(rows, margin=verdicts.MARGIN, design=None):
     """The verdict as a function of the tuning budget, and how forgiving each optimizer is
     of its learning rate. Empty unless some optimizer was run at several settings."""
-    by_budget = budget_verdicts(rows, margin)
+    by_budget = budget_verdicts(rows, margin, design)
     if not by_budget:
         return []
     budgets = list(by_budget)

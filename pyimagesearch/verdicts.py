@@ -11,17 +11,20 @@ data are the differences d_s = acc_B(s) - acc_A(s) in accuracy points.
 - Family: every comparison in one summary, each with its two hypotheses, in one Holm
   step-down (with Shaffer's refinement: a comparison's two null hypotheses exclude each
   other), valid under any dependence between them.
-- Looks: the seeds run so far, and up to LOOKS - 1 more rounds of seeds (decide.py), on a
-  schedule fixed in advance; look k spends a share of alpha in proportion to the square
-  root of its seeds
-  (a Bonferroni split over the looks). A fresh test after every seed would not hold the
-  error rate.
+- Looks: a look is a round (the grid as run, then each of up to LOOKS - 1 rounds of more
+  seeds from decide.py), not a seed count every comparison must reach: at each look a
+  comparison is tested on all the paired seeds it has then, 3 or 30. Look k spends a
+  share of alpha fixed in advance, in proportion to the square root of decide.py's
+  target seeds for it (a Bonferroni split over the looks). A fresh test after every
+  seed would not hold the error rate.
 So the chance of any wrong "better", "worse" or "equivalent" among all comparisons of a
 summary, over all its rounds, is at most ALPHA. ``p_adjusted`` folds both corrections in:
 a verdict is reached where it is at most ALPHA.
 """
 import math
 import warnings
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 from scipy import stats
@@ -168,47 +171,91 @@ def schedule(n_start, max_seeds=MAX_SEEDS, looks=LOOKS):
     return sorted(set(points))
 
 
-def sequential(diffs, plan, margin=MARGIN, resolution=0.0, alpha=ALPHA, skip=None):
-    """Replay the looks of ``plan`` (seed counts, from :func:`schedule`) over ``diffs``
-    of shape (experiments, comparisons, seeds) in points, nan where a seed has not run.
-    At look k the comparisons still undecided are tested on their first plan[k] seeds,
-    one step-down family over them, spending :func:`look_weights` [k] of alpha. A look
-    needs every open comparison to have its plan[k] seeds; where they are missing, the
-    replay of that experiment stops there.
+def sequential(diffs, counts, weights, margin=MARGIN, resolution=0.0, alpha=ALPHA, skip=None):
+    """Replay the looks taken over ``diffs`` of shape (experiments, comparisons, seeds) in
+    points, each comparison's seeds in the order they arrived, nan where a seed is missing
+    (a failed or damaged run). A look is a round (the grid as run, each decide.py round):
+    at look k every comparison still undecided reads all the seeds it has then, its first
+    ``counts`` [k] (shape (experiments, comparisons), or (comparisons,)), whatever the
+    others have; the open comparisons are one step-down family spending ``weights`` [k]
+    of alpha (fixed before the first look). Since each look's test is valid at its own
+    level whatever n it reads, as long as n does not depend on that comparison's own
+    results so far, the chance of any wrong call over all looks and comparisons is at most
+    sum(weights) * alpha (a Bonferroni split over the looks, Holm within each).
 
     Returns a dict of arrays (experiments, comparisons): verdict, seeds (the seeds the
-    verdict rests on), look (its index), p_adjusted, p_equivalence_adjusted, and the
-    per-experiment ``waiting``: the seed count the next look needs (0 when finished).
-    ``skip`` (comparisons,): never tested, left undecided (pairs where nothing learned)."""
+    verdict rests on: at its deciding look, else at the last look), look (its index),
+    p_adjusted, p_equivalence_adjusted. ``skip`` (comparisons,): never tested, left
+    undecided (pairs where nothing learned)."""
     diffs = np.asarray(diffs, dtype=float)
-    experiments, m, _ = diffs.shape
+    experiments, m, width = diffs.shape
     verdict = np.full((experiments, m), "undecided", dtype=object)
     seeds = np.zeros((experiments, m), int)
     look = np.full((experiments, m), -1)
     p_adj = np.ones((experiments, m))
     p_eq_adj = np.ones((experiments, m))
-    waiting = np.zeros(experiments, int)
-    active = np.ones(experiments, bool)
-    available = np.sum(~np.isnan(diffs), axis=-1)
-    weights = look_weights(plan)
     closed = np.zeros(m, bool) if skip is None else np.asarray(skip, bool)
-    for k, n_k in enumerate(plan):
-        open_ = (verdict == "undecided") & active[:, None] & ~closed[None, :]
-        ready = np.all(~open_ | (available >= n_k), axis=-1)
-        waiting = np.where(active & open_.any(axis=-1) & ~ready, n_k, waiting)
-        active &= ready & open_.any(axis=-1)
-        if not active.any():
+    position = np.arange(width)
+    for k, n_k in enumerate(counts):
+        open_ = (verdict == "undecided") & ~closed[None, :]
+        if not open_.any():
             break
-        include = open_ & active[:, None]
-        tests = paired_tests(diffs[..., :n_k], margin, resolution)
-        found, p_d, p_e = decide(tests, weights[k], alpha, include)
-        verdict = np.where(include, found, verdict)
-        p_adj = np.where(include, p_d, p_adj)
-        p_eq_adj = np.where(include, p_e, p_eq_adj)
-        seeds = np.where(include, np.minimum(tests["n"], n_k), seeds)
-        look = np.where(include, k, look)
+        n_k = np.broadcast_to(np.asarray(n_k), (experiments, m))
+        seen = np.where(position[None, None, :] < n_k[..., None], diffs, np.nan)
+        tests = paired_tests(seen, margin, resolution)
+        found, p_d, p_e = decide(tests, weights[k], alpha, open_)
+        verdict = np.where(open_, found, verdict)
+        p_adj = np.where(open_, p_d, p_adj)
+        p_eq_adj = np.where(open_, p_e, p_eq_adj)
+        seeds = np.where(open_, tests["n"], seeds)
+        look = np.where(open_, k, look)
     return {"verdict": verdict.astype(str), "seeds": seeds, "look": look, "p_adjusted": p_adj,
-            "p_equivalence_adjusted": p_eq_adj, "waiting": waiting}
+            "p_equivalence_adjusted": p_eq_adj}
+
+
+def planned_counts(start, plan, max_seeds=None):
+    """The seeds each comparison has at each look when decide.py follows ``plan``: its
+    own seeds at the first look (``start``, any shape: unequal seed counts), then at look
+    k at least plan[k] (decide.py adds seeds up to the look's target; a comparison that
+    has more keeps them), at most ``max_seeds``. Shape (looks, *start.shape)."""
+    start = np.asarray(start)
+    cap = max(plan) if max_seeds is None else max_seeds
+    out = [start] + [np.minimum(np.maximum(start, n), max(cap, 1)) for n in plan[1:]]
+    return np.stack([np.broadcast_to(c, start.shape) for c in out])
+
+
+@dataclass(frozen=True)
+class Design:
+    """How a folder's verdicts spend alpha, stated once for every verdict of it.
+
+    ``kind``: "sequential" (decide.py's looks, fixed in decide.json before its first
+    round), "first look" (plot.py on a folder decide.py has not touched: the first look
+    of the default plan, so that decide.py may follow) or "fixed" (one look, all of
+    alpha: a grid that will never add seeds). ``plan``: the seeds decide.py aims at,
+    look by look; ``weights``: each look's share of alpha; ``looks``: the looks taken,
+    each {(dataset, model, optimizer setting): seeds read}, or None for the one look of a
+    folder without decide.json (every seed there now)."""
+    kind: str
+    plan: tuple
+    weights: tuple
+    looks: Optional[tuple] = None
+
+    @classmethod
+    def first_look(cls, counts, max_seeds=MAX_SEEDS):
+        plan = tuple(schedule(max(1, min(counts, default=1)), max_seeds))
+        return cls("first look", plan, tuple(look_weights(plan)))
+
+    @classmethod
+    def fixed(cls):
+        return cls("fixed", (), (1.0,))
+
+    def taken(self):
+        """How many looks have been taken."""
+        return 1 if self.looks is None else len(self.looks)
+
+    def spent(self):
+        """The share of alpha the looks taken have spent."""
+        return float(sum(self.weights[:self.taken()]))
 
 
 # ------------------------------------------------------------------ across problems

@@ -119,13 +119,26 @@ def test_split_list_keeps_commas_inside_brackets():
 
 
 def test_grid_expands_lists():
-    out = grid.expand_optimizers(specs.split_list(
+    out, family = grid.expand_optimizers(specs.split_list(
         "adam(learning_rate=[1e-4,3e-4,1e-3]), lion(learning_rate=[3e-5,1e-4])"))
     assert out == ["adam(learning_rate=0.0001)", "adam(learning_rate=0.0003)",
                    "adam(learning_rate=0.001)", "lion(learning_rate=3e-05)",
                    "lion(learning_rate=0.0001)"]
-    two_by_two = grid.expand_optimizers(["adamw(learning_rate=[1e-3, 1e-4], weight_decay=[0, 0.1])"])
+    assert family == {}  # a user's grid: every setting a rival, unless --tune
+    _, tuned = grid.expand_optimizers(["adam(learning_rate=[1e-4,1e-3])", "sgd"], tune=True)
+    assert tuned == {"adam(learning_rate=0.0001)": "adam", "adam(learning_rate=0.001)": "adam"}
+    two_by_two, _ = grid.expand_optimizers(["adamw(learning_rate=[1e-3, 1e-4], weight_decay=[0, 0.1])"])
     assert len(two_by_two) == 4
+
+
+@pytest.mark.parametrize("texts", [["adam", "adam"], ["adam", "adam(learning_rate=0.001)"],
+                                   ["adam(learning_rate=[1e-3, 0.001])"],
+                                   ["adam", "Adam(beta_1=0.9)"]])
+def test_duplicate_optimizers_are_refused_in_one_line(texts):
+    with pytest.raises(specs.SpecError, match="the same configuration"):
+        grid.expand_optimizers(texts)
+    assert grid.expand_optimizers(["adam", "adam(epsilon=1e-06)"])[0] == \
+        ["adam", "adam(epsilon=1e-06)"]  # rivals that differ are rivals
 
 
 def test_combinations_writes_a_grid_with_seeds(tmp_path, capsys):

@@ -2,6 +2,7 @@
 the answer across problems; every number against scipy/statsmodels, every rule against a
 simulation with a known truth."""
 import csv
+import json
 import math
 import os
 
@@ -178,7 +179,10 @@ def test_verdicts_csv_columns_and_numbers(tmp_path):
     assert first["seeds_needed"] == "" and float(first["margin_points"]) == 1.0
     overall = [r for r in rows if r["scope"] == "overall"]
     assert len(overall) == 1 and overall[0]["dataset"] == "*" and overall[0]["n"] == "2"
-    assert 0 <= float(overall[0]["ci_low"]) <= float(overall[0]["ci_high"]) <= 1
+    # one meaning per column: the probability of improvement and its interval have their own
+    assert overall[0]["ci_low"] == overall[0]["ci_high"] == ""
+    assert 0 <= float(overall[0]["probability_low"]) <= float(overall[0]["probability"]) \
+        <= float(overall[0]["probability_high"]) <= 1
     md = (tmp_path / "plots" / "summary.md").read_text()
     assert "**Across 2 problems, RAdam vs Adam: better" in md
     assert "chance of any wrong better, worse or equivalent here is at most 5%" in md
@@ -266,7 +270,12 @@ def test_decide_runs_rounds_until_decided_and_survives_a_kill(tmp_path):
     design = (out / rounds.DESIGN_FILE).read_text()
     again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert (out / rounds.DESIGN_FILE).read_text() == design  # the plan was fixed once
+    before, after = json.loads(design), json.loads((out / rounds.DESIGN_FILE).read_text())
+    for key in ("plan", "weights", "margin", "max_seeds", "alpha"):  # the design was fixed once
+        assert after[key] == before[key]
+    assert after["looks"][:len(before["looks"])] == before["looks"]  # looks are only added
+    assert [k["look"] for k in after["looks"]] == list(range(len(after["looks"])))
+    assert "1" in after["rounds"]  # the runs round 1 asked for, recorded before it ran
     seeds = sorted(int(p.stem.rsplit("_s", 1)[1])
                    for p in out.glob("*_adam-learning_rate=0.01_digits_s*.pickle"))
     assert seeds == list(range(len(seeds))) and 4 <= len(seeds) <= 6  # no seed twice, none skipped
@@ -285,3 +294,117 @@ def test_a_round_cut_short_is_completed_with_the_same_seeds():
                  "verdict": "undecided"}]
     specs = rounds.missing_runs(rows, records, problems, 4)
     assert [(s.optimizer, s.seed) for s in specs] == [("radam", 3)]
+
+
+# ------------------------------------------------------------------ every seed counts
+
+def test_unequal_seeds_keep_the_family_wise_rate_and_read_every_seed():
+    """One family with comparisons at 3, 10 and 20 seeds (and runs damaged): each is read
+    on all its seeds at every look; the chance of any wrong call stays under 5% (4,000
+    experiments: 6.2% is out of chance's reach from 5%)."""
+    truth, seeds = [0, 0, 0, 0, 0, 0], [3, 3, 10, 10, 20, 20]
+    for sd in (1.0, 2.0):
+        for damaged in (0.0, 0.1):
+            r = simulation.unequal_run(truth, sd, seeds, damaged=damaged)
+            assert r["familywise_wrong"] <= 0.062, r
+    r = simulation.unequal_run([0, 3, 0, 3, 3], 0.5, [3, 10, 10, 10, 20], experiments=2000)
+    strong = [p for p in r["problems"] if p["true_diff"] == 3]
+    assert all(p["better"] >= 0.99 and p["mean_seeds"] == p["seeds"] for p in strong), r
+    # decided (nearly always at the first look) on the 10 seeds it had, not 3 because another had 3
+    tight = [p for p in r["problems"] if p["true_diff"] == 0 and p["seeds"] == 10]
+    assert tight[0]["equivalent"] >= 0.99 and tight[0]["mean_seeds"] < 10.1, r
+    grid_rows = simulation.run(0.0, 2.0, experiments=3000, problems=6, optimizers=3,
+                               start=[3, 10, 20], damaged=0.05)
+    assert grid_rows["familywise_wrong"] <= 0.064, grid_rows
+
+
+def known_truth_folder(tmp_path, seeds_of, truth, spread, seed=0):
+    """Synthetic runs whose truth is known: per problem (model, dataset), Adam and RAdam
+    with ``seeds_of`` seeds, RAdam ``truth`` points better, run-to-run sd ``spread``."""
+    rng = np.random.default_rng(seed)
+    out = tmp_path / "output"
+    out.mkdir()
+    for (model, dataset), n in seeds_of.items():
+        base = rng.normal(0.85, 0.01, n)
+        for opt, shift in (("adam", 0.0), ("radam", truth[(model, dataset)] / 100)):
+            for s in range(n):
+                acc = base[s] + shift + rng.normal(0, spread[(model, dataset)] / 100 / np.sqrt(2))
+                write_run(out, f"{model}_{opt}_{dataset}_s{s}", history(epochs=3), acc=acc)
+    return out
+
+
+def test_every_problem_reads_all_its_seeds_and_strong_effects_are_decided(tmp_path):
+    problems = [(m, d) for d in ("digits", "mnist") for m in ("minivggnet", "resnet", "googlenet")]
+    seeds_of = dict(zip(problems, [3, 3, 10, 10, 10, 10]))
+    truth = dict(zip(problems, [0, 0, 3, 3, 0, 0]))
+    spread = dict(zip(problems, [0.5, 0.5, 0.5, 0.5, 0.1, 0.1]))
+    out = known_truth_folder(tmp_path, seeds_of, truth, spread)
+    assert plot.main(["-i", str(out), "-p", str(tmp_path / "plots")]) == 0
+    rows = {(r["model"], r["dataset"]): r for r in read_csv(tmp_path / "plots" / "verdicts.csv")
+            if r["scope"] == "problem"}
+    for p in problems:
+        assert int(rows[p]["n"]) == seeds_of[p], rows[p]  # never its first 3 because another has 3
+        assert rows[p]["seeds_read"] == " ".join(map(str, range(seeds_of[p])))
+        assert rows[p]["verdict"] not in ("worse",) and not (truth[p] == 0 and rows[p]["verdict"] == "better")
+    assert [rows[p]["verdict"] for p in problems[2:]] == ["better", "better", "equivalent", "equivalent"]
+    md = (tmp_path / "plots" / "summary.md").read_text()
+    assert "This is the first look (the grid as run, 3 to 10 seeds per comparison)" in md
+
+    # one run of a 10-seed problem damaged: that pair reads its 9 shared seeds, the rest 10
+    (out / "resnet_radam_mnist_s4.pickle").write_bytes(b"damaged")
+    assert plot.main(["-i", str(out), "-p", str(tmp_path / "plots")]) == 0
+    again = {(r["model"], r["dataset"]): r for r in read_csv(tmp_path / "plots" / "verdicts.csv")
+             if r["scope"] == "problem"}
+    assert int(again[("resnet", "mnist")]["n"]) == 9
+    assert [int(again[p]["n"]) for p in problems if p != ("resnet", "mnist")] == [3, 3, 10, 10, 10]
+    assert [again[p]["verdict"] for p in problems[2:]] == ["better", "better", "equivalent", "equivalent"]
+    assert "seed 4 of Adam left out: no readable RAdam run there" in \
+        (tmp_path / "plots" / "summary.md").read_text()
+
+
+def test_a_fixed_design_spends_all_of_alpha_once_and_decide_adds_nothing(tmp_path):
+    out = grid_folder(tmp_path, {"adam": [0.80, 0.82, 0.84, 0.81], "radam": [0.815, 0.83, 0.86, 0.825]})
+    assert plot.main(["-i", str(out), "-p", str(tmp_path / "p0")]) == 0
+    first = read_csv(tmp_path / "p0" / "verdicts.csv")[0]
+    assert plot.main(["-i", str(out), "-p", str(tmp_path / "p1"), "--fixed"]) == 0
+    fixed = read_csv(tmp_path / "p1" / "verdicts.csv")[0]
+    assert float(fixed["p_adjusted"]) < float(first["p_adjusted"])  # all of alpha, not a share
+    assert json.loads((out / rounds.DESIGN_FILE).read_text())["design"] == "fixed"
+    assert "One look with all of alpha" in (tmp_path / "p1" / "summary.md").read_text()
+    result = run_script("decide.py", "-i", str(out))
+    assert result.returncode == 2 and "its design is fixed" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_decide_refuses_to_replan_after_rounds(tmp_path):
+    out = grid_folder(tmp_path, {"adam": [0.80, 0.82, 0.84], "radam": [0.81, 0.81, 0.86]})
+    (out / "decide_round1.sh").write_text("#!/bin/sh\n")
+    result = run_script("decide.py", "-i", str(out))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "decide_round1.sh" in result.stderr and "restore decide.json" in result.stderr
+    assert not (out / rounds.DESIGN_FILE).exists()
+
+
+def test_one_design_for_every_verdict_and_the_looks_taken(tmp_path):
+    """decide.json's looks, not a plan of seed counts, are what every verdict states: the
+    tuned table and the every-setting table say the same looks and the same adjusted p."""
+    out = tmp_path / "output"
+    out.mkdir()
+    for opt in ("adam", "radam"):
+        for s in range(4):
+            acc = 0.80 + 0.01 * s + (0.012 if opt == "radam" else 0.0)
+            write_run(out, f"minivggnet_{opt}_digits_s{s}", history(epochs=3), acc=acc)
+    rows, _, _ = __import__("pyimagesearch.results", fromlist=["x"]).load_rows(str(out))
+    design = rounds.start(str(out), 1.0, 8, [3, 4, 6, 8], rows)
+    assert design.taken() == 1 and design.kind == "sequential"
+    assert plot.main(["-i", str(out), "-p", str(tmp_path / "plots")]) == 0
+    md = (tmp_path / "plots" / "summary.md").read_text()
+    assert "Looks taken: 1 of decide.py's 4" in md and "aims at 3, 4, 6, 8 seeds" in md
+    assert "the looks at 6, 9, 13, 20" not in md
+    # runs added after the last look are not read until decide.py takes the next look
+    for opt in ("adam", "radam"):
+        write_run(out, f"minivggnet_{opt}_digits_s4", history(epochs=3), acc=0.9)
+    assert plot.main(["-i", str(out), "-p", str(tmp_path / "plots")]) == 0
+    row = read_csv(tmp_path / "plots" / "verdicts.csv")[0]
+    assert row["n"] == "4" and "seed 4 not read: run after the last look" in \
+        (tmp_path / "plots" / "summary.md").read_text()

@@ -151,15 +151,40 @@ def check_train_args(base, train_args):
     return None
 
 
+def check_datasets(datasets):
+    """The message for a folder: dataset whose class folders a classifier cannot learn
+    from (fewer than 2 with images), or None: refused now, not in every run."""
+    from pyimagesearch import datasets as data
+    for text in datasets:
+        kind, _, path = text.partition(":")
+        if kind == "folder":
+            classes = data.folder_classes(path)
+            if len(classes) < 2:
+                return (f"--datasets {text}: {len(classes)} class folder"
+                        f"{'' if len(classes) == 1 else 's'} with images in {path} "
+                        f"({', '.join(classes) or 'none'}): a classifier needs at least 2")
+    return None
+
+
 def main(argv=None):
     args = parse_args(argv)
     preset = registry.PRESETS[args.preset]
     batches = [(b, max(1, round(n * args.budget_scale))) for b, n in preset.batches or []]
     runs = grid.runs(args.datasets or preset.datasets, args.models or preset.models,
                      args.optimizers, args.seeds, batches, args.family)
-    lines = [grid.train_line(run, args.output, args.train_args, args.tensorboard) for run in runs]
+    # the original study's 24 lines stay as they were, byte for byte; every other grid gets
+    # progress lines, the tally, an exit status that says whether a run failed, and runs
+    # from any working directory
+    original = (args.launcher == "sh" and not args.logs and not args.train_args
+                and not args.tensorboard and runs == grid.runs(preset.datasets, preset.models,
+                                                               preset.optimizers)
+                and args.preset == "original")
+    script = "train.py" if original else grid.program()
+    lines = [grid.train_line(run, args.output, args.train_args, args.tensorboard, script)
+             for run in runs]
     problem = check_train_args(grid.train_line(runs[0], args.output, "", args.tensorboard),
                                args.train_args) if args.train_args and runs else None
+    problem = problem or check_datasets(args.datasets or [])
     if problem:
         print(f"combinations.py: error: {problem}", file=sys.stderr)
         return 2
@@ -177,7 +202,7 @@ def main(argv=None):
         text = launchers.slurm_script(runs, args.output, lines, args.gres_gpu, args.partition,
                                       args.time, args.throttle, args.sbatch)
     else:
-        text = launchers.sh_script(runs, args.output, lines, args.logs)
+        text = launchers.sh_script(runs, args.output, lines, args.logs, original)
     storage.write_text(args.script, text)
     mode = os.stat(args.script).st_mode
     os.chmod(args.script, mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)

@@ -17,7 +17,8 @@ if __name__ == "__main__":
 
 from pyimagesearch import registry, specs  # noqa: E402 (after the check above)
 from pyimagesearch.cli import (OneLineParser, batch_size, dataset_type, fraction,  # noqa: E402
-                               model_type, optimizer_type, positive_float, positive_int)
+                               model_type, optimizer_syntax, positive_float, positive_int,
+                               resolve_optimizer_arg)
 
 
 def parse_args(argv=None):
@@ -37,7 +38,7 @@ def parse_args(argv=None):
                     help=f"{', '.join(registry.MODELS)}; or package.module:callable, called "
                          "as callable(input_shape, classes), returning a keras.Model")
     ap.add_argument("-o", "--optimizer", default=registry.DEFAULT_OPTIMIZER,
-                    type=optimizer_type,
+                    type=optimizer_syntax,
                     help=f"{', '.join(registry.OPTIMIZERS)}, any keras.optimizers class by name "
                          "(adamw, lion, muon, ...), or package.module:callable; optionally with "
                          "literal keyword arguments: 'adamw(learning_rate=3e-4, weight_decay=0.05)'")
@@ -101,7 +102,33 @@ def parse_args(argv=None):
     for flag, key in (("--learning-rate", "learning_rate"), ("--total-steps", "total_steps")):
         if getattr(args, key) is not None and key in arguments:
             ap.error(f"{flag} and --optimizer {args.optimizer} both set {key}: give it once")
+    args.optimizer = resolve_optimizer_arg(ap, args.optimizer)  # may start the backend: last
     return args
+
+
+def command_words(argv):
+    """What a run's command line says it is: its words without --force and --verbose,
+    which change nothing about the run. Recorded with the run, so that the same line run
+    again (a grid rerun after a crash) is known to be done before Keras is imported."""
+    return [w for w in argv if w not in ("--force", "--verbose")]
+
+
+def skip_early(argv):
+    """The skip of a finished run, decided before any heavy import: its history path when
+    this command line's outputs hold a finished run recorded with these very words. Anything less
+    certain (an older record, other words for the same run) goes the full way."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("-i", "--history")
+    early.add_argument("-r", "--report")
+    early.add_argument("--force", action="store_true")
+    try:
+        known, _ = early.parse_known_args(argv)
+    except SystemExit:
+        return False
+    if known.force or not known.history or not known.report:
+        return False
+    record = finished_run(known.history, known.report)
+    return bool(record) and record.get("command") == command_words(argv) and known.history
 
 
 def finished_run(history_path, report_path):
@@ -117,6 +144,12 @@ def finished_run(history_path, report_path):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    done = skip_early(argv)
+    if done:
+        print(f"[INFO] skipping: {done} already holds this run, from this very command line "
+              "(--force to train again)")
+        return 0
     args = parse_args(argv)
 
     # check everything that can be checked before any long work starts
@@ -221,6 +254,7 @@ def main(argv=None):
         history[runspec.RECORD_KEY]["tensorboard"] = os.path.abspath(args.tensorboard)
         hparams.write(args.tensorboard, history[runspec.RECORD_KEY], history,
                       trial_id=os.path.splitext(os.path.basename(args.history))[0])
+    history[runspec.RECORD_KEY]["command"] = command_words(argv)
     storage.write_pickle(args.history, history)
     storage.write_text(args.report, report)
     checkpoint.remove(checkpoint_dir)

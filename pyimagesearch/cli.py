@@ -46,6 +46,26 @@ def _resolved(resolve):
 
 # canonical: 'Adam(learning_rate=3e-4)' -> 'adam(learning_rate=0.0003)'
 optimizer_type = spec_type(lambda text: registry.resolve_optimizer(text).text)
+
+
+def _optimizer_syntax(text):
+    spec = specs.parse(text)
+    if spec.has_grid() or spec.space():  # the registry's own words for these
+        registry.resolve_optimizer(text, check=False)
+    return text
+
+
+# the spec's syntax only (no backend): the parser's other refusals come at once, and the
+# caller resolves the spec afterwards (:func:`resolve_optimizer_arg`)
+optimizer_syntax = spec_type(_optimizer_syntax)
+
+
+def resolve_optimizer_arg(parser, text, flag="--optimizer"):
+    """The canonical spec of an optimizer argument, refused in one line by ``parser``."""
+    try:
+        return registry.resolve_optimizer(text).text
+    except specs.SpecError as e:
+        parser.error(f"argument {flag}: {e}")
 model_type = spec_type(_resolved(registry.resolve_model))
 dataset_type = spec_type(_resolved(registry.resolve_dataset))
 

@@ -329,6 +329,19 @@ def _class_folders(folder):
     return classes
 
 
+def folder_classes(folder):
+    """The class folders of a ``folder:`` dataset that hold at least one image (of the
+    training split where there are train/ and test/), without reading any image: what
+    combinations.py checks before writing a grid over it."""
+    root = os.path.join(folder, "train") if os.path.isdir(os.path.join(folder, "train")) \
+        and os.path.isdir(os.path.join(folder, "test")) else folder
+    if not os.path.isdir(root):
+        return []
+    return [d for d in sorted(os.listdir(root)) if not _hidden(d)
+            and os.path.isdir(os.path.join(root, d))
+            and any(_is_image_name(f) for f in os.listdir(os.path.join(root, d)))]
+
+
 def read_image(path):
     """One image as uint8 (H, W, C) in RGB order (or one channel), any format OpenCV reads."""
     import cv2

@@ -57,12 +57,23 @@ def log_path(run, folder):
     return (os.path.join(folder, run.name) if folder else run.name) + ".log"
 
 
-def train_line(run, folder, train_args="", tensorboard=None):
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where train.py is
+
+
+def program():
+    """How a written script names train.py: ``train.py``, as the original did, when it is
+    written from the repository's root; else by its absolute path (the scripts go back to
+    the folder they were written from, so that a relative path means what it meant there)."""
+    return "train.py" if os.path.abspath(os.getcwd()) == REPO else os.path.join(REPO, "train.py")
+
+
+def train_line(run, folder, train_args="", tensorboard=None, script="train.py"):
     """The train.py line of the original script (its two spaces before --model kept);
-    ``tensorboard``: a folder under which each run logs to ``{tensorboard}/{run}``."""
+    ``tensorboard``: a folder under which each run logs to ``{tensorboard}/{run}``;
+    ``script``: how the line names train.py (:func:`program`)."""
     history, report = (shlex.quote(p) for p in outputs(run, folder))
     dataset, model, optimizer = (shlex.quote(p) for p in (run.dataset, run.model, run.optimizer))
-    line = (f"python train.py --history {history} --report {report} "
+    line = (f"python {shlex.quote(script)} --history {history} --report {report} "
             f"--dataset {dataset}  --model {model} --optimizer {optimizer}")
     if run.batch is not None:
         line += f" --batch-size {run.batch}"

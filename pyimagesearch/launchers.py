@@ -6,6 +6,7 @@ train.py's own behaviour (skip finished runs, resume from checkpoints, stop clea
 on SIGTERM) makes resubmitting the same script after a failure redo only what is
 unfinished, whichever engine runs it.
 """
+import os
 import shlex
 
 from . import grid
@@ -22,31 +23,48 @@ PROGRESS = "python -m pyimagesearch.progress"
 NEW_JOB = 'PROGRESS_JOB=$(date +%Y%m%d-%H%M%S)-$$; export PROGRESS_JOB'
 
 
-def logged(run, folder, line, index, total):
-    """The line run through :mod:`.progress`: its output appended to ``{folder}/{run}.log``,
-    one progress line (test accuracy, FAILED or skipped) printed, its exit status kept."""
-    return f"{PROGRESS} {index} {total} {shlex.quote(grid.log_path(run, folder))} {shlex.quote(line)}"
+def logged(run, folder, line, index, total, terminal=False):
+    """The line run through :mod:`.progress`: its output appended to ``{folder}/{run}.log``
+    (``terminal``: shown here instead), one progress line (test accuracy, FAILED or
+    skipped) printed, its exit status kept."""
+    show = "--terminal " if terminal else ""
+    return (f"{PROGRESS} {show}{index} {total} {shlex.quote(grid.log_path(run, folder))} "
+            f"{shlex.quote(line)}")
 
 
-def _logged_lines(runs, folder, lines):
-    return [logged(r, folder, l, i, len(runs)) for i, (r, l) in enumerate(zip(runs, lines), 1)]
+def _logged_lines(runs, folder, lines, terminal=False):
+    return [logged(r, folder, l, i, len(runs), terminal)
+            for i, (r, l) in enumerate(zip(runs, lines), 1)]
+
+
+def anywhere():
+    """A script's lines that make it run the same from any working directory: back to the
+    folder it was written from (its relative paths mean what they meant there), with the
+    project's package importable (the progress lines run it as a module)."""
+    return (f"cd {shlex.quote(os.getcwd())} || exit 2\n"
+            f"PYTHONPATH={shlex.quote(grid.REPO)}${{PYTHONPATH:+:$PYTHONPATH}}; export PYTHONPATH\n")
 
 
 def _tally(runs, folder):
     return f"{PROGRESS} tally {len(runs)} {shlex.quote(folder)}"
 
 
-def sh_script(runs, folder, lines, logs=False):
-    """The original script: ``#!/bin/sh``, a blank line, one run per line. With ``logs``,
-    each run's output goes to its log and the terminal shows one line per run, then the
-    tally; the script exits non-zero when any run failed."""
-    if not logs:
+def sh_script(runs, folder, lines, logs=False, original=False):
+    """``original``: the original script, ``#!/bin/sh``, a blank line, one run per line.
+    Any other grid: one run after another, each with a progress line, then the tally;
+    the script exits non-zero when any run failed, and runs the same from any working
+    directory. With ``logs``, each run's output goes to its log, else to the terminal."""
+    if original:
         return "#!/bin/sh\n\n" + "\n".join(lines) + "\n"
-    body = "\n".join(f"{line} || failed=1" for line in _logged_lines(runs, folder, lines))
+    body = "\n".join(f"{line} || failed=1"
+                     for line in _logged_lines(runs, folder, lines, terminal=not logs))
+    where = (f"each run's output goes to {folder}/{{run}}.log,\n# one line per run here"
+             if logs else "each run's output shows here,\n# then one line per run")
     return (f"#!/bin/sh\n"
-            f"# {len(runs)} runs, one after another; each run's output goes to {folder}/{{run}}.log,\n"
-            f"# one line per run here. Run it again after a failure: finished runs are skipped.\n"
-            f"{NEW_JOB}\nfailed=0\nmkdir -p {shlex.quote(folder)}\n"
+            f"# {len(runs)} runs, one after another; {where}, and the tally at the end.\n"
+            f"# Run it again after a failure: finished runs are skipped. Exits non-zero when\n"
+            f"# any run failed.\n"
+            f"{anywhere()}{NEW_JOB}\nfailed=0\nmkdir -p {shlex.quote(folder)}\n"
             f"{body}\n{_tally(runs, folder)}\nexit $failed\n")
 
 
@@ -77,7 +95,7 @@ def parallel_script(runs, folder, lines, jobs=None, gpus=None, joblog=None):
             f"# after a failure: the job log ({joblog}) makes parallel retry only\n"
             f"# the runs that failed or never ran, and train.py itself skips finished runs\n"
             f"# and resumes checkpoints. Exits non-zero when any run failed.\n"
-            f"{NEW_JOB}\nmkdir -p {shlex.quote(folder)}\n"
+            f"{anywhere()}{NEW_JOB}\nmkdir -p {shlex.quote(folder)}\n"
             f"parallel --jobs {slots} --joblog {shlex.quote(joblog)} --resume-failed "
             f"--halt never {shlex.quote(command)} <<'RUNS'\n"
             f"{body}\nRUNS\nstatus=$?\n{_tally(runs, folder)}\nexit $status\n")
@@ -104,7 +122,7 @@ def slurm_script(runs, folder, lines, gpu=False, partition=None, time=None, thro
             f"# and resumes checkpointed ones (Slurm's SIGTERM stops a run at a safe point).\n"
             f"# Each task's progress line goes to {folder}/progress.log too; the task that\n"
             f"# completes the array adds the tally (N finished, k failed, j skipped) there.\n"
-            f'cd "${{SLURM_SUBMIT_DIR:-.}}"\n'
+            f"{anywhere()}"
             f"PROGRESS_JOB=slurm-${{SLURM_ARRAY_JOB_ID:-0}} PROGRESS_TALLY_LAST=1; "
             f"export PROGRESS_JOB PROGRESS_TALLY_LAST\n"
             f'case "$SLURM_ARRAY_TASK_ID" in\n{cases}\n'

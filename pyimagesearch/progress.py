@@ -1,10 +1,11 @@
 """Progress across a grid's runs, whichever engine runs them (sh, GNU parallel, Slurm).
 
 Every line of a launcher's script is ``python -m pyimagesearch.progress K N LOG COMMAND``:
-it runs one train.py line with its output appended to LOG, prints one line,
+it runs one train.py line with its output appended to LOG (``--terminal``: shown instead),
+prints one line,
 
     [3/24] minivggnet_adam_digits_s2: test accuracy 0.9833
-    [4/24] minivggnet_radam_digits_s2: FAILED (exit 2), see output/....log: train.py: error: ...
+    [4/24] minivggnet_radam_digits_s2: FAILED (exit 2): train.py: error: ...; see output/....log
 
 records it in the grid's journal (``{folder}/progress.log``, shared by all the runs of
 one launch, which ``PROGRESS_JOB`` names) and exits with the run's own status. At the end,
@@ -28,38 +29,60 @@ _SKIPPED = re.compile(r"^\[INFO\] skipping: ", re.M)
 _ERROR = re.compile(r"^(\S+\.py: error: .*|\w*Error: .*)$", re.M)
 
 
+STOPS = (signal.SIGTERM, signal.SIGINT)
+
+
 def outcome(returncode, output):
     """(status, text) of one run from its exit status and what it printed this time:
-    status is "finished", "skipped" or "failed"."""
+    status is "finished", "skipped", "interrupted" (a Ctrl-C or a scheduler's SIGTERM:
+    the run resumes from its checkpoint when run again) or "failed"."""
     if returncode == 0 and _SKIPPED.search(output):
         return "skipped", "skipped, already finished"
     if returncode == 0:
         accuracy = _ACCURACY.findall(output)
         return "finished", f"test accuracy {accuracy[-1]}" if accuracy else "finished"
     reason = _ERROR.findall(output)
-    if returncode in (128 + signal.SIGTERM, 128 + signal.SIGINT):
-        return "failed", f"STOPPED by a signal (exit {returncode}); rerun to resume"
+    if returncode in [128 + s for s in STOPS] + [-s for s in STOPS]:
+        return "interrupted", "INTERRUPTED by a signal; run it again to resume"
     return "failed", f"FAILED (exit {returncode})" + (f": {reason[-1][:300]}" if reason else "")
 
 
-def run(index, total, log, command):
-    """Run ``command`` (a shell line) with its output appended to ``log``; print and record
-    its progress line; return its exit status."""
+def _wait(child):
+    """Wait for the run: a scheduler's SIGTERM or a Ctrl-C reaches train.py, which stops
+    at a safe point; this wrapper waits for it, so the stop is reported rather than lost."""
+    for signum in STOPS:
+        signal.signal(signum, lambda s, f: child.send_signal(s))
+    return child.wait()
+
+
+def run(index, total, log, command, terminal=False):
+    """Run ``command`` (a shell line) with its output appended to ``log`` (``terminal``:
+    shown here instead, and no log written); print and record its progress line; return
+    its exit status."""
     name = os.path.splitext(os.path.basename(log))[0]
     os.makedirs(os.path.dirname(os.path.abspath(log)), exist_ok=True)
-    with open(log, "ab") as out:
-        start = out.tell()
-        child = subprocess.Popen(["sh", "-c", command], stdout=out, stderr=subprocess.STDOUT)
-        # a scheduler's SIGTERM or a Ctrl-C reaches train.py, which stops at a safe point;
-        # this wrapper waits for it, so the stop is reported rather than lost
-        for signum in (signal.SIGTERM, signal.SIGINT):
+    if terminal:
+        child = subprocess.Popen(["sh", "-c", command], stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT)
+        for signum in STOPS:
             signal.signal(signum, lambda s, f: child.send_signal(s))
-        returncode = child.wait()
-    with open(log, "rb") as f:
-        f.seek(start)
-        output = f.read().decode("utf-8", "replace")
+        seen = []
+        for chunk in iter(lambda: child.stdout.readline(), b""):  # shown as it comes
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.flush()
+            seen.append(chunk)
+        returncode = _wait(child)
+        output = b"".join(seen).decode("utf-8", "replace")
+    else:
+        with open(log, "ab") as out:
+            start = out.tell()
+            child = subprocess.Popen(["sh", "-c", command], stdout=out, stderr=subprocess.STDOUT)
+            returncode = _wait(child)
+        with open(log, "rb") as f:
+            f.seek(start)
+            output = f.read().decode("utf-8", "replace")
     status, text = outcome(returncode, output)
-    if status == "failed":
+    if status in ("failed", "interrupted") and not terminal:
         text += f"; see {log}"
     line = f"[{index}/{total}] {name}: {text}"
     print(line, flush=True)
@@ -109,9 +132,12 @@ def _statuses(f):
 def _tally_line(seen, total):
     """``N runs: a finished, b failed, c skipped``; runs this launch did not start (an engine
     that retries only what failed before) were finished earlier and count as skipped."""
-    counts = {s: sum(1 for st, _ in seen.values() if st == s) for s in ("finished", "failed")}
-    skipped = total - counts["finished"] - counts["failed"]
+    counts = {s: sum(1 for st, _ in seen.values() if st == s)
+              for s in ("finished", "failed", "interrupted")}
+    skipped = total - sum(counts.values())
     text = f"{total} runs: {counts['finished']} finished, {counts['failed']} failed, {skipped} skipped"
+    if counts["interrupted"]:
+        text += f", {counts['interrupted']} interrupted (run again to resume)"
     failed = [line.split("]", 1)[1].split(":", 1)[0].strip()
               for st, line in sorted(seen.values()) if st == "failed"]
     if failed:
@@ -127,10 +153,10 @@ def tally(total, folder):
     with _journal(folder) as f:
         seen = _statuses(f)
     print(_tally_line(seen, total), flush=True)
-    return int(any(st == "failed" for st, _ in seen.values()))
+    return int(any(st in ("failed", "interrupted") for st, _ in seen.values()))
 
 
-USAGE = ("usage: python -m pyimagesearch.progress K N LOG COMMAND\n"
+USAGE = ("usage: python -m pyimagesearch.progress [--terminal] K N LOG COMMAND\n"
          "       python -m pyimagesearch.progress tally N FOLDER")
 
 
@@ -138,10 +164,15 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) == 3 and argv[0] == "tally" and argv[1].isdigit():
         return tally(int(argv[1]), argv[2])
+    terminal = bool(argv) and argv[0] == "--terminal"
+    argv = argv[1:] if terminal else argv
     if len(argv) != 4 or not argv[0].isdigit() or not argv[1].isdigit():
         print(USAGE, file=sys.stderr)
         return 2
-    return run(int(argv[0]), int(argv[1]), argv[2], argv[3])
+    try:
+        return run(int(argv[0]), int(argv[1]), argv[2], argv[3], terminal)
+    except KeyboardInterrupt:  # a Ctrl-C before the run started: nothing to report
+        return 128 + signal.SIGINT
 
 
 if __name__ == "__main__":

@@ -189,5 +189,5 @@ def train_line(spec, folder):
     run = grid.Run(spec.dataset, spec.model, spec.optimizer, spec.seed,
                    None if spec.steps is None else str(spec.batch_size))
     history, report = grid.outputs(run, folder)
-    words = ["python", "train.py", "--history", history, "--report", report, *spec.to_argv()]
+    words = ["python", grid.program(), "--history", history, "--report", report, *spec.to_argv()]
     return run, " ".join(shlex.quote(w) for w in words)

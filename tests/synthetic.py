@@ -28,3 +28,11 @@ def write_run(folder, name, hist, acc=0.9, f1=0.85, precision=0.8):
     with open(folder / f"{name}.pickle", "wb") as f:
         pickle.dump(hist, f)
     (folder / f"{name}.txt").write_text(REPORT.format(acc=acc, f1=f1, p=precision))
+
+
+def families(settings):
+    """{setting: its optimizer} for settings of one optimizer that a grid tuned (as
+    combinations.py --trials or --tune would mark them), None for a setting alone."""
+    from pyimagesearch import specs
+    names = [specs.parse(s).name for s in settings]
+    return {s: (n if names.count(n) > 1 else None) for s, n in zip(settings, names)}

@@ -4,6 +4,7 @@ import os
 import pytest
 
 import combinations
+from tests.conftest import train_lines
 
 
 def original_script():
@@ -46,7 +47,7 @@ def test_narrowed_grid_with_train_args(tmp_path):
     assert combinations.main(["-o", "out", "-s", str(script), "--datasets", "digits",
                               "--models", "minivggnet,resnet", "--optimizers", "radam",
                               "--train-args", "--epochs 3 --train-limit 500"]) == 0
-    lines = script.read_text().splitlines()[2:]
+    lines = train_lines(script.read_text())
     assert lines == [
         "python train.py --history out/minivggnet_radam_digits.pickle --report "
         "out/minivggnet_radam_digits.txt --dataset digits  --model minivggnet --optimizer radam "

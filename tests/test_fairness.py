@@ -9,6 +9,7 @@ from scipy import stats
 import combinations
 import plot
 from pyimagesearch import registry, results
+from tests.conftest import train_lines
 from tests.synthetic import history, write_run
 
 
@@ -72,7 +73,7 @@ def test_seeds_name_files_only_when_given(tmp_path):
     script = tmp_path / "s.sh"
     combinations.main(["-o", "out", "-s", str(script), "--datasets", "mnist", "--models", "resnet",
                        "--seeds", "0,1,2"])
-    lines = script.read_text().splitlines()[2:]
+    lines = train_lines(script.read_text())
     assert len(lines) == 6
     assert lines[0].startswith("python train.py --history out/resnet_adam_mnist_s0.pickle "
                                "--report out/resnet_adam_mnist_s0.txt")
@@ -86,7 +87,7 @@ def test_seeds_name_files_only_when_given(tmp_path):
 def test_ablation_preset(tmp_path):
     script = tmp_path / "a.sh"
     combinations.main(["-o", "out", "-s", str(script), "--preset", "ablation", "--seeds", "0,1,2"])
-    lines = script.read_text().splitlines()[2:]
+    lines = train_lines(script.read_text())
     assert len(lines) == 4 * 3 * 4 * 3
     optimizers = {line.split("--optimizer ")[1].split()[0] for line in lines}
     assert optimizers == {"adam", "radam", "adam_sched", "radam_nosched"}

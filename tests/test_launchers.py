@@ -42,9 +42,39 @@ def test_sh_logs(tmp_path):
     script = tmp_path / "s.sh"
     combinations.main(["-o", "out", "-s", str(script), "--logs", *GRID])
     lines = script.read_text().splitlines()
-    assert lines[6].startswith("python -m pyimagesearch.progress 1 2 out/minivggnet_adam_digits.log "
-                               "'python train.py --history out/minivggnet_adam_digits.pickle")
+    first = next(line for line in lines if line.startswith("python -m pyimagesearch.progress 1 "))
+    assert first.startswith("python -m pyimagesearch.progress 1 2 out/minivggnet_adam_digits.log "
+                            "'python train.py --history out/minivggnet_adam_digits.pickle")
     assert lines[-2:] == ["python -m pyimagesearch.progress tally 2 out", "exit $failed"]
+
+
+def test_a_grid_without_logs_reports_and_fails_loudly_from_any_folder(tmp_path):
+    """Any grid but the original 24 lines: progress, the tally and a non-zero exit when a
+    run failed, without --logs too (the runs' output shows on the terminal), and the same
+    from another working directory; skips are decided before Keras is imported."""
+    import time
+    out, script = tmp_path / "out", tmp_path / "g.sh"
+    tiny = TINY.replace("--seed 0", "")
+    # the first run's model cannot be built; the second trains
+    assert combinations.main(["-o", str(out), "-s", str(script), "--datasets", "digits",
+                              "--models", "tests.custom_parts:fails_to_build,tests.custom_parts:dense",
+                              "--optimizers", "adam", "--seeds", "0", "--train-args", tiny]) == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = subprocess.run(["sh", str(script)], cwd=elsewhere, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("[1/2] tests.custom_parts.fails_to_build_adam_digits_s0: FAILED") for line in lines)
+    assert any(line.startswith("[2/2] tests.custom_parts.dense_adam_digits_s0: test accuracy") for line in lines)
+    assert "[INFO] training" in result.stdout  # the run's own output, on the terminal
+    assert lines[-1].startswith("2 runs: 1 finished, 1 failed, 0 skipped")
+    assert "No module named" not in result.stdout + result.stderr
+    start = time.time()
+    again = subprocess.run(["sh", str(script)], cwd=elsewhere, capture_output=True, text=True,
+                           timeout=600)
+    assert "[2/2] tests.custom_parts.dense_adam_digits_s0: skipped, already finished" in again.stdout
+    assert time.time() - start < 30  # two runs' starts at most, no training (a timing-free bound)
 
 
 def test_sh_logs_reports_progress_failures_and_exits_non_zero(tmp_path):

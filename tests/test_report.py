@@ -9,7 +9,7 @@ import pytest
 import plot
 from pyimagesearch import hparams, report, results, runspec
 from tests import browser
-from tests.synthetic import history, write_run
+from tests.synthetic import families, history, write_run
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -17,11 +17,13 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 def _grid(out, problems, optimizers, seeds=(0, 1, 2), labels=("a", "b"), shift=None):
     """Synthetic runs with records; ``shift``: {optimizer: test-accuracy offset}."""
     out.mkdir(exist_ok=True)
+    family = families(optimizers)
     for p, (dataset, model) in enumerate(problems):
         for k, optimizer in enumerate(optimizers):
             for seed in seeds:
                 record = runspec.RunSpec(dataset, model, optimizer, epochs=5, seed=seed,
-                                         validation_split=0.1).record(labels=list(labels))
+                                         validation_split=0.1,
+                                         setting_of=family[optimizer]).record(labels=list(labels))
                 h = history(epochs=5, offset=0.01 * k + 0.001 * seed, run=record,
                             epoch_seconds=[1.0 + 0.5 * k] * 5)
                 h["val_accuracy"] = [v - 0.01 * k for v in h["val_accuracy"]]

@@ -9,7 +9,8 @@ import pytest
 import combinations
 import plot
 from pyimagesearch import grid, registry, results, runspec, simulation, specs, summary, tuning
-from tests.synthetic import history, write_run
+from tests.conftest import train_lines
+from tests.synthetic import families, history, write_run
 
 SPACE = "adam(learning_rate=loguniform(1e-4, 1e-2), beta_1=uniform(0.8, 0.99))"
 
@@ -18,10 +19,9 @@ def _script_settings(path):
     """The --optimizer of every line of a written script, in order."""
     import shlex
     out = []
-    for line in path.read_text().splitlines():
-        if line.startswith("python train.py"):
-            words = shlex.split(line)
-            out.append(words[words.index("--optimizer") + 1])
+    for line in train_lines(path.read_text()):
+        words = shlex.split(line)
+        out.append(words[words.index("--optimizer") + 1])
     return out
 
 
@@ -184,10 +184,11 @@ def test_flat_width_in_decades():
 def _search_folder(out, scores, seeds=(0, 1, 2, 3, 4, 5)):
     """scores: {spec: (final validation accuracy, test accuracy)}, a small seed effect."""
     out.mkdir()
+    family = families(list(scores))
     for i, (spec, (val, test)) in enumerate(scores.items()):
         for seed in seeds:
             record = runspec.RunSpec("digits", "minivggnet", spec, seed=seed,
-                                     validation_split=0.1).record()
+                                     validation_split=0.1, setting_of=family[spec]).record()
             h = history(epochs=4, run=record)
             h["val_accuracy"][-1] = val + 0.001 * seed
             write_run(out, f"run{i}_{seed}", h, acc=test + 0.002 * seed)

@@ -5,6 +5,7 @@ import pytest
 import combinations
 import train
 from pyimagesearch import registry, results, steps, summary
+from tests.conftest import train_lines
 from tests.test_models import dense, trainable
 
 
@@ -85,7 +86,7 @@ def test_batch_larger_than_data_is_refused(tmp_path, capsys):
 def test_flux_preset_writes_18_runs(tmp_path):
     script = tmp_path / "flux.sh"
     assert combinations.main(["-o", "out", "-s", str(script), "--preset", "flux"]) == 0
-    lines = script.read_text().splitlines()[2:]
+    lines = train_lines(script.read_text())
     assert len(lines) == 18
     assert lines[0] == ("python train.py --history out/4ls_descent_mnist_bfull.pickle --report "
                         "out/4ls_descent_mnist_bfull.txt --dataset mnist  --model 4ls "
@@ -96,7 +97,7 @@ def test_flux_preset_writes_18_runs(tmp_path):
     assert sorted(set(models)) == ["2lr", "3ls", "4ls"] and all(models.count(m) == 6 for m in set(models))
     combinations.main(["-o", "out", "-s", str(script), "--preset", "flux", "--budget-scale", "0.01",
                        "--train-args", "--data-dir /data"])
-    first = script.read_text().splitlines()[2]
+    first = train_lines(script.read_text())[0]
     assert first.endswith("--batch-size full --steps 40 --data-dir /data")
 
 

@@ -55,8 +55,9 @@ def parse_args(argv=None):
                          "and choice(a, b, ...) are search spaces for --trials (default: the "
                          "preset's)")
     ap.add_argument("--trials", type=positive_int,
-                    help="draw T settings from every optimizer's search space (scrambled Halton "
-                         "points: the same budget, well spread, for each), e.g. \"adam(learning_"
+                    help="draw T settings from every optimizer's search space (a Latin "
+                         "hypercube: the same budget for each, one trial in each T-th of every "
+                         "range), e.g. \"adam(learning_"
                          "rate=loguniform(1e-4, 1e-2), beta_1=uniform(0.8, 0.99))\" --trials 8 "
                          "(default: the preset's)")
     ap.add_argument("--tune", action="store_true",

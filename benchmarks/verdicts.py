@@ -36,6 +36,28 @@ def main():
         print(f"| {gap * margin:g} | {sd:g} | {problems} x {pairs} | {', '.join(map(str, r['plan']))} "
               f"| {r['better']:.1%} | {r['worse']:.1%} | {r['equivalent']:.1%} | "
               f"{r['undecided']:.1%} | {r['familywise_wrong']:.1%} | {r['mean_seeds']:.1f} |")
+    # unequal seeds: one family whose comparisons have 3, 10 or 20 seeds at the first look,
+    # some runs damaged; every comparison read on all the seeds it has at each look
+    print("\nUnequal seeds in one family (one pair on each of 6 problems; seeds at the first "
+          "look 3, 3, 10, 10, 20, 20; looks of the default plan from the fewest): the chance "
+          "of any wrong call, and per problem the verdicts and the seeds read\n")
+    print("| true B - A per problem | sd | damaged runs | any wrong call (family) | "
+          "better (per problem) | equivalent (per problem) | mean seeds read |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    seeds = [3, 3, 10, 10, 20, 20]
+    for truth, sd, damaged in (([0] * 6, 1, 0), ([0] * 6, 2, 0), ([0] * 6, 2, 0.1),
+                               ([0, 3, 0, 3, 0, 3], 0.5, 0), ([0, 3, 0, 3, 0, 3], 2, 0.1),
+                               ([0, 2, 0, 2, 0, 2], 2, 0)):
+        r = simulation.unequal_run(truth, sd, seeds, args.experiments, damaged=damaged)
+        cells = [" / ".join(f"{p[v]:.0%}" for p in r["problems"]) for v in ("better", "equivalent")]
+        print(f"| {', '.join(map(str, truth))} | {sd:g} | {damaged:.0%} | "
+              f"{r['familywise_wrong']:.1%} | {cells[0]} | {cells[1]} | "
+              + " / ".join(f"{p['mean_seeds']:.1f}" for p in r["problems"]) + " |")
+    r = simulation.run(0.0, 2.0, args.experiments, problems=6, optimizers=3, start=[3, 10, 20],
+                       damaged=0.05)
+    print(f"| 0 (6 problems x 3 pairs, 3/10/20 seeds) | 2 | 5% | {r['familywise_wrong']:.1%} | "
+          f"{r['better']:.1%} (pooled) | {r['equivalent']:.1%} (pooled) | {r['mean_seeds']:.1f} |")
+
     naive = simulation.naive_false_positives(2.0, args.experiments)
     print(f"\nFor contrast, a fresh 5% t-test after every seed from 3 to 20 (no difference, "
           f"sd 2): a winner is called in {naive:.1%} of experiments.")

@@ -48,15 +48,23 @@ def test_same_command_same_trials_and_an_equal_budget(tmp_path):
 
 
 def test_trials_are_well_spread_and_respect_bounds():
-    """The first T points of a scrambled Halton sequence: one trial in each T-th of a
-    one-dimensional range (in log space for loguniform), every one within bounds."""
-    for trials in (4, 8, 16):
+    """A scrambled Latin hypercube: one trial in each T-th of every searched range (in log
+    space for loguniform), for any T (not only powers of two: T = 3 puts one in the middle
+    third, where Adam's default 1e-3 of loguniform(1e-4, 1e-2) is), every one within bounds."""
+    for trials in (3, 4, 5, 7, 8, 16):
         drawn = grid.draw_trials(specs.parse("adam(learning_rate=loguniform(1e-5, 1e-1))"),
                                  trials)
         rates = [specs.parse(s).kwargs["learning_rate"] for s in drawn]
         assert all(1e-5 <= r <= 1e-1 for r in rates)
         bins = sorted(int((math.log10(r) + 5) / 4 * trials) for r in rates)
         assert bins == list(range(trials))
+    for seed in range(5):
+        drawn = grid.draw_trials(specs.parse("adam(learning_rate=loguniform(1e-4, 1e-2), "
+                                             "beta_1=uniform(0.8, 0.99))"), 3, seed)
+        for key, lo, hi, scale in (("learning_rate", 1e-4, 1e-2, math.log10), ("beta_1", 0.8, 0.99, float)):
+            values = [specs.parse(s).kwargs[key] for s in drawn]
+            bins = sorted(min(2, int((scale(v) - scale(lo)) / (scale(hi) - scale(lo)) * 3)) for v in values)
+            assert bins == [0, 1, 2], (key, values)
     drawn = grid.draw_trials(specs.parse("sgd(momentum=choice(0.0, 0.9), learning_rate="
                                          "uniform(0.01, 0.1))"), 10)
     assert len(set(drawn)) == 10

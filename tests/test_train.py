@@ -214,5 +214,6 @@ def test_combinations_passes_tensorboard_per_run(tmp_path):
     script = tmp_path / "g.sh"
     assert combinations.main(["-o", "out", "-s", str(script), "--datasets", "digits",
                               "--models", "minivggnet", "--tensorboard", "tb"]) == 0
-    lines = [l for l in script.read_text().splitlines() if l.startswith("python")]
+    from tests.conftest import train_lines
+    lines = train_lines(script.read_text())
     assert lines[0].endswith("--tensorboard tb/minivggnet_adam_digits")

@@ -33,8 +33,8 @@ def gpu_list(text):
 
 def parse_args(argv=None):
     ap = OneLineParser(prog="combinations.py", description=__doc__.split("\n")[0])
-    ap.add_argument("-o", "--output", required=True, help="folder the runs write their outputs to")
-    ap.add_argument("-s", "--script", required=True, help="path of the shell script to write")
+    ap.add_argument("-o", "--output", help="folder the runs write their outputs to (required)")
+    ap.add_argument("-s", "--script", help="path of the shell script to write (required)")
     ap.add_argument("--preset", choices=registry.PRESETS, default="original",
                     help="original: the study's 24 runs (default); ablation: + adam_sched and "
                          "radam_nosched, which separate RAdam's rectification from its schedule; "
@@ -92,11 +92,47 @@ def parse_args(argv=None):
                         help="slurm: at most N array tasks at once (--array=0-K%%N)")
     launch.add_argument("--sbatch", action="append", default=[], metavar="LINE",
                         help="slurm: an extra #SBATCH line (repeatable); write it as --sbatch=--mem=16G")
+    own = ap.add_argument_group("your own training program (instead of train.py)")
+    own.add_argument("--command", metavar="TEMPLATE",
+                     help="the command that trains once, with placeholders {optimizer}, {args} "
+                          "(--name value pairs), {NAME} (one argument), {seed}, {run_dir} and "
+                          "{problem}: e.g. \"python mine.py --opt {optimizer} {args} --seed {seed} "
+                          "--out {run_dir}\"; its metrics are read from the files it writes in "
+                          "{run_dir} (metrics.jsonl, Lightning's metrics.csv, trainer_state.json, "
+                          "TensorBoard events) or its last line of output as JSON")
+    own.add_argument("--metric", help="with --command: the metric the verdicts compare (its "
+                                      "final value; higher is better), e.g. val_acc")
+    own.add_argument("--problems", type=lambda text: [p.strip() for p in text.split(",") if p.strip()],
+                     help="with --command: comma-separated names for {problem}, each a "
+                          "problem of the verdicts (a program that trains several models or "
+                          "datasets)")
+    own.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                     help="with --command: a run taking longer fails")
+    ap.add_argument("--experiment", metavar="FILE.toml",
+                    help="the grid as a file kept in your repository: command, metric, "
+                         "optimizers, seeds, problems, trials, output, script, launcher, ... "
+                         "(the flags' names; flags given too win)")
     ap.add_argument("--tensorboard", metavar="DIR",
                     help="every run logs for TensorBoard to DIR/{run} (tensorboard --logdir DIR)")
     ap.add_argument("--train-args", default="",
                     help='appended verbatim to every line, e.g. "--epochs 3 --train-limit 500"')
+    argv = list(sys.argv[1:] if argv is None else argv)
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--experiment")
+    known = early.parse_known_args(argv)[0]
+    if known.experiment:
+        try:
+            argv = experiment_argv(known.experiment) + argv  # flags given after win
+        except ValueError as e:
+            ap.error(f"--experiment {known.experiment}: {e}")
     args = ap.parse_args(argv)
+    for flag in ("output", "script"):
+        if not getattr(args, flag):
+            ap.error(f"the following arguments are required: --{flag}")
+    if args.command is not None:
+        return program_args(ap, args)
+    if args.metric or args.problems or args.timeout:
+        ap.error("--metric, --problems and --timeout are for --command (your own program)")
     if args.launcher != "parallel" and (args.gpus or args.jobs):
         ap.error("--gpus and --jobs are for --launcher parallel")
     if args.launcher != "slurm" and (args.gres_gpu or args.partition or args.time
@@ -115,6 +151,83 @@ def parse_args(argv=None):
     except specs.SpecError as e:
         ap.exit(2, f"{ap.prog}: error: argument --optimizers: {e}\n")
     return args
+
+
+EXPERIMENT_KEYS = {"command", "metric", "optimizers", "seeds", "problems", "trials",
+                   "search_seed", "timeout", "tune", "output", "script", "launcher", "logs",
+                   "gpus", "jobs", "gres_gpu", "partition", "time", "throttle", "sbatch"}
+
+
+def experiment_argv(path):
+    """combinations.py's flags from a TOML file (the standard library's tomllib): keys are
+    the flags' names with underscores; lists for optimizers, seeds, problems, gpus."""
+    import tomllib
+    try:
+        with open(path, "rb") as f:
+            table = tomllib.load(f)
+    except OSError as e:
+        raise ValueError(e.strerror or str(e)) from None
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"not TOML ({e})") from None
+    unknown = sorted(set(table) - EXPERIMENT_KEYS)
+    if unknown:
+        raise ValueError(f"unknown key {unknown[0]!r} (keys: {', '.join(sorted(EXPERIMENT_KEYS))})")
+    out = []
+    for key, value in table.items():
+        flag = "--" + key.replace("_", "-")
+        if isinstance(value, bool):
+            out += [flag] if value else []
+        elif isinstance(value, list):
+            if key == "sbatch":
+                out += [f"--sbatch={v}" for v in value]
+            else:
+                out += [flag, ",".join(str(v) for v in value)]
+        elif isinstance(value, (str, int, float)):
+            out += [f"{flag}={value}"]
+        else:
+            raise ValueError(f"{key}: give a string, number, boolean or list")
+    return out
+
+
+def program_args(ap, args):
+    """--command: a grid over the user's own program; its specs are handed to it, never
+    resolved by Keras. Everything that can be known is checked before anything is written."""
+    from pyimagesearch import command
+    if args.datasets or args.models or args.preset != "original" or args.train_args \
+            or args.tensorboard or args.budget_scale != 1.0:
+        ap.error("--command runs your own program: --datasets, --models, --preset, "
+                 "--train-args, --tensorboard and --budget-scale are train.py's")
+    if not args.metric:
+        ap.error("--command needs --metric NAME: the metric the verdicts compare")
+    if not args.optimizers:
+        ap.error("--command needs --optimizers: the settings handed to your program")
+    if args.problems and any(not command.NAME.match(p) for p in args.problems):
+        ap.error(f"--problems {','.join(args.problems)}: give names (letters, digits, _)")
+    if args.launcher != "parallel" and (args.gpus or args.jobs):
+        ap.error("--gpus and --jobs are for --launcher parallel")
+    try:
+        args.optimizers, args.family = grid.expand_optimizers(
+            args.optimizers, args.trials, args.search_seed, tune=args.tune, resolve=False)
+        command.check(args.command, args.optimizers, args.problems)
+    except (specs.SpecError, command.TemplateError) as e:
+        ap.exit(2, f"{ap.prog}: error: {e}\n")
+    args.seeds = args.seeds or [0, 1, 2]
+    return args
+
+
+def program_main(args):
+    """The script of a grid over the user's program: one wrapper line per run."""
+    from pyimagesearch import command
+    runs, lines = [], []
+    for problem in args.problems or [None]:
+        for setting in args.optimizers:
+            for seed in args.seeds:
+                spec = command.ProgramSpec(args.command, setting, args.metric, seed, problem,
+                                           args.timeout, args.family.get(setting))
+                run, line = spec.line(args.output)
+                runs.append(run)
+                lines.append(line)
+    return runs, lines
 
 
 # train.py's short flags by their long names: a grid line sets the long ones
@@ -169,6 +282,9 @@ def check_datasets(datasets):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.command is not None:
+        runs, lines = program_main(args)
+        return write_script(args, runs, lines, original=False)
     preset = registry.PRESETS[args.preset]
     batches = [(b, max(1, round(n * args.budget_scale))) for b, n in preset.batches or []]
     runs = grid.runs(args.datasets or preset.datasets, args.models or preset.models,
@@ -190,6 +306,10 @@ def main(argv=None):
         print(f"combinations.py: error: {problem}", file=sys.stderr)
         return 2
 
+    return write_script(args, runs, lines, original)
+
+
+def write_script(args, runs, lines, original):
     from pyimagesearch import storage
     try:
         os.makedirs(os.path.dirname(os.path.abspath(args.script)), exist_ok=True)

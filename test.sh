@@ -9,6 +9,6 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 if [ "${INSTALL_BACKENDS:-${INSTALL_TORCH:-0}}" = 1 ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check torch==2.13.0 \
-        jax==0.10.2 jaxlib==0.10.2
+        jax==0.10.2 jaxlib==0.10.2 optax==0.2.8  # optax: examples/jax_loop.py
 fi
 exec .venv/bin/python -m pytest -q -rs "$@" tests

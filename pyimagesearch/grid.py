@@ -90,7 +90,7 @@ def train_line(run, folder, train_args="", tensorboard=None, script="train.py"):
     return line
 
 
-def expand_optimizers(texts, trials=None, search_seed=0, tune=False):
+def expand_optimizers(texts, trials=None, search_seed=0, tune=False, resolve=True):
     """Optimizer specs, each list value expanded into a grid and each search space into
     ``trials`` settings (:func:`draw_trials`), every one resolved (an unknown name or
     argument raises :class:`specs.SpecError`); canonical, in order.
@@ -98,7 +98,9 @@ def expand_optimizers(texts, trials=None, search_seed=0, tune=False):
     optimizer it is a trial of}): the settings of a search, and with ``tune`` those of a
     [list] grid, are one optimizer's tuning family; every other spec is a rival of its own.
     Two specs of one configuration (``adam`` and ``adam(learning_rate=0.001)``) are
-    refused: they would be one run twice, or two rivals that are the same."""
+    refused: they would be one run twice, or two rivals that are the same. ``resolve``
+    False: the specs are a user's program's (their names and values are handed to it, not
+    resolved by Keras)."""
     out, family, configurations = [], {}, {}
     for text in texts:
         spec = specs.parse(text)
@@ -109,21 +111,28 @@ def expand_optimizers(texts, trials=None, search_seed=0, tune=False):
             if not trials:
                 raise specs.SpecError(f"{text!r}: {spec.space()[0][1]!r} is a search space: give "
                                       "--trials T, the settings to draw for every optimizer")
-            settings = draw_trials(spec, trials, search_seed, text)
+            settings = draw_trials(spec, trials, search_seed, text, resolve)
         elif trials:
             raise specs.SpecError(
                 f"--trials {trials}: {text!r} has no search space, so it would get 1 setting "
                 f"where the others get {trials}: give it one, e.g. "
                 f"{spec.name}(learning_rate=loguniform(1e-4, 1e-2))")
         else:
-            settings = [registry.resolve_optimizer(s.text()).text for s in spec.grid()]
+            settings = [registry.resolve_optimizer(s.text()).text if resolve else s.text()
+                        for s in spec.grid()]
         for setting in settings:
-            choice = registry.resolve_optimizer(setting, check=False)
-            same = [s for s, c in configurations.items() if c[0] == choice.spec.name]
-            key = choice.configuration(signature=bool(same))
-            for other in same:  # the same name twice: compare everything, defaults included
-                configurations[other] = registry.resolve_optimizer(other, check=False) \
-                    .configuration(signature=True)
+            if resolve:
+                choice = registry.resolve_optimizer(setting, check=False)
+                name = choice.spec.name
+                same = [s for s, c in configurations.items() if c[0] == name]
+                key = choice.configuration(signature=bool(same))
+                for other in same:  # the same name twice: compare everything, defaults included
+                    configurations[other] = registry.resolve_optimizer(other, check=False) \
+                        .configuration(signature=True)
+            else:  # a program's: its own name and arguments, as written
+                parsed = specs.parse(setting)
+                name = parsed.name
+                key = (name, tuple(sorted((k, repr(v)) for k, v in parsed.arguments)))
             twin = next((s for s, c in configurations.items() if c == key), None)
             if twin is not None:
                 raise specs.SpecError(
@@ -133,11 +142,11 @@ def expand_optimizers(texts, trials=None, search_seed=0, tune=False):
             configurations[setting] = key
             out.append(setting)
             if spec.space() or (tune and spec.has_grid()):
-                family[setting] = choice.spec.name
+                family[setting] = name
     return out, family
 
 
-def draw_trials(spec, trials, search_seed=0, text=None):
+def draw_trials(spec, trials, search_seed=0, text=None, resolve=True):
     """``trials`` distinct settings of ``spec``'s search space at the points of a Latin
     hypercube (scipy.stats.qmc.LatinHypercube, scrambled) seeded by ``search_seed``: in
     every searched dimension, exactly one trial falls in each T-th of its range (of its
@@ -149,7 +158,7 @@ def draw_trials(spec, trials, search_seed=0, text=None):
     space = spec.space()
     # the ends of every range first, so a bound the optimizer refuses is named as such
     continuous = [d for _, d in space if d.kind != "choice"]
-    if continuous:
+    if continuous and resolve:
         for end in (0.0, 1.0):
             try:
                 registry.resolve_optimizer(spec.at([end] * len(space)).text())
@@ -166,7 +175,8 @@ def draw_trials(spec, trials, search_seed=0, text=None):
     out = []
     for _ in range(100):  # blocks of points until enough distinct settings
         for point in sequence.random(trials):
-            setting = registry.resolve_optimizer(spec.at(point).text()).text
+            setting = spec.at(point).text()
+            setting = registry.resolve_optimizer(setting).text if resolve else setting
             if setting not in out:
                 out.append(setting)
             if len(out) == trials:

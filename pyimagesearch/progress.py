@@ -24,7 +24,7 @@ import sys
 JOURNAL = "progress.log"
 JOB_VARIABLE = "PROGRESS_JOB"  # one launch of a script: its runs share a tally
 TALLY_LAST_VARIABLE = "PROGRESS_TALLY_LAST"  # =1: the run completing a launch prints the tally
-_ACCURACY = re.compile(r"^\[INFO\] test accuracy ([0-9.]+)", re.M)
+_ACCURACY = re.compile(r"^\[INFO\] (test accuracy|final \S+) (\S+)$", re.M)  # train.py, wrap
 _SKIPPED = re.compile(r"^\[INFO\] skipping: ", re.M)
 _ERROR = re.compile(r"^(\S+\.py: error: .*|\w*Error: .*)$", re.M)
 
@@ -39,8 +39,9 @@ def outcome(returncode, output):
     if returncode == 0 and _SKIPPED.search(output):
         return "skipped", "skipped, already finished"
     if returncode == 0:
-        accuracy = _ACCURACY.findall(output)
-        return "finished", f"test accuracy {accuracy[-1]}" if accuracy else "finished"
+        found = _ACCURACY.findall(output)
+        return "finished", (f"{found[-1][0].removeprefix('final ')} {found[-1][1]}" if found
+                            else "finished")
     reason = _ERROR.findall(output)
     if returncode in [128 + s for s in STOPS] + [-s for s in STOPS]:
         return "interrupted", "INTERRUPTED by a signal; run it again to resume"

@@ -50,6 +50,9 @@ def load_history(path):
     for key, value in obj.items():
         if isinstance(key, str):
             history[key] = value
+    record = history.get(runspec.RECORD_KEY)
+    if isinstance(record, dict) and record.get("kind") == "program":
+        return _program_history(history, record, path)
     for key, spellings in _SPELLINGS.items():
         found = next((s for s in spellings if s in history), None)
         if found is None:
@@ -68,11 +71,44 @@ def load_history(path):
     return out
 
 
+def _program_history(history, record, path):
+    """A user's program's history (pyimagesearch.wrap): its metric at every evaluation
+    point, against ``step``. The figures and summaries draw ``val_accuracy``, ``loss``...:
+    in memory only, the verdict's metric stands as ``val_accuracy`` and the losses the
+    program logged as ``loss``/``val_loss`` (nan where it logged none)."""
+    metric = record.get("metric")
+    out = {k: (_number_list(v, k, path) if isinstance(v, (list, tuple, np.ndarray)) else v)
+           for k, v in history.items()}
+    if not isinstance(out.get(metric), list) or not out[metric]:
+        raise ValueError(f"{path}: no {metric!r} series (the program's metric)")
+    length = len(out[metric])
+    missing = [math.nan] * length
+    for name, sources in (("val_accuracy", (metric,)), ("accuracy", ("train_" + metric,)),
+                          ("loss", ("train_loss", "loss")), ("val_loss", ("val_loss", "eval_loss"))):
+        if name not in out or name == metric:
+            found = next((out[k] for k in sources if isinstance(out.get(k), list)
+                          and len(out[k]) == length), missing)
+            out.setdefault(name, found)
+    return out
+
+
 _ROW = re.compile(r"^\s*(accuracy|macro avg|weighted avg)\s+(.*)$")
+_PROGRAM_FINAL = re.compile(r"^metric (\S+) \(final, at step [^)]*\): (\S+)$", re.M)
 
 
 def parse_report(text, path="<report>"):
-    """Accuracy, macro precision and macro F1 from a classification_report text."""
+    """Accuracy, macro precision and macro F1 from a classification_report text; for a
+    user's program's run (pyimagesearch.wrap), its final metric stands as the accuracy."""
+    program = _PROGRAM_FINAL.search(text)
+    if program:
+        try:
+            value = float(program[2])
+        except ValueError:
+            raise ValueError(f"{path}: final {program[1]} {program[2]!r} is not a number") from None
+        # a diverged run's non-finite metric has no place in a mean: left out, as diverged
+        return {"accuracy": value if math.isfinite(value) else math.nan,
+                "macro_precision": math.nan, "macro_f1": math.nan,
+                "classes": None, "test_images": None, "metric": program[1]}
     values = {}
     for line in text.splitlines():
         match = _ROW.match(line)
@@ -182,7 +218,8 @@ def run_metrics(history, report=None):
     return {
         "status": status,
         "learned": not did_not_learn(test_accuracy, classes),
-        "validation": "hold-out" if record.get("validation_split") else "test set",
+        "validation": ("the program's metric" if record.get("kind") == "program" else
+                       "hold-out" if record.get("validation_split") else "test set"),
         "final_val_accuracy": val_acc[-1],
         "test_accuracy": test_accuracy,
         "test_images": (report or {}).get("test_images"),

@@ -8,7 +8,7 @@ import glob
 import json
 import os
 
-from . import grid, runspec, storage, summary, verdicts
+from . import command, grid, runspec, storage, summary, verdicts
 from .results import DESIGN_FILE
 
 
@@ -177,15 +177,26 @@ def missing_runs(rows, records, problems, seeds_wanted):
         for optimizer, present in ((p["a"], seeds_a), (p["b"], seeds_b)):
             for seed in target:
                 if seed not in present:
-                    spec = runspec.RunSpec.from_record(records[(*problem, optimizer)], seed=seed)
+                    spec = spec_of(records[(*problem, optimizer)], seed)
                     if spec not in wanted:
                         wanted.append(spec)
     return wanted
 
 
+def spec_of(record, seed):
+    """The run a record describes, with another seed: a train.py run (RunSpec) or a run of
+    the user's own program (command.ProgramSpec: its template expanded again)."""
+    if record.get("kind") == "program":
+        return command.ProgramSpec.from_record(record, seed=seed)
+    return runspec.RunSpec.from_record(record, seed=seed)
+
+
 def train_line(spec, folder):
-    """The train.py line of a RunSpec, with the outputs a grid would give it."""
+    """The line of a run (a train.py RunSpec, or a program's), with the outputs a grid
+    would give it: (grid.Run, line)."""
     import shlex
+    if isinstance(spec, command.ProgramSpec):
+        return spec.line(folder)
     run = grid.Run(spec.dataset, spec.model, spec.optimizer, spec.seed,
                    None if spec.steps is None else str(spec.batch_size))
     history, report = grid.outputs(run, folder)

@@ -79,6 +79,11 @@ def group_stats(rows):
 
 # ------------------------------------------------------------------ verdicts
 
+# A metric with no test-set size to resolve it (a user's program's): differences that agree
+# to a millionth of a point are not known to zero spread either.
+UNKNOWN_RESOLUTION = 1e-6
+
+
 def problem_comparisons(rows):
     """Every pair of optimizers run on the same problem (dataset and model), in registry
     order, with their test accuracies by seed: dicts of dataset, model, a, b, a_scores,
@@ -108,7 +113,8 @@ def problem_comparisons(rows):
                             "a_scores": by_opt[a], "b_scores": by_opt[b],
                             "a_settings": sorted(settings[(key, a)]),
                             "b_settings": sorted(settings[(key, b)]),
-                            "resolution": 100.0 / min(sizes[key]) if sizes[key] else 0.0,
+                            "resolution": 100.0 / min(sizes[key]) if sizes[key]
+                            else UNKNOWN_RESOLUTION,
                             "learned": learned[(key, a)] or learned[(key, b)]})
     return out
 
@@ -147,7 +153,23 @@ def arrivals(comparison, design):
     shared = paired_seeds(comparison)
     if design is None or design.looks is None:
         return shared, [len(shared)], []
+    ordered, counts, unread, _ = _arrivals(comparison, design, shared)
+    return ordered, counts, unread
 
+
+def seen_by(comparison, design, side, look):
+    """The seeds of one side (``"a"`` or ``"b"``) that the looks up to ``look`` had."""
+    if design is None or design.looks is None:
+        return set(comparison[f"{side}_scores"])
+    names = comparison[f"{side}_settings"]
+    out = set()
+    for k in range(min(look, len(design.looks) - 1) + 1):
+        out |= set.intersection(*(set(design.looks[k].get(
+            (comparison["dataset"], comparison["model"], n), ())) for n in names))
+    return out & set(comparison[f"{side}_scores"])
+
+
+def _arrivals(comparison, design, shared):
     def seen(look, names):
         return set.intersection(*(set(look.get((comparison["dataset"], comparison["model"], n), ()))
                                   for n in names))
@@ -159,7 +181,7 @@ def arrivals(comparison, design):
                 first[s] = k
     ordered = sorted(first, key=lambda s: (first[s], s))
     counts = [sum(1 for s in ordered if first[s] <= k) for k in range(len(design.looks))]
-    return ordered, counts, [s for s in shared if s not in first]
+    return ordered, counts, [s for s in shared if s not in first], first
 
 
 def verdict_table(rows, margin=verdicts.MARGIN, design=None):
@@ -198,8 +220,9 @@ def verdict_table(rows, margin=verdicts.MARGIN, design=None):
                "p_value": math.nan, "p_adjusted": math.nan, "verdict": verdict,
                "seeds_needed": None, "margin_points": margin, "learned": c["learned"],
                "sd": float(tests["sd"]), "look": at, "seeds": read, "unread": unread,
-               "a_only": sorted(set(c["a_scores"]) - set(c["b_scores"])),
-               "b_only": sorted(set(c["b_scores"]) - set(c["a_scores"]))}
+               # a seed one side had at the look the verdict rests on and the other lacks
+               "a_only": sorted(seen_by(c, design, "a", at) - set(c["b_scores"])),
+               "b_only": sorted(seen_by(c, design, "b", at) - set(c["a_scores"]))}
         if row["n"] >= verdicts.MIN_PAIRS:
             row["p_value"] = float(tests["p_equivalence"] if equivalent else tests["p_value"])
             row["p_adjusted"] = float(seq["p_equivalence_adjusted" if equivalent else "p_adjusted"][0, i])

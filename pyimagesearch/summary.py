@@ -379,7 +379,8 @@ def rule_sentence(margin, design, problem_rows):
             + f". {design_sentence(design, problem_rows)}; so the chance of any wrong better, "
             f"worse or equivalent here is at most {verdicts.ALPHA:.0%}. Intervals are plain 95% "
             f"t-intervals; a verdict needs its adjusted p (p adj.) at most {verdicts.ALPHA:g}. "
-            f"The spread is taken as at least one test image, and no test runs below "
+            f"The spread is taken as at least one test image (a millionth of a point for a "
+            f"program's metric), and no test runs below "
             f"{verdicts.MIN_PAIRS} seeds.")
 
 

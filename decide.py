@@ -1,6 +1,7 @@
 """Run more seeds only where a pair of optimizers is still undecided, round after round.
 
-    python decide.py --input output [--plots plots] [--max-seeds 20] [--margin 1.0] \
+    python decide.py --input output [--plots plots] [--max-seeds 20] [--metric NAME] \
+        [--goal max|min] [--margin M] \
         [--launcher local|parallel|slurm]
 
 Takes a finished grid's folder, writes its verdicts as plot.py does, and where a pair is
@@ -14,7 +15,7 @@ import os
 import subprocess
 import sys
 
-from pyimagesearch.cli import OneLineParser, positive_float, positive_int
+from pyimagesearch.cli import OneLineParser, positive_int
 
 LAUNCHERS = ("local", "parallel", "slurm")
 
@@ -26,8 +27,8 @@ def parse_args(argv=None):
                     help="folder for the figures and verdicts (default: plots beside --input)")
     ap.add_argument("--max-seeds", type=positive_int, default=None,
                     help="seeds per optimizer at most (default 20)")
-    ap.add_argument("--margin", type=positive_float, default=None, metavar="M",
-                    help="accuracy points that matter in practice (default 1.0)")
+    from plot import add_measure_arguments
+    add_measure_arguments(ap)  # --metric, --goal, --margin: fixed in decide.json at the first call
     ap.add_argument("--launcher", choices=LAUNCHERS, default="local",
                     help="local: one run after another, here; parallel: GNU parallel "
                          "(--jobs at once); slurm: an sbatch array per round")
@@ -90,10 +91,12 @@ def main(argv=None):
 def decide(args):
     from pyimagesearch import results, rounds, summary, verdicts
     plots = args.plots or os.path.join(os.path.dirname(os.path.abspath(args.input)), "plots")
+    from plot import chosen_measure
     try:
-        margin, design = rounds.design(args.input, args.margin, args.max_seeds)
+        measure, design = rounds.design(args.input, chosen_measure(args), args.max_seeds)
     except ValueError as e:
         return fail(e)
+    margin = measure.margin if measure.accuracy and not measure.relative else 1.0
     if design is not None and design.kind == "fixed":
         return fail(f"--input {args.input}: its design is fixed (one look with all of alpha, "
                     f"plot.py --fixed, {rounds.DESIGN_FILE}): seeds added now would be tested "
@@ -110,19 +113,20 @@ def decide(args):
         missing = []
         rows, histories, _ = results.load_rows(args.input, missing)
         if design is None:  # the first call fixes the design and takes the first look
-            counts = summary.seed_counts(rows)
+            counts = summary.seed_counts(rows, measure)
             if not counts:
                 return fail(one_optimizer(args.input, rows))
             if max(counts) > cap:
                 return fail(f"--max-seeds {cap}: {args.input} already has {max(counts)} seeds "
                             "of a pair; give at least that many")
             plan = summary.default_plan(counts, cap)
-            design = rounds.start(args.input, margin, cap, plan, rows)
-            print(f"[INFO] {rounds.DESIGN_FILE}: looks at {', '.join(map(str, plan))} seeds "
+            design = rounds.start(args.input, measure, cap, plan, rows)
+            print(f"[INFO] {rounds.DESIGN_FILE}: {measure.sentence()}; margin "
+                  f"{measure.margin_text()}; looks at {', '.join(map(str, plan))} seeds "
                   f"(alpha {', '.join(f'{w:.1%}' for w in design.weights)}); look 0: the grid as run")
         else:
-            _, design = rounds.design(args.input, margin, rows=rows)
-        problems, _ = summary.verdict_table(rows, margin, design)
+            _, design = rounds.design(args.input, measure, rows=rows)
+        problems, _ = summary.verdict_table(rows, margin, design, measure)
         if not problems:
             return fail(one_optimizer(args.input, rows))
         undecided = [p for p in problems if p["verdict"] == "undecided" and p["learned"]]

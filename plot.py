@@ -44,8 +44,38 @@ def write_tuning(curves, flat, margin, folder):
 
 
 def margin_type(text):
-    from pyimagesearch.cli import positive_float
-    return positive_float(text)
+    """A margin in the metric's units (0.02) or relative to the baseline (1%)."""
+    import argparse
+    from pyimagesearch import measure
+    try:
+        measure.parse_margin(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix(f"--margin {text}: ")) from None
+    return text
+
+
+def add_measure_arguments(ap):
+    """--metric, --goal and --margin: what plot.py and decide.py compare."""
+    ap.add_argument("--metric", default=None, metavar="NAME",
+                    help="the metric the verdicts compare, its final value: test_accuracy "
+                         "(default), val_accuracy, val_loss, train_loss, or any series the runs' "
+                         "histories hold (your program's own)")
+    ap.add_argument("--goal", choices=("max", "min"), default=None,
+                    help="higher (max) or lower (min) is better (default: min where the name "
+                         "says loss, error or perplexity, else max; the output says which)")
+    ap.add_argument("--margin", type=margin_type, default=None, metavar="M",
+                    help="a difference smaller than M does not matter in practice, so the "
+                         "verdict can be 'equivalent within ±M': in the metric's units (accuracy "
+                         "points for accuracies, default 1) or relative to A's median (1%%); "
+                         "other metrics need one (default: the one decide.py fixed)")
+
+
+def chosen_measure(args):
+    """The Measure the flags ask for, None when none was given; ValueError, one line."""
+    from pyimagesearch import measure
+    if args.metric is None and args.goal is None and args.margin is None:
+        return None
+    return measure.choose(args.metric, args.goal, args.margin)
 
 
 def main(argv=None):
@@ -53,10 +83,7 @@ def main(argv=None):
     ap = OneLineParser(prog="plot.py", description=__doc__.split("\n")[0])
     ap.add_argument("-i", "--input", required=True, help="folder of histories and reports")
     ap.add_argument("-p", "--plots", required=True, help="folder for figures and the summary")
-    ap.add_argument("--margin", type=margin_type, default=None, metavar="M",
-                    help="accuracy points: a difference smaller than M does not matter in "
-                         "practice, so the verdict can be 'equivalent within ±M' (default "
-                         "1.0, or the margin decide.py fixed for this folder)")
+    add_measure_arguments(ap)
     ap.add_argument("--fixed", action="store_true",
                     help="a grid that will never add seeds: one look with all of alpha (by "
                          "default plot.py takes the first look of decide.py's plan, spending "
@@ -76,7 +103,7 @@ def main(argv=None):
 
     from pyimagesearch import figures, registry, report, results, rounds, storage, summary
     try:
-        margin, design = rounds.design(args.input, args.margin)
+        measure, design = rounds.design(args.input, chosen_measure(args))
     except ValueError as e:
         print(f"plot.py: error: {e}", file=sys.stderr)
         return 2
@@ -93,12 +120,16 @@ def main(argv=None):
               "(no readable history named {model}_{optimizer}_{dataset}.pickle)", file=sys.stderr)
         return 1
     rounds.explain_missing(args.input, missing, design is not None)
-    _, design = rounds.design(args.input, margin, rows=rows)  # an old decide.json's looks need rows
+    _, design = rounds.design(args.input, measure, rows=rows)  # an old decide.json's looks need rows
     if args.fixed and design is None:
-        design = rounds.start(args.input, margin, None, [], rows, kind="fixed")
+        design = rounds.start(args.input, measure, None, [], rows, kind="fixed")
         print(f"[INFO] a fixed design, one look with all of alpha: recorded in "
               f"{os.path.join(args.input, rounds.DESIGN_FILE)} (decide.py adds no seeds here)")
-    design = summary.design_for(rows, design)
+    margin = measure.margin if measure.accuracy and not measure.relative else 1.0
+    design = summary.design_for(rows, design, measure)
+    if measure.goal_assumed:
+        print(f"[INFO] --metric {measure.name}: {measure.better} taken as better (from its "
+              "name); --goal max or min to say otherwise")
     if design.kind == "first look":
         print(f"[INFO] the first look: {design.spent():.1%} of alpha (its share of the looks at "
               f"{', '.join(map(str, design.plan))} seeds), so that decide.py may add seeds; "
@@ -124,13 +155,14 @@ def main(argv=None):
     # the summary and the overview
     summary.add_time_to_target(rows, histories)
     storage.write_text(os.path.join(args.plots, "summary.csv"), summary.to_csv(rows))
-    table = summary.verdict_table(rows, margin, design)  # once: the summary, the CSV, the print
+    # once: the summary, the CSV, the print
+    table = summary.verdict_table(rows, margin, design, measure)
     # each optimizer at its tuned setting, where the grid tuned it: once, for all outputs
     tuned = summary.tuned_rows(rows)
-    tuned_table = summary.verdict_table(tuned, margin, design) if tuned else None
+    tuned_table = summary.verdict_table(tuned, margin, design, measure) if tuned else None
     storage.write_text(os.path.join(args.plots, "summary.md"),
                        summary.to_markdown(rows, margin=margin, design=design, table=table,
-                                           tuned_table=tuned_table)
+                                           tuned_table=tuned_table, measure=measure)
                        + summary.iterations_markdown(step_rows))
     storage.write_text(os.path.join(args.plots, "verdicts.csv"),
                        summary.verdicts_csv(*table, tuned=tuned_table))
@@ -142,7 +174,7 @@ def main(argv=None):
                        results.csv_text(results.EPOCH_COLUMNS, epochs))
     figures.overview(rows, os.path.join(args.plots, "overview.png"))
     storage.write_text(os.path.join(args.plots, "report.html"), report.page(
-        rows, histories, groups, table, margin, design, args.plots,
+        rows, histories, groups, table, measure, design, args.plots,
         title=f"Optimizer comparison: {os.path.abspath(args.input)}", curves=curves,
         sensitivity=flat, tuned_table=tuned_table))
     print(f"[INFO] report.html, {len(groups)} figures, summary.md, summary.csv, verdicts.csv, "
@@ -152,9 +184,10 @@ def main(argv=None):
         # print the tuned optimizers' answer
         print(f"\n[INFO] {len(table[0])} comparisons of every setting with every other: "
               "summary.md and report.html; each optimizer at its setting selected on validation:")
-        print("\n" + "\n".join(summary.verdict_markdown(tuned, margin, design, tuned_table)))
+        print("\n" + "\n".join(summary.verdict_markdown(tuned, margin, design, tuned_table,
+                                                          measure)))
     else:
-        print("\n" + "\n".join(summary.verdict_markdown(rows, margin, design, table)))
+        print("\n" + "\n".join(summary.verdict_markdown(rows, margin, design, table, measure)))
     return 0
 
 

@@ -58,6 +58,17 @@ def main():
     print(f"| 0 (6 problems x 3 pairs, 3/10/20 seeds) | 2 | 5% | {r['familywise_wrong']:.1%} | "
           f"{r['better']:.1%} (pooled) | {r['equivalent']:.1%} (pooled) | {r['mean_seeds']:.1f} |")
 
+    # a metric in its own units where lower is better (a validation loss, margin 0.02)
+    print("\nLower is better (a validation loss; margin 0.02 in its units; B's true gain = how "
+          "much lower its loss is; the raw values oriented as the summary orients them)\n")
+    print("| goal | true gain | sd | better | worse | equivalent | undecided | mean seeds |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for goal, gain, sd in (("min", 0.0, 0.02), ("min", 0.0, 0.04), ("min", 0.04, 0.04),
+                           ("min", -0.04, 0.04), ("min", 0.0, 0.01), ("max", 0.04, 0.04)):
+        r = simulation.metric_run(gain, sd, goal, args.experiments)
+        print(f"| {goal} | {gain:g} | {sd:g} | {r['better']:.1%} | {r['worse']:.1%} | "
+              f"{r['equivalent']:.1%} | {r['undecided']:.1%} | {r['mean_seeds']:.1f} |")
+
     naive = simulation.naive_false_positives(2.0, args.experiments)
     print(f"\nFor contrast, a fresh 5% t-test after every seed from 3 to 20 (no difference, "
           f"sd 2): a winner is called in {naive:.1%} of experiments.")

@@ -21,6 +21,7 @@ from collections import defaultdict
 import numpy as np
 
 from . import registry, summary
+from .measure import Measure
 from .results import seed_band
 
 SERIES = ("accuracy", "val_accuracy", "loss", "val_loss")  # train and validation, per epoch
@@ -113,11 +114,11 @@ def _count(n, what):
 def _verdict_cell(row):
     if row is None:
         return '<td class="v-none">-</td>'
-    short = {"better": f"B better {row['mean_diff_points']:+.2f}",
-             "worse": f"B worse {row['mean_diff_points']:+.2f}",
-             "equivalent": f"equivalent {row['mean_diff_points']:+.2f}"}.get(
-        row["verdict"], "undecided" if math.isnan(row["mean_diff_points"])
-        else f"undecided {row['mean_diff_points']:+.2f}")
+    short = {"better": f"B better {row['mean_diff']:+.2f}",
+             "worse": f"B worse {row['mean_diff']:+.2f}",
+             "equivalent": f"equivalent {row['mean_diff']:+.2f}"}.get(
+        row["verdict"], "undecided" if math.isnan(row["mean_diff"])
+        else f"undecided {row['mean_diff']:+.2f}")
     return (f'<td class="v-{_esc(row["verdict"])}" data-verdict="{_esc(row["verdict"])}" '
             f'title="{_esc(row["text"])}">{_esc(short)}</td>')
 
@@ -183,7 +184,7 @@ def runs_table(rows, histories, plots):
             f'<tbody>{"".join(body)}</tbody></table>')
 
 
-def page(rows, histories, groups, table, margin, design, plots, title="Report", curves=None,
+def page(rows, histories, groups, table, measure, design, plots, title="Report", curves=None,
          sensitivity=None, tuned_table=None):
     """The report's HTML text. ``table``: summary.verdict_table's (problem rows, overall
     rows); ``groups``: {(dataset, model, batch): {setting: [history, ...]}}; ``curves``,
@@ -191,6 +192,10 @@ def page(rows, histories, groups, table, margin, design, plots, title="Report", 
     folder the page goes to (links to the figures and run files are relative to it);
     ``tuned_table``: verdict_table of summary.tuned_rows, when the caller has it already."""
     problem_rows, overall = table
+    if not isinstance(measure, Measure):  # a margin in accuracy points
+        measure = Measure(margin=measure)
+    # the learning-rate sensitivity is in validation-accuracy points, whatever the metric
+    margin = measure.margin if measure.accuracy and not measure.relative else 1.0
     figures, sections = [], []
     labels = defaultdict(set)
     seeds_of = {}
@@ -250,12 +255,13 @@ def page(rows, histories, groups, table, margin, design, plots, title="Report", 
                             _plotly_text(registry.display_name(s)): v
                             for s, v in shares.items()}}))
     design = summary.design_for(rows, design)  # the folder's one design, for every verdict
-    rule = summary.rule_sentence(margin, design, problem_rows) if problem_rows else ""
+    rule = summary.rule_sentence(measure, design, problem_rows) if problem_rows else ""
     matrix = verdict_matrix(problem_rows) if problem_rows else ""
     tuned = summary.tuned_rows(rows)
     if tuned:  # settings of one optimizer are not rivals: the answer compares tuned optimizers
-        tuned_problems, overall = tuned_table or summary.verdict_table(tuned, margin, design)
-        rule = summary.rule_sentence(margin, design, tuned_problems) if tuned_problems else ""
+        tuned_problems, overall = tuned_table or summary.verdict_table(tuned, margin, design,
+                                                                       measure)
+        rule = summary.rule_sentence(measure, design, tuned_problems) if tuned_problems else ""
         matrix = ("<p>Each optimizer at its tuned setting: the one with the best mean "
                   "final-epoch validation accuracy over seeds among its settings on that "
                   "problem (a family of verdicts of its own; hover a cell for the numbers; the "

@@ -320,6 +320,16 @@ def find_runs(folder):
     return out
 
 
+def finals(history):
+    """{series: its final value} of a history: any metric a run recorded, for a verdict
+    on it (plot.py --metric)."""
+    out = {}
+    for key, values in history.items():
+        if isinstance(values, list) and values and all(isinstance(v, float) for v in values):
+            out[key] = values[-1]  # a diverged run's nan stays nan: left out, as diverged
+    return out
+
+
 def load_rows(folder, missing=None):
     """Every run in ``folder``: (rows for the summary, their histories, and per (dataset,
     model, batch) the histories of each optimizer). Damaged files are warned about by
@@ -373,6 +383,7 @@ def load_rows(folder, missing=None):
                      **run_metrics(history, report),
                      "run": os.path.splitext(os.path.basename(history_path))[0],
                      "path": history_path, "setting_of": record.get("setting_of"),
+                     "finals": finals(history),
                      "tensorboard": record.get("tensorboard")})
     return rows, histories, groups
 

@@ -8,7 +8,7 @@ import glob
 import json
 import os
 
-from . import command, grid, runspec, storage, summary, verdicts
+from . import command, grid, measure, runspec, storage, summary, verdicts
 from .results import DESIGN_FILE
 
 
@@ -25,7 +25,8 @@ def read(folder):
         with open(path, encoding="utf-8") as f:
             fixed = json.load(f)
         fixed["plan"] = [int(n) for n in fixed["plan"]]
-        fixed["margin"] = float(fixed["margin"])
+        fixed["measure"] = measure.choose(fixed.get("metric"), fixed.get("goal"),
+                                          fixed["margin"])
         fixed["max_seeds"] = None if fixed["max_seeds"] is None else int(fixed["max_seeds"])
         for look in fixed.get("looks", []):
             look["runs"] = {(d, m, o): set(int(x) for x in seeds)
@@ -35,32 +36,39 @@ def read(folder):
     return fixed
 
 
-def design(folder, margin=None, max_seeds=None, rows=None):
-    """(margin, :class:`verdicts.Design` or None) for a folder: decide.py's fixed design
-    when it has one (a margin or cap given now must agree with it), else (the margin given
-    or the default, None: plot.py's first look). A decide.json of an earlier version, with
+def design(folder, chosen=None, max_seeds=None, rows=None):
+    """(measure, :class:`verdicts.Design` or None) for a folder: decide.py's fixed design
+    when it has one (a metric, goal, margin or cap given now must agree with it), else
+    (the measure given or the default, None: plot.py's first look). ``chosen``: a
+    :class:`measure.Measure`, or a margin in accuracy points. A decide.json of an earlier
+    version, with
     no record of its looks, is read as it was meant then: look k read each comparison's
     first plan[k] seeds (``rows`` needed). ValueError, one line, for a disagreement or a
     damaged file."""
     path = _path(folder)
+    if chosen is not None and not isinstance(chosen, measure.Measure):
+        chosen = measure.Measure(margin=chosen)
     fixed = read(folder)
     if not fixed:
-        return (verdicts.MARGIN if margin is None else margin), None
-    if margin is not None and margin != fixed["margin"]:
-        raise ValueError(f"--margin {margin:g}: decide.py fixed {fixed['margin']:g} for {folder} "
-                         f"({path}) before its rounds; the error rates hold for that margin only")
+        return (chosen or measure.Measure()), None
+    held = fixed["measure"]
+    if chosen is not None and measure.key(chosen) != measure.key(held):
+        raise ValueError(f"decide.py fixed {held.name} ({held.goal}, margin "
+                         f"{held.margin_text()}) for {folder} ({path}) before its rounds, not "
+                         f"{chosen.name} ({chosen.goal}, margin {chosen.margin_text()}); the error "
+                         "rates hold for that design only")
     if max_seeds is not None and max_seeds != fixed["max_seeds"] and fixed.get("design") != "fixed":
         raise ValueError(f"--max-seeds {max_seeds}: decide.py fixed {fixed['max_seeds']} for "
                          f"{folder} ({path}) before its rounds")
     plan = fixed["plan"]
     if fixed.get("design") == "fixed":
-        return fixed["margin"], verdicts.Design("fixed", tuple(plan), (1.0,),
+        return held, verdicts.Design("fixed", tuple(plan), (1.0,),
                                                 tuple(k["runs"] for k in fixed["looks"]))
     looks = fixed.get("looks")
     if looks is None:  # an earlier version's decide.json: look k read the first plan[k] seeds
         most = max((len(v) for v in snapshot(rows or []).values()), default=0)
         looks = [{"runs": _first_seeds(rows or [], n)} for n in plan if n <= max(most, plan[0])]
-    return fixed["margin"], verdicts.Design("sequential", tuple(plan),
+    return held, verdicts.Design("sequential", tuple(plan),
                                             tuple(verdicts.look_weights(plan)),
                                             tuple(k["runs"] for k in looks))
 
@@ -85,14 +93,19 @@ def snapshot(rows):
 def _write(folder, fixed):
     looks = [{**look, "runs": [[*k, sorted(v)] for k, v in sorted(look["runs"].items())]}
              for look in fixed["looks"]]
-    storage.write_text(_path(folder), json.dumps({**fixed, "looks": looks}, indent=1) + "\n")
+    kept = {k: v for k, v in fixed.items() if k != "measure"}
+    storage.write_text(_path(folder), json.dumps({**kept, "looks": looks}, indent=1) + "\n")
 
 
-def start(folder, margin, max_seeds, plan, rows, kind="sequential"):
-    """Fix the design (``plan``: decide.py's target seeds per look; "fixed": one look with
-    all of alpha) and take the first look at ``rows``; returns the Design."""
+def start(folder, chosen, max_seeds, plan, rows, kind="sequential"):
+    """Fix the design (``chosen``: the Measure, or a margin in accuracy points; ``plan``:
+    decide.py's target seeds per look; "fixed": one look with all of alpha) and take the
+    first look at ``rows``; returns the Design."""
+    if not isinstance(chosen, measure.Measure):
+        chosen = measure.Measure(margin=chosen)
     weights = [1.0] if kind == "fixed" else [float(w) for w in verdicts.look_weights(plan)]
-    fixed = {"design": kind, "margin": margin, "max_seeds": max_seeds, "plan": list(plan),
+    fixed = {"design": kind, **measure.to_record(chosen), "max_seeds": max_seeds,
+             "plan": list(plan),
              "alpha": verdicts.ALPHA, "weights": weights,
              "looks_rule": "one look, all of alpha: no seeds are added" if kind == "fixed" else
              "a look is a round (the grid as run, then each decide.py round); each comparison is "

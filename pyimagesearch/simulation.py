@@ -139,3 +139,27 @@ def budget_run(true_diff, sd, experiments=2000, trials=8, seeds=5, spread=3.0, n
         out.append({"budget": b + 1, **{v: float(np.mean(verdict == v))
                                          for v in ("better", "worse", "equivalent")}})
     return out
+
+
+def metric_run(true_gain, sd, goal="min", experiments=4000, margin=0.02, max_seeds=verdicts.MAX_SEEDS,
+               start=3, level=0.5, seed=0):
+    """The verdict on a metric in its own units, either direction (a validation loss, say):
+    A's value per seed is ``level`` plus a seed effect, B's is better by ``true_gain``
+    (lower where ``goal`` is min), each with its own noise so that the difference has
+    standard deviation ``sd``; the raw values go through :func:`measure.oriented`, as the
+    summary's do. Returns the shares of each verdict and the mean seeds spent."""
+    from . import measure
+    rng = np.random.default_rng(seed)
+    m = measure.Measure("val_loss" if goal == "min" else "score", goal, margin)
+    shared = rng.normal(0.0, 0.05, (experiments, 1, max_seeds))
+    a = level + shared + rng.normal(0.0, sd / np.sqrt(2), shared.shape)
+    b = level + shared + rng.normal(0.0, sd / np.sqrt(2), shared.shape) \
+        + (-true_gain if goal == "min" else true_gain)
+    diffs = measure.oriented(a, b, m)
+    plan = verdicts.schedule(start, max_seeds)
+    counts = verdicts.planned_counts(np.full(1, start), plan, max_seeds)
+    out = verdicts.sequential(diffs, counts, verdicts.look_weights(plan), margin)
+    verdict = out["verdict"][:, 0]
+    return {"goal": goal, "true_gain": true_gain, "sd": sd, "margin": margin, "plan": plan,
+            **{v: float(np.mean(verdict == v)) for v in verdicts.VERDICTS},
+            "mean_seeds": float(np.mean(out["seeds"][:, 0]))}

@@ -7,6 +7,8 @@ from collections import defaultdict
 import numpy as np
 
 from . import registry, specs, tuning, verdicts
+from .measure import Measure, oriented
+from .measure import value as value_of
 from .results import csv_text
 
 COLUMNS = ["dataset", "model", "batch", "optimizer", "seed", "test_accuracy", "macro_f1",
@@ -84,12 +86,15 @@ def group_stats(rows):
 UNKNOWN_RESOLUTION = 1e-6
 
 
-def problem_comparisons(rows):
+def problem_comparisons(rows, measure=None):
     """Every pair of optimizers run on the same problem (dataset and model), in registry
     order, with their test accuracies by seed: dicts of dataset, model, a, b, a_scores,
     b_scores ({seed: accuracy}), a_settings, b_settings (the run settings behind each, by
     which decide.json's looks name runs: a tuned optimizer's chosen setting), resolution
-    (one test image in points) and learned (whether any run of the two learned)."""
+    (one test image in points, for test accuracy), margin (in the measure's units) and
+    learned (whether any run of the two learned). ``measure``: which value of a run is
+    compared (:mod:`.measure`; default test accuracy)."""
+    measure = measure or Measure()
     by_problem = defaultdict(lambda: defaultdict(dict))
     settings = defaultdict(set)
     learned = defaultdict(bool)
@@ -97,8 +102,9 @@ def problem_comparisons(rows):
     for row in rows:
         key = problem(row)
         seed = -1 if row.get("seed") is None else row["seed"]
-        if not math.isnan(row["test_accuracy"]):
-            by_problem[key][row["optimizer"]][seed] = row["test_accuracy"]
+        score = value_of(row, measure)
+        if math.isfinite(score):
+            by_problem[key][row["optimizer"]][seed] = score
         settings[(key, row["optimizer"])].update(row.get("settings") or [row.get("setting",
                                                                                row["optimizer"])])
         learned[(key, row["optimizer"])] |= row.get("learned", True)
@@ -113,8 +119,10 @@ def problem_comparisons(rows):
                             "a_scores": by_opt[a], "b_scores": by_opt[b],
                             "a_settings": sorted(settings[(key, a)]),
                             "b_settings": sorted(settings[(key, b)]),
-                            "resolution": 100.0 / min(sizes[key]) if sizes[key]
-                            else UNKNOWN_RESOLUTION,
+                            "resolution": 100.0 / min(sizes[key])
+                            if sizes[key] and measure.name == "test_accuracy"
+                            else UNKNOWN_RESOLUTION, "measure": measure,
+                            "margin": measure.margin_for(list(by_opt[a].values())),
                             "learned": learned[(key, a)] or learned[(key, b)]})
     return out
 
@@ -125,14 +133,17 @@ def paired_seeds(comparison):
 
 
 def paired_diffs(comparison, seeds=None):
-    """The differences B - A in points over ``seeds`` (default: every seed both have)."""
+    """The differences over ``seeds`` (default: every seed both have), in the measure's
+    units and oriented so that positive means B better (B - A in points for accuracies)."""
     a, b = comparison["a_scores"], comparison["b_scores"]
-    return [100 * (b[s] - a[s]) for s in (paired_seeds(comparison) if seeds is None else seeds)]
+    measure = comparison.get("measure") or Measure()
+    return [oriented(a[s], b[s], measure)
+            for s in (paired_seeds(comparison) if seeds is None else seeds)]
 
 
-def seed_counts(rows):
+def seed_counts(rows, measure=None):
     """The paired seeds of every comparison, in :func:`problem_comparisons`' order."""
-    return [len(paired_seeds(c)) for c in problem_comparisons(rows)]
+    return [len(paired_seeds(c)) for c in problem_comparisons(rows, measure)]
 
 
 def default_plan(counts, max_seeds=verdicts.MAX_SEEDS):
@@ -140,9 +151,9 @@ def default_plan(counts, max_seeds=verdicts.MAX_SEEDS):
     return verdicts.schedule(max(1, min(counts, default=1)), max_seeds)
 
 
-def design_for(rows, design=None):
+def design_for(rows, design=None, measure=None):
     """``design``, or where none was fixed the first look of the default plan."""
-    return design or verdicts.Design.first_look(seed_counts(rows))
+    return design or verdicts.Design.first_look(seed_counts(rows, measure))
 
 
 def arrivals(comparison, design):
@@ -184,17 +195,19 @@ def _arrivals(comparison, design, shared):
     return ordered, counts, [s for s in shared if s not in first], first
 
 
-def verdict_table(rows, margin=verdicts.MARGIN, design=None):
+def verdict_table(rows, margin=verdicts.MARGIN, design=None, measure=None):
     """The verdict of every pair on every problem, and one overall row per pair: dicts
     with the columns of verdicts.csv (VERDICT_COLUMNS) and ``text``, a line a person
     reads. ``design`` (:class:`verdicts.Design`): decide.json's looks, or by default the
     first look of the default plan over every seed there. Each comparison is tested on
     all the paired seeds it had at each look taken; seeds no look has read yet (runs
-    added since decide.py's last look) are counted in ``unread``."""
-    found = problem_comparisons(rows)
+    added since decide.py's last look) are counted in ``unread``. ``measure``: the metric,
+    its direction and margin (default: test accuracy, higher is better, ``margin`` points)."""
+    measure = measure or Measure(margin=margin)
+    found = problem_comparisons(rows, measure)
     if not found:
         return [], []
-    design = design_for(rows, design)
+    design = design_for(rows, design, measure)
     order = [arrivals(c, design) for c in found]
     longest = max(1, max(len(o[0]) for o in order))
     table = np.full((1, len(found), longest), np.nan)
@@ -203,7 +216,8 @@ def verdict_table(rows, margin=verdicts.MARGIN, design=None):
     counts = np.array([[o[1][k] for o in order] for k in range(design.taken())])[:, None, :]
     resolution = np.array([c["resolution"] for c in found])
     # a pair where no run learned is not tested: its accuracies are chance, whatever they say
-    seq = verdicts.sequential(table, counts, design.weights, margin, resolution,
+    margins = np.array([c["margin"] for c in found])
+    seq = verdicts.sequential(table, counts, design.weights, margins, resolution,
                               skip=[not c["learned"] for c in found])
     still_open = int(np.sum(seq["verdict"][0] == "undecided"))
     later_weight = design.weights[min(design.taken(), len(design.weights) - 1)]
@@ -211,14 +225,16 @@ def verdict_table(rows, margin=verdicts.MARGIN, design=None):
     for i, (c, (seeds, _, unread)) in enumerate(zip(found, order)):
         at = max(0, int(seq["look"][0, i]))
         read = seeds[:int(counts[at, 0, i])]
+        margin = c["margin"]
         tests = verdicts.paired_tests(np.array(paired_diffs(c, read)), margin, c["resolution"])
         verdict = str(seq["verdict"][0, i])
         equivalent = verdict == "equivalent"
         row = {"scope": "problem", "dataset": c["dataset"], "model": c["model"], "a": c["a"],
-               "b": c["b"], "n": int(tests["n"]), "mean_diff_points": float(tests["mean"]),
+               "b": c["b"], "n": int(tests["n"]), "mean_diff": float(tests["mean"]),
                "ci_low": float(tests["ci_low"]), "ci_high": float(tests["ci_high"]),
                "p_value": math.nan, "p_adjusted": math.nan, "verdict": verdict,
-               "seeds_needed": None, "margin_points": margin, "learned": c["learned"],
+               "seeds_needed": None, "margin": margin, "learned": c["learned"],
+               "metric": measure.name, "goal": measure.goal, "unit": measure.unit,
                "sd": float(tests["sd"]), "look": at, "seeds": read, "unread": unread,
                # a seed one side had at the look the verdict rests on and the other lacks
                "a_only": sorted(seen_by(c, design, "a", at) - set(c["b_scores"])),
@@ -227,16 +243,16 @@ def verdict_table(rows, margin=verdicts.MARGIN, design=None):
             row["p_value"] = float(tests["p_equivalence"] if equivalent else tests["p_value"])
             row["p_adjusted"] = float(seq["p_equivalence_adjusted" if equivalent else "p_adjusted"][0, i])
         if verdict == "undecided" and row["n"] >= 2 and c["learned"]:
-            needed = verdicts.seeds_needed(row["mean_diff_points"], row["sd"], margin,
+            needed = verdicts.seeds_needed(row["mean_diff"], row["sd"], margin,
                                            verdicts.ALPHA * later_weight / max(1, still_open))
             # at least one more seed: the seeds run now have already been looked at
             row["seeds_needed"] = None if needed is None else max(needed, row["n"] + 1)
         row["text"] = verdict_text(row)
         out.append(row)
-    return out, overall_rows(found, out, margin)
+    return out, overall_rows(found, out, measure)
 
 
-def overall_rows(found, problem_rows, margin):
+def overall_rows(found, problem_rows, measure):
     """Per pair over every problem it was run on: the counts of verdicts, the Wilcoxon
     signed-rank test on the per-problem mean differences (Holm over the pairs), and the
     probability of improvement with its stratified bootstrap interval. Its verdict: the
@@ -248,18 +264,22 @@ def overall_rows(found, problem_rows, margin):
         pairs[(c["a"], c["b"])].append((c, row))
     out = []
     for (a, b), members in pairs.items():
-        means = [r["mean_diff_points"] for _, r in members]
+        means = [r["mean_diff"] for _, r in members]
         test = verdicts.across_problems(means)
-        scores = [(list(c["a_scores"].values()), list(c["b_scores"].values())) for c, _ in members]
+        sign = 1.0 if measure.goal == "max" else -1.0  # "B beats A": B's value is the better
+        scores = [([sign * v for v in c["a_scores"].values()],
+                   [sign * v for v in c["b_scores"].values()]) for c, _ in members]
         low, high = verdicts.probability_interval(scores)
         counts = {v: sum(1 for _, r in members if r["verdict"] == v) for v in verdicts.VERDICTS}
         out.append({"scope": "overall", "dataset": "*", "model": "*", "a": a, "b": b,
                     "n": len(members),
-                    "mean_diff_points": float(np.mean([m for m in means if not math.isnan(m)]))
+                    "mean_diff": float(np.mean([m for m in means if not math.isnan(m)]))
                     if any(not math.isnan(m) for m in means) else math.nan,
                     "ci_low": math.nan, "ci_high": math.nan, "p_value": test["wilcoxon_p"],
                     "p_adjusted": math.nan, "verdict": "undecided", "seeds_needed": None,
-                    "margin_points": margin, "counts": counts,
+                    "margin": measure.margin if not measure.relative else math.nan,
+                    "metric": measure.name, "goal": measure.goal, "unit": measure.unit,
+                    "counts": counts,
                     "probability": verdicts.probability_of_improvement(scores),
                     "probability_low": low, "probability_high": high})
     tested = [r for r in out if not math.isnan(r["p_value"])]
@@ -268,7 +288,7 @@ def overall_rows(found, problem_rows, margin):
         for r, p in zip(tested, adjusted):
             r["p_adjusted"] = float(p)
             if p <= verdicts.ALPHA:
-                r["verdict"] = "better" if r["mean_diff_points"] > 0 else "worse"
+                r["verdict"] = "better" if r["mean_diff"] > 0 else "worse"
     for r in out:  # the same verdict on every problem is one too (each is family-wise)
         for verdict in ("better", "worse", "equivalent"):
             if r["verdict"] == "undecided" and r["counts"][verdict] == r["n"]:
@@ -307,28 +327,43 @@ def _seed_list(seeds):
     return f"seed{'s' if len(seeds) > 1 else ''} {head}"
 
 
+def raw(row):
+    """(B - A, its interval) in the metric's own direction: a verdict row holds the gain
+    (positive: B better), which for a lower-is-better metric is A - B."""
+    if row.get("goal", "max") == "max":
+        return row["mean_diff"], row["ci_low"], row["ci_high"]
+    return -row["mean_diff"], -row["ci_high"], -row["ci_low"]
+
+
 def _verdict_evidence(row):
     name = registry.display_name
     a, b, n = name(row["a"]), name(row["b"]), row["n"]
-    interval = "" if math.isnan(row["ci_low"]) else f" [{row['ci_low']:+.2f}, {row['ci_high']:+.2f}]"
+    points = row.get("unit", "accuracy points") == "accuracy points"
+    digits = ".2f" if points else ".4g"
+    unit = "points" if points else row["unit"]
+    metric = "" if row.get("metric", "test_accuracy") == "test_accuracy" else (
+        f" ({'lower' if row['goal'] == 'min' else 'higher'} {row['metric']})")
+    mean, low, high = raw(row)
+    interval = "" if math.isnan(low) else f" [{low:+{digits}}, {high:+{digits}}]"
     if row["verdict"] in ("better", "worse"):
-        return (f"{b} {row['verdict']} than {a} by {abs(row['mean_diff_points']):.2f} points"
+        return (f"{b} {row['verdict']} than {a}{metric} by {abs(mean):{digits}} {unit}"
                 f"{interval}, n={n}, p adj. {row['p_adjusted']:.3g}")
     if row["verdict"] == "equivalent":
-        return (f"equivalent within ±{row['margin_points']:g}: {b} - {a} = "
-                f"{row['mean_diff_points']:+.2f}{interval}, n={n}, p adj. {row['p_adjusted']:.3g}")
+        within = f"±{row['margin']:g}" + ("" if points else f" {unit}")
+        return (f"equivalent within {within}: {b} - {a} = "
+                f"{mean:+{digits}}{interval}, n={n}, p adj. {row['p_adjusted']:.3g}")
     if not row.get("learned", True):
         return f"undecided: no run of {a} or {b} learned (test accuracy at chance)"
     if n < 2:
-        return f"undecided: one run each ({b} - {a} = {row['mean_diff_points']:+.2f}); run with --seeds"
+        return f"undecided: one run each ({b} - {a} = {mean:+{digits}}); run with --seeds"
     needed = row.get("seeds_needed")
     about = "" if needed is None else (
         f"; about {needed} seeds per optimizer would decide" if needed <= 1000
         else "; more than 1,000 seeds per optimizer would be needed")
     if n < verdicts.MIN_PAIRS:
-        return f"undecided: {b} - {a} = {row['mean_diff_points']:+.2f} over {n} seeds, too few " \
+        return f"undecided: {b} - {a} = {mean:+{digits}} over {n} seeds, too few " \
                f"for a test (at least {verdicts.MIN_PAIRS}){about}"
-    return f"undecided: {b} - {a} = {row['mean_diff_points']:+.2f}{interval}, n={n}{about}"
+    return f"undecided: {b} - {a} = {mean:+{digits}}{interval}, n={n}{about}"
 
 
 def overall_text(row):
@@ -367,12 +402,14 @@ def design_sentence(design, problem_rows=()):
             f"{design.spent():.1%} of alpha spent so far")
 
 
-def rule_sentence(margin, design, problem_rows):
-    """The decision rule in one sentence a reader can check."""
+def rule_sentence(measure, design, problem_rows):
+    """The decision rule in one sentence a reader can check (``measure``: a Measure, or
+    a margin in accuracy points)."""
+    measure = measure if isinstance(measure, Measure) else Measure(margin=measure)
     comparisons = len(problem_rows)
-    return (f"Verdicts: on each problem, the paired t-test (better/worse) and TOST "
-            f"(equivalent within ±{margin:g} accuracy points) on B - A over every seed both "
-            "optimizers have; "
+    return (f"Verdicts on {measure.sentence()}: on each problem, the paired t-test "
+            f"(better/worse) and TOST (equivalent within {measure.margin_text()}) on the "
+            "differences over every seed both optimizers have; "
             + (f"all {comparisons} comparisons of this summary are one family (Holm step-down "
                "over both tests of each)" if comparisons != 1 else
                "its two tests are one family (Holm step-down)")
@@ -384,10 +421,14 @@ def rule_sentence(margin, design, problem_rows):
             f"{verdicts.MIN_PAIRS} seeds.")
 
 
-VERDICT_COLUMNS = ["scope", "dataset", "model", "a", "b", "n", "mean_diff_points", "ci_low",
-                   "ci_high", "p_value", "p_adjusted", "verdict", "seeds_needed", "margin_points",
-                   "probability", "probability_low", "probability_high", "look", "seeds_read"]
-# scope: "problem" (one pair on one problem: the mean paired difference B - A in points, its
+VERDICT_COLUMNS = ["scope", "dataset", "model", "a", "b", "metric", "goal", "unit", "n",
+                   "mean_diff", "ci_low", "ci_high", "p_value", "p_adjusted", "verdict",
+                   "seeds_needed", "margin", "probability", "probability_low",
+                   "probability_high", "look", "seeds_read"]
+# metric, goal (max: higher is better; min: lower is), unit (accuracy points for accuracies,
+# else the metric's own); mean_diff, ci_low, ci_high, margin in that unit, mean_diff = B - A
+# in the metric's own direction (so for a loss, negative means B lower: better).
+# scope: "problem" (one pair on one problem: the mean paired difference B - A, its
 # 95% t-interval, the test's p and its adjusted p), "overall" (one pair across problems:
 # mean of the per-problem means, Wilcoxon's p and Holm's; the probability of improvement
 # P(B beats A) and its bootstrap interval in their own columns); "tuned" and "tuned overall":
@@ -401,10 +442,15 @@ def verdicts_csv(problem_rows, overall, tuned=None):
     if tuned:
         records += [{**r, "scope": "tuned" if r["scope"] == "problem" else "tuned overall"}
                     for r in [*tuned[0], *tuned[1]]]
-    return csv_text(VERDICT_COLUMNS, [
-        {**{c: row.get(c) for c in VERDICT_COLUMNS},
-         "seeds_read": " ".join(str(s) for s in row["seeds"]) if row.get("seeds") else None}
-        for row in records])
+    def cells(row):
+        out = {c: row.get(c) for c in VERDICT_COLUMNS}
+        if row["scope"] == "problem" or row.get("goal") == "max":
+            out["mean_diff"], out["ci_low"], out["ci_high"] = raw(row)
+        elif not math.isnan(row["mean_diff"]):  # an overall row: the mean, no interval
+            out["mean_diff"] = -row["mean_diff"]
+        out["seeds_read"] = " ".join(str(s) for s in row["seeds"]) if row.get("seeds") else None
+        return out
+    return csv_text(VERDICT_COLUMNS, [cells(row) for row in records])
 
 
 def headline(overall):
@@ -418,21 +464,26 @@ def headline(overall):
     return overall[0]
 
 
-def verdict_markdown(rows, margin=verdicts.MARGIN, design=None, table=None):
+def verdict_markdown(rows, margin=verdicts.MARGIN, design=None, table=None, measure=None):
     """The summary's verdict section (and what plot.py prints); ``table``: what
     :func:`verdict_table` gave for these rows, when the caller has it already."""
-    design = design_for(rows, design)
-    problems, overall = table or verdict_table(rows, margin, design)
+    measure = measure or Measure(margin=margin)
+    design = design_for(rows, design, measure)
+    problems, overall = table or verdict_table(rows, margin, design, measure)
     if not problems:
-        return ["## Verdicts", "", "Not enough runs with a test accuracy to compare."]
+        what = "test accuracy" if measure.name == "test_accuracy" else measure.name
+        return ["## Verdicts", "", f"Not enough runs with a {what} to compare."]
+    unit = "points" if measure.accuracy else measure.unit
+    digits = 2 if measure.accuracy else 4
     lines = ["## Verdicts", "", f"**{headline(overall)['text']}**", "",
-             rule_sentence(margin, design, problems), "",
-             "| dataset | model | A | B | n | B - A (points) | 95% CI | p | p adj. | verdict |",
+             rule_sentence(measure, design, problems), "",
+             f"| dataset | model | A | B | n | B - A ({unit}) | 95% CI | p | p adj. | verdict |",
              "|" + " --- |" * 10]
     for r in problems:
-        ci = "" if math.isnan(r["ci_low"]) else f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
+        mean, low, high = raw(r)
+        ci = "" if math.isnan(low) else f"[{low:.{digits}f}, {high:.{digits}f}]"
         lines.append(f"| {r['dataset']} | {r['model']} | {r['a']} | {r['b']} | {r['n']} | "
-                     f"{_fmt(r['mean_diff_points'], 2)} | {ci} | {_fmt(r['p_value'], 4)} | "
+                     f"{_fmt(mean, digits)} | {ci} | {_fmt(r['p_value'], 4)} | "
                      f"{_fmt(r['p_adjusted'], 4)} | {r['text']} |")
     if len(overall) > 1 or overall[0]["n"] > 1:
         lines += ["", "### Across problems", ""] + [f"- {r['text']}" for r in overall]
@@ -457,7 +508,7 @@ def to_csv(rows):
 
 
 def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, design=None, table=None,
-                tuned_table=None):
+                tuned_table=None, measure=None):
     headers = ["dataset", "model", "optimizer", "seed", "test acc.", "macro-F1",
                "final train loss", "final val loss", "best val acc. (epoch)",
                "val loss std, last quarter", "epochs", "wall s", "status"]
@@ -470,7 +521,8 @@ def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, design=None, tabl
                  f"{_fmt(r['best_val_accuracy'])} ({r['best_epoch']})",
                  _fmt(r["val_loss_std_last_quarter"]), str(r["epochs"]), _fmt(r["wall_seconds"], 0), r.get("status", "ok")]
         lines.append("| " + " | ".join(cells) + " |")
-    lines = lines[:4] + verdict_markdown(rows, margin, design, table) + [""] + lines[4:]
+    measure = measure or Measure(margin=margin)
+    lines = lines[:4] + verdict_markdown(rows, margin, design, table, measure) + [""] + lines[4:]
     lines += ["", "## Test accuracy over seeds", "",
               "| dataset | model | optimizer | n | mean | std | reached target | "
               "epochs to target | seconds to target |", "|" + " --- |" * 9]
@@ -486,8 +538,10 @@ def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, design=None, tabl
         lines += ["", f"{on_test} of {len(rows)} runs validated on the test set (no "
                   "--validation-split, as the original study did): any choice made from their "
                   "curves (a best epoch, a setting picked from a grid) was made on the test set."]
-    lines += tuned_markdown(rows, margin, design, tuned_table)
-    lines += budget_markdown(rows, margin, design)
+    lines += tuned_markdown(rows, margin, design, tuned_table, measure)
+    # the answer by budget is on test accuracy at selection, in points, whatever the metric
+    lines += budget_markdown(rows, margin if measure.name == "test_accuracy" else verdicts.MARGIN,
+                             design)
     lines += ["", "Validation-loss std is the sample standard deviation over the last quarter "
               "of the epochs (at least 2): the study's \"stability\" claim, as a number, "
               "without the first epochs' BatchNorm warm-up. \"Did not learn\": a test "
@@ -539,7 +593,7 @@ def tuned_rows(rows):
             if (key := (r["dataset"], _model(r), r["optimizer"])) in chosen]
 
 
-def tuned_markdown(rows, margin=verdicts.MARGIN, design=None, tuned_table=None):
+def tuned_markdown(rows, margin=verdicts.MARGIN, design=None, tuned_table=None, measure=None):
     """The "tuned verdict": each optimizer at its selected setting, compared on test
     accuracy with paired intervals. Empty unless some optimizer was run at several settings."""
     selection = tuned_selection(rows)
@@ -566,7 +620,7 @@ def tuned_markdown(rows, margin=verdicts.MARGIN, design=None, tuned_table=None):
         lines += ["", "Some selections were made on the test set (runs without "
                   "--validation-split): the tuned test accuracies are optimistic."]
     # a family of its own, under its own heading, by the folder's one design
-    tuned = verdict_markdown(tuned_rows(rows), margin, design, tuned_table)[2:]
+    tuned = verdict_markdown(tuned_rows(rows), margin, design, tuned_table, measure)[2:]
     return lines + ["", "The tuned settings compared (a family of its own):", ""] + tuned
 
 
@@ -709,7 +763,7 @@ def budget_markdown(rows, margin=verdicts.MARGIN, design=None):
         for (dataset, model, a, b), by_b in cells.items():
             lines.append(f"| {dataset} | {model} | {registry.display_name(a)} | "
                          f"{registry.display_name(b)} | " + " | ".join(
-                             f"{by_b[k]['mean_diff_points']:+.2f} {by_b[k]['verdict']}"
+                             f"{by_b[k]['mean_diff']:+.2f} {by_b[k]['verdict']}"
                              if k in by_b else "" for k in budgets) + " |")
         lines += ["", "Cells: mean B - A in points of expected test accuracy at selection, and "
                   "the verdict at that budget."]

@@ -172,11 +172,11 @@ def test_verdicts_csv_columns_and_numbers(tmp_path):
     d = 100 * (np.array(radam) - np.array(adam))
     reference = stats.ttest_rel(100 * np.array(radam), 100 * np.array(adam))
     first = problem[0]
-    assert float(first["mean_diff_points"]) == pytest.approx(d.mean(), abs=1e-5)
+    assert float(first["mean_diff"]) == pytest.approx(d.mean(), abs=1e-5)
     assert float(first["p_value"]) == pytest.approx(reference.pvalue, rel=1e-4)
     ci = reference.confidence_interval()
     assert (float(first["ci_low"]), float(first["ci_high"])) == pytest.approx((ci.low, ci.high), abs=1e-5)
-    assert first["seeds_needed"] == "" and float(first["margin_points"]) == 1.0
+    assert first["seeds_needed"] == "" and float(first["margin"]) == 1.0
     overall = [r for r in rows if r["scope"] == "overall"]
     assert len(overall) == 1 and overall[0]["dataset"] == "*" and overall[0]["n"] == "2"
     # one meaning per column: the probability of improvement and its interval have their own
@@ -193,7 +193,7 @@ def test_an_undecided_pair_says_how_many_seeds_would_decide(tmp_path):
     assert plot.main(["-i", str(out), "-p", str(tmp_path / "plots"), "--margin", "0.5"]) == 0
     row = read_csv(tmp_path / "plots" / "verdicts.csv")[0]
     assert row["verdict"] == "undecided" and int(row["seeds_needed"]) > 3
-    assert float(row["margin_points"]) == 0.5
+    assert float(row["margin"]) == 0.5
     assert f"about {row['seeds_needed']} seeds per optimizer would decide" in \
         (tmp_path / "plots" / "summary.md").read_text()
 

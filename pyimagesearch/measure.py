@@ -1,0 +1,134 @@
+"""What a verdict compares: a metric, its direction and its margin, in its own units.
+
+    test_accuracy (default), val_accuracy, val_loss, train_loss, or any series a run's
+    history holds (a program's own metric: its final value)
+
+The goal is ``max`` or ``min``: given (``--goal``), or inferred from the name (loss, error,
+perplexity, bits per byte: lower is better; otherwise higher, and the output says it was
+assumed). Accuracies are compared in points (100 x the fraction) with a 1-point default
+margin; any other metric needs a margin, in its units (``--margin 0.02``) or relative to
+the baseline's median (``--margin 1%``). The difference every verdict tests is oriented so
+that positive means "B better": B - A where higher is better, A - B where lower is.
+No I/O; the summary, decide.py and the simulation orient values through :func:`oriented`.
+"""
+import math
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+DEFAULT_METRIC = "test_accuracy"
+ACCURACY_MARGIN = 1.0  # points
+_LOWER = re.compile(r"loss|error|err$|perplexity|ppl|bpb|bits_per|nll|mse|mae|rmse", re.I)
+_ACCURACY = re.compile(r"(^|_)(acc|accuracy|top1|top5)($|_)", re.I)
+# the names the summary's rows already hold (the history's last epoch, the test report)
+ROW_FIELDS = {"test_accuracy": "test_accuracy", "val_accuracy": "final_val_accuracy",
+              "val_loss": "final_val_loss", "loss": "final_train_loss",
+              "train_loss": "final_train_loss"}
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str = DEFAULT_METRIC
+    goal: str = "max"
+    margin: float = ACCURACY_MARGIN  # in units (points for accuracies), or a fraction if relative
+    relative: bool = False
+    goal_assumed: bool = False
+
+    @property
+    def accuracy(self):
+        """An accuracy (a fraction): compared in points."""
+        return bool(_ACCURACY.search(self.name)) or self.name in ("test_accuracy", "val_accuracy")
+
+    @property
+    def scale(self):
+        return 100.0 if self.accuracy else 1.0
+
+    @property
+    def unit(self):
+        return "accuracy points" if self.accuracy else f"{self.name} units"
+
+    @property
+    def better(self):
+        """What "better" means, in words."""
+        return f"higher {self.name}" if self.goal == "max" else f"lower {self.name}"
+
+    def margin_text(self):
+        if self.relative:
+            return f"±{100 * self.margin:g}% of A's median {self.name}"
+        return f"±{self.margin:g} {self.unit}"
+
+    def margin_for(self, a_values):
+        """The margin in units for a comparison whose A has ``a_values``."""
+        if not self.relative:
+            return self.margin
+        finite = sorted(v for v in a_values if math.isfinite(v))
+        if not finite:
+            return math.nan
+        mid = len(finite) // 2
+        median = finite[mid] if len(finite) % 2 else (finite[mid - 1] + finite[mid]) / 2
+        return self.margin * abs(median) * self.scale
+
+    def sentence(self):
+        """Which metric, in which units, and which way is better, in one clause."""
+        assumed = " (assumed from its name; --goal to say otherwise)" if self.goal_assumed else ""
+        return (f"{self.name}, its final value, {'higher' if self.goal == 'max' else 'lower'} "
+                f"is better{assumed}; differences in {self.unit}")
+
+
+def oriented(a, b, measure):
+    """The difference B - A in the measure's units, positive when B is better."""
+    d = (b - a) * measure.scale
+    return d if measure.goal == "max" else -d
+
+
+def infer_goal(name):
+    return "min" if _LOWER.search(name) else "max"
+
+
+def parse_margin(text):
+    """(value, relative) from ``0.02`` or ``1%``; ValueError (one line) otherwise."""
+    text = str(text).strip()
+    relative = text.endswith("%")
+    try:
+        value = float(text[:-1] if relative else text)
+    except ValueError:
+        raise ValueError(f"--margin {text}: give a number (0.02) or a percentage (1%)") from None
+    if not (0 < value < math.inf):
+        raise ValueError(f"--margin {text}: must be a positive number")
+    return (value / 100, True) if relative else (value, False)
+
+
+def choose(name=None, goal=None, margin=None):
+    """The Measure a command line asks for; ValueError, one line, naming what is missing."""
+    name = name or DEFAULT_METRIC
+    if goal not in (None, "max", "min"):
+        raise ValueError(f"--goal {goal}: give max or min")
+    measure = Measure(name, goal or infer_goal(name), ACCURACY_MARGIN, False,
+                      goal is None and name != DEFAULT_METRIC)
+    if margin is None:
+        if not measure.accuracy:
+            raise ValueError(f"--margin: {name} is not an accuracy, so there is no default "
+                             f"margin: give one in its units (--margin 0.02) or relative to "
+                             "the baseline (--margin 1%)")
+        return measure
+    value, relative = parse_margin(margin)
+    return Measure(name, measure.goal, value, relative, measure.goal_assumed)
+
+
+def value(row, measure):
+    """A run's value of the measure: a field of its summary row, else the last finite value
+    of that series in its history (``row["finals"]``); nan when it has none."""
+    field = ROW_FIELDS.get(measure.name)
+    if field is not None:
+        return row.get(field, math.nan)
+    return (row.get("finals") or {}).get(measure.name, math.nan)
+
+
+def to_record(measure):
+    return {"metric": measure.name, "goal": measure.goal,
+            "margin": f"{100 * measure.margin:g}%" if measure.relative else measure.margin}
+
+
+def key(measure):
+    """What makes two measures the same design (how the goal was found does not)."""
+    return measure.name, measure.goal, measure.margin, measure.relative

@@ -84,6 +84,11 @@ def main(argv=None):
     ap.add_argument("-i", "--input", required=True, help="folder of histories and reports")
     ap.add_argument("-p", "--plots", required=True, help="folder for figures and the summary")
     add_measure_arguments(ap)
+    ap.add_argument("--target", type=float, default=None, metavar="X",
+                    help="the speed-up's target value of the metric (default: for each pair, A's "
+                         "worst final value, which A reaches on every seed)")
+    ap.add_argument("--speed-margin", type=margin_type, default="5%", metavar="R",
+                    help="as fast within R (default 5%%): the speed-up's equivalence margin")
     ap.add_argument("--fixed", action="store_true",
                     help="a grid that will never add seeds: one look with all of alpha (by "
                          "default plot.py takes the first look of decide.py's plan, spending "
@@ -160,9 +165,16 @@ def main(argv=None):
     # each optimizer at its tuned setting, where the grid tuned it: once, for all outputs
     tuned = summary.tuned_rows(rows)
     tuned_table = summary.verdict_table(tuned, margin, design, measure) if tuned else None
+    from pyimagesearch import measure as measures, speed
+    speed_margin, relative = measures.parse_margin(args.speed_margin)
+    speed_rows = speed.speedups(rows, histories, measure, design, args.target,
+                                speed_margin if relative else speed_margin / 100)
+    storage.write_text(os.path.join(args.plots, "speedups.csv"),
+                       results.csv_text(speed.SPEEDUP_COLUMNS, speed_rows))
     storage.write_text(os.path.join(args.plots, "summary.md"),
                        summary.to_markdown(rows, margin=margin, design=design, table=table,
-                                           tuned_table=tuned_table, measure=measure)
+                                           tuned_table=tuned_table, measure=measure,
+                                           speed_rows=speed_rows)
                        + summary.iterations_markdown(step_rows))
     storage.write_text(os.path.join(args.plots, "verdicts.csv"),
                        summary.verdicts_csv(*table, tuned=tuned_table))
@@ -176,8 +188,9 @@ def main(argv=None):
     storage.write_text(os.path.join(args.plots, "report.html"), report.page(
         rows, histories, groups, table, measure, design, args.plots,
         title=f"Optimizer comparison: {os.path.abspath(args.input)}", curves=curves,
-        sensitivity=flat, tuned_table=tuned_table))
+        sensitivity=flat, tuned_table=tuned_table, speed_rows=speed_rows))
     print(f"[INFO] report.html, {len(groups)} figures, summary.md, summary.csv, verdicts.csv, "
+          "speedups.csv, "
           "runs.csv, epochs.csv"
           f"{', ' + ', '.join(written) if written else ''} and overview.png in {args.plots}/")
     if len({r["optimizer"] for r in tuned}) > 1:  # settings of one optimizer are not rivals:
@@ -188,6 +201,9 @@ def main(argv=None):
                                                           measure)))
     else:
         print("\n" + "\n".join(summary.verdict_markdown(rows, margin, design, table, measure)))
+    if speed_rows:
+        print("\n[INFO] speed-up (speedups.csv): " + "; ".join(r["text"] for r in speed_rows[:6])
+              + ("; ..." if len(speed_rows) > 6 else ""))
     return 0
 
 

@@ -184,8 +184,28 @@ def runs_table(rows, histories, plots):
             f'<tbody>{"".join(body)}</tbody></table>')
 
 
+def speed_table(speed_rows):
+    """The speed-ups (speed.speedups' rows) as a table, each row's sentence on hover."""
+    if not speed_rows:
+        return ""
+    def number(value, spec=".2f"):
+        return "" if math.isnan(value) else format(value, spec)
+    head = "".join(f"<th>{h}</th>" for h in ("problem", "A", "B", "target", "B/A steps",
+                                            "95% CI", "n", "censored", "verdict"))
+    body = []
+    for r in speed_rows:
+        ci = "" if math.isnan(r["ci_low"]) else f"[{number(r['ci_low'])}, {number(r['ci_high'])}]"
+        cells = [f"{r['model']} / {r['dataset']}", registry.display_name(r["a"]),
+                 registry.display_name(r["b"]), number(r["target"], ".4g"), number(r["ratio"]),
+                 ci, str(r["n"]), str(r["censored"]), r["verdict"]]
+        body.append(f'<tr title="{_esc(r["text"])}">' + "".join(f"<td>{_esc(c)}</td>" for c in cells)
+                    + "</tr>")
+    return (f'<h3>Speed-up: steps to the target</h3><table class="speedups"><thead><tr>{head}'
+            f'</tr></thead><tbody>{"".join(body)}</tbody></table>')
+
+
 def page(rows, histories, groups, table, measure, design, plots, title="Report", curves=None,
-         sensitivity=None, tuned_table=None):
+         sensitivity=None, tuned_table=None, speed_rows=None):
     """The report's HTML text. ``table``: summary.verdict_table's (problem rows, overall
     rows); ``groups``: {(dataset, model, batch): {setting: [history, ...]}}; ``curves``,
     ``sensitivity``: summary.tuning_curves and summary.sensitivity rows; ``plots``: the
@@ -274,6 +294,7 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
     headline = (f'<p class="overall">{_esc(first["text"])}</p>' if first else "")
     others = "".join(f"<li>{_esc(r['text'])}</li>" for r in overall if r is not first)
     matrix += f'<ul class="pairs">{others}</ul>' if others else ""
+    matrix += speed_table(speed_rows or [])  # beside the verdicts: how fast B reaches A's result
     counts = ", ".join((_count(len(rows), "run"),
                         _count(len({summary.problem(r) for r in rows}), "problem"),
                         _count(len({r["optimizer"] for r in rows}), "optimizer setting")))

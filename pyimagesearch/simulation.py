@@ -163,3 +163,35 @@ def metric_run(true_gain, sd, goal="min", experiments=4000, margin=0.02, max_see
     return {"goal": goal, "true_gain": true_gain, "sd": sd, "margin": margin, "plan": plan,
             **{v: float(np.mean(verdict == v)) for v in verdicts.VERDICTS},
             "mean_seeds": float(np.mean(out["seeds"][:, 0]))}
+
+
+def speed_run(true_ratio, sd=0.1, experiments=4000, budget=1.5, start=3,
+              max_seeds=verdicts.MAX_SEEDS, margin=0.05, seed=0):
+    """The speed-up verdict (speed.speed_tests through verdicts.sequential, as plot.py runs
+    it) on experiments with a known truth: A reaches the target at a time that varies by
+    seed (log-normal, sd 0.1), B at ``true_ratio`` times A's with its own noise (sd of
+    the log ratio ``sd``); a run not there by ``budget`` x A's typical time never reaches
+    it (censored, its direction known when the budget is past the other's time). Returns
+    the shares of faster, slower, as fast and undecided, the share censored, and the mean
+    seeds spent."""
+    import math
+
+    from . import speed
+    rng = np.random.default_rng(seed)
+    log_a = rng.normal(0.0, 0.1, (experiments, 1, max_seeds))
+    log_b = log_a + math.log(true_ratio) + rng.normal(0.0, sd, log_a.shape)
+    limit = math.log(budget)
+    d = log_a - log_b
+    b_never, a_never = log_b > limit, log_a > limit
+    d = np.where(b_never & ~a_never, -np.inf, d)  # B censored past A's time: B slower
+    d = np.where(a_never & ~b_never, np.inf, d)
+    d = np.where(a_never & b_never, np.nan, d)
+    plan = verdicts.schedule(start, max_seeds)
+    counts = verdicts.planned_counts(np.full(1, start), plan, max_seeds)
+    out = verdicts.sequential(d, counts, verdicts.look_weights(plan), margin, 0.0,
+                              test=speed.speed_tests)
+    verdict = np.vectorize(speed.SPEED_VERDICTS.get)(out["verdict"][:, 0])
+    return {"true_ratio": true_ratio, "sd": sd, "plan": plan,
+            **{v: float(np.mean(verdict == v)) for v in speed.SPEED_VERDICTS.values()},
+            "censored": float(np.mean(np.isinf(d))),
+            "mean_seeds": float(np.mean(out["seeds"][:, 0]))}

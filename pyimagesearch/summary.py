@@ -342,7 +342,7 @@ def _verdict_evidence(row):
     digits = ".2f" if points else ".4g"
     unit = "points" if points else row["unit"]
     metric = "" if row.get("metric", "test_accuracy") == "test_accuracy" else (
-        f" ({'lower' if row['goal'] == 'min' else 'higher'} {row['metric']})")
+        f" (on {row['metric']}, {'lower' if row['goal'] == 'min' else 'higher'} is better)")
     mean, low, high = raw(row)
     interval = "" if math.isnan(low) else f" [{low:+{digits}}, {high:+{digits}}]"
     if row["verdict"] in ("better", "worse"):
@@ -508,7 +508,7 @@ def to_csv(rows):
 
 
 def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, design=None, table=None,
-                tuned_table=None, measure=None):
+                tuned_table=None, measure=None, speed_rows=None):
     headers = ["dataset", "model", "optimizer", "seed", "test acc.", "macro-F1",
                "final train loss", "final val loss", "best val acc. (epoch)",
                "val loss std, last quarter", "epochs", "wall s", "status"]
@@ -522,7 +522,8 @@ def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, design=None, tabl
                  _fmt(r["val_loss_std_last_quarter"]), str(r["epochs"]), _fmt(r["wall_seconds"], 0), r.get("status", "ok")]
         lines.append("| " + " | ".join(cells) + " |")
     measure = measure or Measure(margin=margin)
-    lines = lines[:4] + verdict_markdown(rows, margin, design, table, measure) + [""] + lines[4:]
+    lines = lines[:4] + verdict_markdown(rows, margin, design, table, measure) \
+        + speed_markdown(speed_rows) + [""] + lines[4:]
     lines += ["", "## Test accuracy over seeds", "",
               "| dataset | model | optimizer | n | mean | std | reached target | "
               "epochs to target | seconds to target |", "|" + " --- |" * 9]
@@ -547,6 +548,33 @@ def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, design=None, tabl
               "without the first epochs' BatchNorm warm-up. \"Did not learn\": a test "
               "accuracy within 2 points of chance (1 / classes).", ""]
     return "\n".join(lines)
+
+
+def speed_markdown(speed_rows):
+    """The speed-up section: B's steps to the target against A's, per pair and problem."""
+    if not speed_rows:
+        return []
+    first = speed_rows[0]
+    lines = ["", "## Speed-up: steps to the target", "",
+             f"Per seed, the first evaluation point at which each run's {first['metric']} reaches "
+             + ("(its validation accuracy: test accuracy has no curve) "
+                if first["metric"] == "val_accuracy" else "")
+             + f"the target ({first['target_rule']}, so A reaches it on every seed); the ratio "
+             "is B's steps over A's, its geometric mean over seeds with the paired 95% interval "
+             "on the log scale. A run that never reaches the target is censored, never taken as "
+             "reaching it: such a pair counts only where its direction is known, by the sign "
+             f"test. Verdicts: faster, slower, as fast within ±{100 * first['speed_margin']:g}%, "
+             "or undecided; a family of its own (its own question), with the same looks and "
+             "shares of alpha as the verdicts above, so the chance of any wrong faster, slower "
+             f"or as-fast call is at most {verdicts.ALPHA:.0%}.", "",
+             "| dataset | model | A | B | target | B/A steps | 95% CI | n | censored | B/A seconds | verdict |",
+             "|" + " --- |" * 11]
+    for r in speed_rows:
+        ci = "" if math.isnan(r["ci_low"]) else f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
+        lines.append(f"| {r['dataset']} | {r['model']} | {r['a']} | {r['b']} | {r['target']:.4g} | "
+                     f"{_fmt(r['ratio'], 2)} | {ci} | {r['n']} | {r['censored']} | "
+                     f"{_fmt(r['seconds_ratio'], 2)} | {r['text']} |")
+    return lines
 
 
 # ------------------------------------------------------------------ tuned comparisons

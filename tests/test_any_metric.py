@@ -38,7 +38,7 @@ def test_lower_is_better_in_its_own_units(tmp_path, capsys):
     assert row["verdict"] == "better" and float(row["mean_diff"]) == pytest.approx(-0.0492, abs=1e-3)
     assert float(row["ci_low"]) < float(row["mean_diff"]) < float(row["ci_high"]) < 0
     md = (tmp_path / "p" / "summary.md").read_text()
-    assert "RAdam better than Adam (lower val_loss) by 0.0492 val_loss units" in md
+    assert "RAdam better than Adam (on val_loss, lower is better) by 0.0492 val_loss units" in md
     assert "Verdicts on val_loss, its final value, lower is better" in md
     assert "equivalent within ±0.02 val_loss units" in md
     # the same runs judged with --goal max: RAdam's lower loss is worse

@@ -1,0 +1,194 @@
+"""The speed-up: does B reach A's result in fewer steps? No I/O: rows and histories in,
+speed-up rows out (plot.py writes them to plots/speedups.csv and the summary).
+
+Per problem, pair and seed: the first step (evaluation point: an epoch for train.py's
+runs, the logged ``step`` for a program's) at which each run's metric reaches a target,
+by default the worst final value of A over its seeds (so A reaches it on every seed), or
+``--target X``. The data are d = log(T_A / T_B): positive when B is faster.
+
+- No run censored: d's paired t-test (two-sided), its 95% interval exponentiated into the
+  geometric-mean ratio T_B / T_A and its interval, and TOST on d within
+  ±log(1 + speed margin) for "as fast".
+- A run that never reaches the target is censored, never imputed: its T is only known to
+  exceed its last step. Then the pair's direction is known where the censored run ran at
+  least as long as the other needed (B censored past T_A: B slower; A censored past T_B:
+  B faster), unknown otherwise (left out); the test is the sign test on the known
+  directions (exact binomial, two-sided), no interval, and "as fast" is not claimed (the
+  censored ratio is unbounded).
+- Verdicts: faster, slower, as fast (within the margin), undecided; the speed-ups are a
+  family of their own (Holm over every comparison's two hypotheses, Shaffer's refinement,
+  the same looks and alpha shares as the other verdicts), because they answer a question
+  of their own that a reader takes on its own: so the chance of any wrong faster, slower
+  or as-fast call among them is at most alpha, as it is for the metric's verdicts.
+"""
+import math
+
+import numpy as np
+from scipy import stats
+
+from . import verdicts
+
+SPEED_MARGIN = 0.05  # as fast within 5%: |log(T_B / T_A)| < log(1.05)
+RESOLUTION = 1e-6  # the floor of the log ratios' spread
+SPEED_VERDICTS = {"better": "faster", "worse": "slower", "equivalent": "as fast",
+                  "undecided": "undecided"}
+
+
+def time_to(values, steps, target, goal):
+    """(the first step at which ``values`` reaches ``target``, or None; the last step)."""
+    for step, value in zip(steps, values):
+        if math.isfinite(value) and (value >= target if goal == "max" else value <= target):
+            return step, steps[-1]
+    return None, (steps[-1] if steps else None)
+
+
+def log_ratio(a_time, b_time):
+    """d = log(T_A / T_B) of one seed pair (each time: (first step reached or None, last
+    step)). A censored pair whose direction is known is +inf (B faster) or -inf (B slower);
+    one whose direction is unknown is nan, as a seed not run is: left out."""
+    (ta, last_a), (tb, last_b) = a_time, b_time
+    if ta is not None and tb is not None:
+        return math.log(ta / tb)
+    if ta is not None and tb is None:
+        return -math.inf if last_b is not None and last_b >= ta else math.nan
+    if ta is None and tb is not None:
+        return math.inf if last_a is not None and last_a >= tb else math.nan
+    return math.nan
+
+
+def speed_tests(d, margin=SPEED_MARGIN, resolution=0.0):
+    """:func:`verdicts.paired_tests`' results on log ratios ``d`` (..., n: finite, or +-inf
+    for a censored pair of known direction, nan for none): the paired t-test, interval and
+    TOST where no pair is censored; the sign test on the directions (exact binomial,
+    two-sided), no interval and no "as fast", where one is. ``margin``: the speed margin
+    as a fraction (5%), ``resolution``: unused (a ratio has no test images)."""
+    d = np.asarray(d, float)
+    censored = np.isinf(d)
+    # runs that reach the target at the very same step are not known to zero spread
+    tests = verdicts.paired_tests(np.where(censored, np.nan, d), math.log(1 + margin),
+                                  RESOLUTION)
+    any_censored = censored.any(axis=-1)
+    wins = np.sum(d > 0, axis=-1)
+    losses = np.sum(d < 0, axis=-1)
+    total = wins + losses
+    sign_p = np.where(total >= verdicts.MIN_PAIRS, np.minimum(
+        1.0, 2 * stats.binom.cdf(np.minimum(wins, losses), np.maximum(total, 1), 0.5)), 1.0)
+    out = dict(tests)
+    out["p_value"] = np.where(any_censored, sign_p, tests["p_value"])
+    out["p_equivalence"] = np.where(any_censored, 1.0, tests["p_equivalence"])
+    direction = np.where(wins > losses, np.inf, np.where(wins < losses, -np.inf, 0.0))
+    out["mean"] = np.where(any_censored, direction, tests["mean"])
+    out["n"] = np.where(any_censored, np.sum(~np.isnan(d), axis=-1), tests["n"])
+    for key in ("ci_low", "ci_high"):
+        out[key] = np.where(any_censored, np.nan, tests[key])
+    out["censored"] = np.sum(censored, axis=-1)
+    return out
+
+
+def target_for(a_finals, goal, target=None):
+    """The target of a pair: ``target`` when given, else A's worst final value."""
+    if target is not None:
+        return float(target)
+    finite = [v for v in a_finals if math.isfinite(v)]
+    if not finite:
+        return math.nan
+    return min(finite) if goal == "max" else max(finite)
+
+
+SERIES = {"test_accuracy": "val_accuracy", "val_accuracy": "val_accuracy", "val_loss": "val_loss",
+          "loss": "loss", "train_loss": "loss"}
+
+
+def series(history, measure):
+    """(the measure's values at each evaluation point, their steps, cumulative seconds or
+    None). Test accuracy has no curve: its runs' validation accuracy stands for it."""
+    values = history.get(SERIES.get(measure.name, measure.name)) or []
+    if isinstance(history.get("step"), list) and len(history["step"]) == len(values):
+        steps = [float(s) for s in history["step"]]  # a program's logged steps
+    elif isinstance(history.get("iterations"), list) and len(history["iterations"]) == len(values):
+        steps = [float(s) for s in history["iterations"]]  # a --steps run's updates
+    else:
+        steps = [float(i + 1) for i in range(len(values))]  # epochs
+    seconds = history.get("epoch_seconds")
+    clock = list(np.cumsum(seconds)) if isinstance(seconds, list) and len(seconds) == len(values) \
+        else None
+    return list(values), steps, clock
+
+
+def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MARGIN):
+    """The speed-up of every pair on every problem: dicts with the columns of
+    speedups.csv and ``text``. ``design``: the folder's looks (the speed-ups are their own
+    family, spending the same shares of alpha); ``target``: a fixed target value, else each
+    pair's A's worst final value."""
+    from . import summary
+    found = summary.problem_comparisons(rows, measure)
+    if not found:
+        return []
+    design = summary.design_for(rows, design, measure)
+    by_run = {(*summary.problem(r), r["optimizer"], -1 if r.get("seed") is None else r["seed"]): h
+              for r, h in zip(rows, histories)}
+    orders, tables, facts = [], [], []
+    for c in found:
+        seeds, counts, _ = summary.arrivals(c, design)
+        key = (c["dataset"], c["model"])
+        a_runs = [by_run[(*key, c["a"], s)] for s in seeds]
+        b_runs = [by_run[(*key, c["b"], s)] for s in seeds]
+        goal = measure.goal
+        level = target_for([series(h, measure)[0][-1] if series(h, measure)[0] else math.nan
+                            for h in a_runs], goal, target)
+        d, clock = [], []
+        for ha, hb in zip(a_runs, b_runs):
+            (va, sa, ca), (vb, sb, cb) = series(ha, measure), series(hb, measure)
+            ta, tb = time_to(va, sa, level, goal), time_to(vb, sb, level, goal)
+            d.append(log_ratio(ta, tb) if math.isfinite(level) else math.nan)
+            if ca and cb and ta[0] is not None and tb[0] is not None:
+                clock.append(math.log(ca[sa.index(ta[0])] / cb[sb.index(tb[0])]))
+        orders.append(counts)
+        tables.append(d)
+        facts.append({"target": level, "clock": clock})
+    width = max(1, max(len(d) for d in tables))
+    table = np.full((1, len(found), width), np.nan)
+    for i, d in enumerate(tables):
+        table[0, i, :len(d)] = d
+    counts = np.array([[o[k] for o in orders] for k in range(design.taken())])[:, None, :]
+    seq = verdicts.sequential(table, counts, design.weights, margin, 0.0, test=speed_tests)
+    out = []
+    for i, (c, fact) in enumerate(zip(found, facts)):
+        at = max(0, int(seq["look"][0, i]))
+        read = np.array(tables[i][:int(counts[at, 0, i])], float)
+        tests = speed_tests(read[None, :], margin)
+        finite = read[np.isfinite(read)]
+        verdict = SPEED_VERDICTS[str(seq["verdict"][0, i])]
+        row = {"scope": "problem", "dataset": c["dataset"], "model": c["model"], "a": c["a"],
+               "b": c["b"], "metric": SERIES.get(measure.name, measure.name), "goal": measure.goal,
+               "target": fact["target"], "target_rule": "given (--target)" if target is not None
+               else f"A's worst final {SERIES.get(measure.name, measure.name)}",
+               "ratio": float(np.exp(-finite.mean())) if len(finite) else math.nan,
+               "ci_low": float(np.exp(-tests["ci_high"][0])), "ci_high": float(np.exp(-tests["ci_low"][0])),
+               "n": int(np.sum(~np.isnan(read))), "censored": int(np.sum(np.isinf(read))),
+               "unknown": int(np.sum(np.isnan(read))),
+               "seconds_ratio": float(np.exp(-np.mean(fact["clock"]))) if fact["clock"] else math.nan,
+               "p_adjusted": float(seq["p_equivalence_adjusted" if verdict == "as fast"
+                                       else "p_adjusted"][0, i]),
+               "verdict": verdict, "speed_margin": margin, "look": at}
+        row["text"] = speed_text(row)
+        out.append(row)
+    return out
+
+
+def speed_text(row):
+    """One line: how fast B reaches the target against A."""
+    from . import registry
+    a, b = registry.display_name(row["a"]), registry.display_name(row["b"])
+    interval = "" if math.isnan(row["ci_low"]) else f" [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
+    censored = (f", {row['censored']} censored (a run that never reached it: sign test)"
+                if row["censored"] else "")
+    ratio = "" if math.isnan(row["ratio"]) else f" in {row['ratio']:.2f}x the steps{interval}"
+    return (f"{b} reaches {row['metric']} {row['target']:.4g} ({row['target_rule']}){ratio} of "
+            f"{a}, n={row['n']}{censored}: {row['verdict']}"
+            + ("" if row["verdict"] == "undecided" else f" (p adj. {row['p_adjusted']:.3g})"))
+
+
+SPEEDUP_COLUMNS = ["scope", "dataset", "model", "a", "b", "metric", "target", "ratio", "ci_low",
+                   "ci_high", "n", "censored", "verdict", "seconds_ratio", "p_adjusted",
+                   "speed_margin", "target_rule"]

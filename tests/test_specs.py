@@ -6,7 +6,7 @@ import pytest
 import combinations
 import train
 from pyimagesearch import grid, registry, specs
-from tests.conftest import run_script
+from tests.conftest import run_script, train_lines
 
 
 @pytest.mark.parametrize("text,name,kwargs", [
@@ -147,7 +147,7 @@ def test_combinations_writes_a_grid_with_seeds(tmp_path, capsys):
                               "--models", "minivggnet,tests.custom_parts:tiny_cnn", "--seeds", "0,1",
                               "--optimizers", "adam(learning_rate=[1e-4,3e-4,1e-3]), "
                                               "lion(learning_rate=[3e-5,1e-4])"]) == 0
-    lines = [l for l in script.read_text().splitlines() if l.startswith("python")]
+    lines = train_lines(script.read_text())
     assert len(lines) == 2 * 5 * 2  # models x settings x seeds
     assert "wrote 20 runs" in capsys.readouterr().out
     assert any("--optimizer 'lion(learning_rate=3e-05)'" in l and

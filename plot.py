@@ -158,7 +158,7 @@ def main(argv=None):
             print(f"[INFO] {os.path.join(args.plots, name)}")
 
     # the summary and the overview
-    summary.add_time_to_target(rows, histories)
+    results.add_time_to_target(rows, histories)
     storage.write_text(os.path.join(args.plots, "summary.csv"), summary.to_csv(rows))
     # once: the summary, the CSV, the print
     table = summary.verdict_table(rows, margin, design, measure)

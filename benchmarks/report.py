@@ -71,7 +71,7 @@ def main():
     whole = time.perf_counter() - start
     # the report alone, from the rows plot.py loads
     rows, histories, groups = results.load_rows(runs_folder)
-    summary.add_time_to_target(rows, histories)
+    results.add_time_to_target(rows, histories)
     start = time.perf_counter()
     table = summary.verdict_table(rows)
     text = page.page(rows, histories, groups, table, verdicts.MARGIN, None, plots,

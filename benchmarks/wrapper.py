@@ -64,8 +64,8 @@ def main():
                 wrapped.append(b)
     diffs = [b - a for a, b in zip(alone, wrapped)]
     print(f"{args.runs} runs each, in turn; whole processes, wall seconds (median [min, max])")
-    print(f"| program alone | through the wrapper | wrapper's cost per run |")
-    print(f"| --- | --- | --- |")
+    print("| program alone | through the wrapper | wrapper's cost per run |")
+    print("| --- | --- | --- |")
     print(f"| {statistics.median(alone):.3f} [{min(alone):.3f}, {max(alone):.3f}] | "
           f"{statistics.median(wrapped):.3f} [{min(wrapped):.3f}, {max(wrapped):.3f}] | "
           f"{statistics.median(diffs):.3f} [{min(diffs):.3f}, {max(diffs):.3f}] |")

@@ -14,7 +14,6 @@ No I/O; the summary, decide.py and the simulation orient values through :func:`o
 import math
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 DEFAULT_METRIC = "test_accuracy"
 ACCURACY_MARGIN = 1.0  # points

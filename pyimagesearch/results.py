@@ -245,6 +245,39 @@ def time_to_target(history, target):
     return None, math.nan
 
 
+TARGET_FRACTION = 0.99  # time-to-target: this fraction of the best validation accuracy
+
+
+def _model(row):
+    """The model, with its batching when the grid varies it (study B)."""
+    return row["model"] if row.get("batch") is None else f"{row['model']} (batch {row['batch']})"
+
+
+def problem(row):
+    """The problem a row's run belongs to: (dataset, model with its batching)."""
+    return row["dataset"], _model(row)
+
+
+
+def add_time_to_target(rows, histories, fraction=TARGET_FRACTION):
+    """Give each row its target (``fraction`` of the best validation accuracy any run
+    reached on the same model and dataset) and the epochs and seconds it took to reach it.
+    ``histories`` is parallel to ``rows``. A run that did not learn (test accuracy at
+    chance) neither sets the target nor ever reaches it."""
+    best = defaultdict(float)
+    for row, history in zip(rows, histories):
+        if not row.get("learned", True):
+            continue
+        key = problem(row)
+        best[key] = max(best[key], max(v for v in history["val_accuracy"] if not math.isnan(v))
+                        if any(not math.isnan(v) for v in history["val_accuracy"]) else 0.0)
+    for row, history in zip(rows, histories):
+        target = fraction * best[problem(row)]
+        epoch, seconds = time_to_target(history, target) if row.get("learned", True) and target \
+            else (None, math.nan)
+        row.update(target_val_accuracy=target, epochs_to_target=epoch, seconds_to_target=seconds)
+
+
 def seed_band(histories, key):
     """A curve over seeds: the mean and the sample std (None for one seed) of ``key``, per
     epoch, over the epochs every history has. The PNG figures and the report draw it."""
@@ -450,8 +483,7 @@ def load(folder):
     Missing or damaged files are warned about by name and left out, as plot.py does."""
     import pandas as pd
 
-    from . import summary
     rows, histories, _ = load_rows(folder)
-    summary.add_time_to_target(rows, histories)
+    add_time_to_target(rows, histories)
     runs, epochs = tidy(rows, histories)
     return pd.DataFrame(runs, columns=RUN_COLUMNS), pd.DataFrame(epochs, columns=EPOCH_COLUMNS)

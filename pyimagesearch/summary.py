@@ -9,14 +9,13 @@ import numpy as np
 from . import registry, specs, tuning, verdicts
 from .measure import Measure, oriented
 from .measure import value as value_of
-from .results import csv_text
+from .results import TARGET_FRACTION, _model, csv_text, problem
 
 COLUMNS = ["dataset", "model", "batch", "optimizer", "seed", "test_accuracy", "macro_f1",
            "final_train_loss", "final_val_loss", "final_val_accuracy", "validation",
            "best_val_accuracy", "best_epoch",
            "val_loss_std_last_quarter", "epochs", "wall_seconds", "status",
            "target_val_accuracy", "epochs_to_target", "seconds_to_target"]
-TARGET_FRACTION = 0.99  # time-to-target: this fraction of the best validation accuracy
 
 METRIC_NOTE = (
     "Test accuracy is the accuracy row of each run's classification report (the test set, "
@@ -25,39 +24,9 @@ METRIC_NOTE = (
     "as the article's own table of results did.")
 
 
-def _model(row):
-    """The model, with its batching when the grid varies it (study B)."""
-    return row["model"] if row.get("batch") is None else f"{row['model']} (batch {row['batch']})"
-
-
-def problem(row):
-    """The problem a row's run belongs to: (dataset, model with its batching)."""
-    return row["dataset"], _model(row)
-
-
 def _mean(values):
     values = [v for v in values if not math.isnan(v)]
     return float(np.mean(values)) if values else math.nan
-
-
-def add_time_to_target(rows, histories, fraction=TARGET_FRACTION):
-    """Give each row its target (``fraction`` of the best validation accuracy any run
-    reached on the same model and dataset) and the epochs and seconds it took to reach it.
-    ``histories`` is parallel to ``rows``. A run that did not learn (test accuracy at
-    chance) neither sets the target nor ever reaches it."""
-    from .results import time_to_target
-    best = defaultdict(float)
-    for row, history in zip(rows, histories):
-        if not row.get("learned", True):
-            continue
-        key = problem(row)
-        best[key] = max(best[key], max(v for v in history["val_accuracy"] if not math.isnan(v))
-                        if any(not math.isnan(v) for v in history["val_accuracy"]) else 0.0)
-    for row, history in zip(rows, histories):
-        target = fraction * best[problem(row)]
-        epoch, seconds = time_to_target(history, target) if row.get("learned", True) and target \
-            else (None, math.nan)
-        row.update(target_val_accuracy=target, epochs_to_target=epoch, seconds_to_target=seconds)
 
 
 def group_stats(rows):

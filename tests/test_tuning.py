@@ -9,7 +9,7 @@ import lr_find
 import plot
 import train
 from pyimagesearch import datasets, lr_finder, runspec, summary
-from tests.conftest import run_script, train_lines
+from tests.conftest import run_script
 from tests.synthetic import families, history, write_run
 
 

@@ -114,11 +114,11 @@ def _count(n, what):
 def _verdict_cell(row):
     if row is None:
         return '<td class="v-none">-</td>'
-    short = {"better": f"B better {row['mean_diff']:+.2f}",
-             "worse": f"B worse {row['mean_diff']:+.2f}",
-             "equivalent": f"equivalent {row['mean_diff']:+.2f}"}.get(
-        row["verdict"], "undecided" if math.isnan(row["mean_diff"])
-        else f"undecided {row['mean_diff']:+.2f}")
+    mean = summary.raw(row)[0]  # B - A in the metric's own direction
+    digits = "+.2f" if row.get("unit", "accuracy points") == "accuracy points" else "+.3g"
+    short = {"better": f"B better {mean:{digits}}", "worse": f"B worse {mean:{digits}}",
+             "equivalent": f"equivalent {mean:{digits}}"}.get(
+        row["verdict"], "undecided" if math.isnan(mean) else f"undecided {mean:{digits}}")
     return (f'<td class="v-{_esc(row["verdict"])}" data-verdict="{_esc(row["verdict"])}" '
             f'title="{_esc(row["text"])}">{_esc(short)}</td>')
 

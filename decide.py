@@ -89,7 +89,7 @@ def main(argv=None):
 
 
 def decide(args):
-    from pyimagesearch import results, rounds, summary, verdicts
+    from pyimagesearch import analysis, results, rounds, summary, verdicts
     plots = args.plots or os.path.join(os.path.dirname(os.path.abspath(args.input)), "plots")
     from plot import chosen_measure
     try:
@@ -113,13 +113,13 @@ def decide(args):
         missing = []
         rows, histories, _ = results.load_rows(args.input, missing)
         if design is None:  # the first call fixes the design and takes the first look
-            counts = summary.seed_counts(rows, measure)
+            counts = analysis.seed_counts(rows, measure)
             if not counts:
                 return fail(one_optimizer(args.input, rows))
             if max(counts) > cap:
                 return fail(f"--max-seeds {cap}: {args.input} already has {max(counts)} seeds "
                             "of a pair; give at least that many")
-            plan = summary.default_plan(counts, cap)
+            plan = analysis.default_plan(counts, cap)
             design = rounds.start(args.input, measure, cap, plan, rows)
             print(f"[INFO] {rounds.DESIGN_FILE}: {measure.sentence()}; margin "
                   f"{measure.margin_text()}; looks at {', '.join(map(str, plan))} seeds "
@@ -133,7 +133,7 @@ def decide(args):
         look = design.taken()
         if not undecided or look >= len(design.plan):
             break
-        records = {(*summary.problem(r), r["optimizer"]): h["run"]
+        records = {(*results.problem(r), r["optimizer"]): h["run"]
                    for r, h in zip(rows, histories) if isinstance(h.get("run"), dict)}
         lacking = [p for p in undecided
                    if (p["dataset"], p["model"], p["a"]) not in records

@@ -18,7 +18,7 @@ from collections import defaultdict
 def write_tuning(curves, flat, margin, folder):
     """Where optimizers were run at several settings (trials or a grid): tuning_curves.csv,
     and per problem a tuning-budget figure and, for searches over the learning rate, a
-    sensitivity figure (``curves``, ``flat``: summary.tuning_curves and .sensitivity).
+    sensitivity figure (``curves``, ``flat``: analysis.tuning_curves and .sensitivity).
     Returns what was written (nothing for folders without trials)."""
     from pyimagesearch import figures, registry, storage, summary
     if not curves:
@@ -106,7 +106,8 @@ def main(argv=None):
         print(f"plot.py: error: --plots {args.plots}: {e.strerror}", file=sys.stderr)
         return 2
 
-    from pyimagesearch import figures, registry, report, results, rounds, storage, summary
+    from pyimagesearch import (analysis, figures, registry, report, results, rounds, storage,
+                               summary)
     try:
         measure, design = rounds.design(args.input, chosen_measure(args))
     except ValueError as e:
@@ -131,7 +132,7 @@ def main(argv=None):
         print(f"[INFO] a fixed design, one look with all of alpha: recorded in "
               f"{os.path.join(args.input, rounds.DESIGN_FILE)} (decide.py adds no seeds here)")
     margin = measure.margin if measure.accuracy and not measure.relative else 1.0
-    design = summary.design_for(rows, design, measure)
+    design = analysis.design_for(rows, design, measure)
     if measure.goal_assumed:
         print(f"[INFO] --metric {measure.name}: {measure.better} taken as better (from its "
               "name); --goal max or min to say otherwise")
@@ -163,7 +164,7 @@ def main(argv=None):
     # once: the summary, the CSV, the print
     table = summary.verdict_table(rows, margin, design, measure)
     # each optimizer at its tuned setting, where the grid tuned it: once, for all outputs
-    tuned = summary.tuned_rows(rows)
+    tuned = analysis.tuned_rows(rows)
     tuned_table = summary.verdict_table(tuned, margin, design, measure) if tuned else None
     from pyimagesearch import measure as measures, speed
     speed_margin, relative = measures.parse_margin(args.speed_margin)
@@ -178,7 +179,7 @@ def main(argv=None):
                        + summary.iterations_markdown(step_rows))
     storage.write_text(os.path.join(args.plots, "verdicts.csv"),
                        summary.verdicts_csv(*table, tuned=tuned_table))
-    curves, flat = summary.tuning_curves(rows), summary.sensitivity(rows, margin)
+    curves, flat = analysis.tuning_curves(rows), analysis.sensitivity(rows, margin)
     written = write_tuning(curves, flat, margin, args.plots)
     runs, epochs = results.tidy(rows, histories)
     storage.write_text(os.path.join(args.plots, "runs.csv"), results.csv_text(results.RUN_COLUMNS, runs))

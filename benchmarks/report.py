@@ -65,7 +65,7 @@ def main():
     runs = write_grid(runs_folder, args.epochs)
 
     import plot
-    from pyimagesearch import report as page, results, summary, verdicts
+    from pyimagesearch import analysis, report as page, results, summary, verdicts
     start = time.perf_counter()
     assert plot.main(["-i", runs_folder, "-p", plots]) == 0
     whole = time.perf_counter() - start
@@ -75,7 +75,7 @@ def main():
     start = time.perf_counter()
     table = summary.verdict_table(rows)
     text = page.page(rows, histories, groups, table, verdicts.MARGIN, None, plots,
-                     curves=summary.tuning_curves(rows), sensitivity=summary.sensitivity(rows))
+                     curves=analysis.tuning_curves(rows), sensitivity=analysis.sensitivity(rows))
     alone = time.perf_counter() - start
     size = os.path.getsize(os.path.join(plots, "report.html"))
     print(f"{runs} runs x {args.epochs} epochs: report.html {size / 1e6:.2f} MB "

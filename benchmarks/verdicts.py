@@ -88,7 +88,7 @@ def main():
 
     # the verdict by tuning budget: 8 trials per optimizer, 5 seeds, the same response to
     # the trials for both (trial levels sd 3 points), run effect sd, val/test noise sd 0.5
-    print("\nThe verdict by tuning budget (summary.budget_verdicts' statistic): 8 trials per "
+    print("\nThe verdict by tuning budget (analysis.budget_verdicts' statistic): 8 trials per "
           "optimizer, 5 seeds, both optimizers responding alike to their trials; share of "
           "verdicts at budgets 1, 2, 4, 8\n")
     print("| true B - A | run sd | verdict | b=1 | b=2 | b=4 | b=8 |")

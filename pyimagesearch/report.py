@@ -20,7 +20,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from . import registry, summary
+from . import analysis, registry, results, summary
 from .measure import Measure
 from .results import seed_band
 
@@ -88,7 +88,7 @@ def performance_profile(rows):
     key = "seconds_to_target" if use_seconds else "epochs_to_target"
     runs = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        runs[summary.problem(row)][row["optimizer"]].append(
+        runs[results.problem(row)][row["optimizer"]].append(
             float(row[key]) if reached(row, key) else math.inf)
     ratios = defaultdict(list)
     for by_setting in runs.values():
@@ -114,7 +114,7 @@ def _count(n, what):
 def _verdict_cell(row):
     if row is None:
         return '<td class="v-none">-</td>'
-    mean = summary.raw(row)[0]  # B - A in the metric's own direction
+    mean = analysis.raw(row)[0]  # B - A in the metric's own direction
     digits = "+.2f" if row.get("unit", "accuracy points") == "accuracy points" else "+.3g"
     short = {"better": f"B better {mean:{digits}}", "worse": f"B worse {mean:{digits}}",
              "equivalent": f"equivalent {mean:{digits}}"}.get(
@@ -169,7 +169,7 @@ def runs_table(rows, histories, plots):
     body = []
     for row, history in zip(rows, histories):
         accuracy = row["test_accuracy"]
-        cells = [row.get("run", ""), row["dataset"], summary.problem(row)[1],
+        cells = [row.get("run", ""), row["dataset"], results.problem(row)[1],
                  registry.display_name(row["optimizer"]), "" if row["seed"] is None else row["seed"],
                  "" if math.isnan(accuracy) else f"{accuracy:.4f}", row.get("status", "ok"),
                  "" if math.isnan(row["wall_seconds"]) else f"{row['wall_seconds']:.0f}",
@@ -208,9 +208,9 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
          sensitivity=None, tuned_table=None, speed_rows=None):
     """The report's HTML text. ``table``: summary.verdict_table's (problem rows, overall
     rows); ``groups``: {(dataset, model, batch): {setting: [history, ...]}}; ``curves``,
-    ``sensitivity``: summary.tuning_curves and summary.sensitivity rows; ``plots``: the
+    ``sensitivity``: analysis.tuning_curves and analysis.sensitivity rows; ``plots``: the
     folder the page goes to (links to the figures and run files are relative to it);
-    ``tuned_table``: verdict_table of summary.tuned_rows, when the caller has it already."""
+    ``tuned_table``: verdict_table of analysis.tuned_rows, when the caller has it already."""
     problem_rows, overall = table
     if not isinstance(measure, Measure):  # a margin in accuracy points
         measure = Measure(margin=measure)
@@ -221,7 +221,7 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
     seeds_of = {}
     for row, history in zip(rows, histories):
         record = history.get("run") if isinstance(history.get("run"), dict) else {}
-        labels[summary.problem(row)].update(str(label) for label in record.get("labels") or [])
+        labels[results.problem(row)].update(str(label) for label in record.get("labels") or [])
         seeds_of[id(history)] = row["seed"]
 
     def figure(kind, data, png=None, title=""):
@@ -274,10 +274,10 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
                         + figure("profile", {"taus": _round(taus), "shares": {
                             _plotly_text(registry.display_name(s)): v
                             for s, v in shares.items()}}))
-    design = summary.design_for(rows, design)  # the folder's one design, for every verdict
+    design = analysis.design_for(rows, design)  # the folder's one design, for every verdict
     rule = summary.rule_sentence(measure, design, problem_rows) if problem_rows else ""
     matrix = verdict_matrix(problem_rows) if problem_rows else ""
-    tuned = summary.tuned_rows(rows)
+    tuned = analysis.tuned_rows(rows)
     if tuned:  # settings of one optimizer are not rivals: the answer compares tuned optimizers
         tuned_problems, overall = tuned_table or summary.verdict_table(tuned, margin, design,
                                                                        measure)
@@ -290,13 +290,13 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
                   + f"<details><summary>Every setting against every other "
                   f"({len(problem_rows)} comparisons)</summary>"
                   f"{verdict_matrix(problem_rows, 'verdict-matrix-settings')}</details>")
-    first = summary.headline(overall)  # the study's question (RAdam vs Adam) when it was asked
+    first = analysis.headline(overall)  # the study's question (RAdam vs Adam) when it was asked
     headline = (f'<p class="overall">{_esc(first["text"])}</p>' if first else "")
     others = "".join(f"<li>{_esc(r['text'])}</li>" for r in overall if r is not first)
     matrix += f'<ul class="pairs">{others}</ul>' if others else ""
     matrix += speed_table(speed_rows or [])  # beside the verdicts: how fast B reaches A's result
     counts = ", ".join((_count(len(rows), "run"),
-                        _count(len({summary.problem(r) for r in rows}), "problem"),
+                        _count(len({results.problem(r) for r in rows}), "problem"),
                         _count(len({r["optimizer"] for r in rows}), "optimizer setting")))
     return TEMPLATE.format(
         title=_esc(title), counts=_esc(counts), headline=headline or (

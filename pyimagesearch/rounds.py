@@ -8,7 +8,7 @@ import glob
 import json
 import os
 
-from . import command, grid, measure, runspec, storage, summary, verdicts
+from . import command, grid, measure, results, runspec, storage, verdicts
 from .results import DESIGN_FILE
 
 
@@ -85,7 +85,7 @@ def snapshot(rows):
     out = {}
     for row in rows:
         if row["test_accuracy"] == row["test_accuracy"]:  # not nan
-            key = (*summary.problem(row), row["optimizer"])
+            key = (*results.problem(row), row["optimizer"])
             out.setdefault(key, set()).add(-1 if row.get("seed") is None else row["seed"])
     return out
 
@@ -177,7 +177,7 @@ def missing_runs(rows, records, problems, seeds_wanted):
     have = {}
     for row in rows:
         if row.get("seed") is not None:
-            have.setdefault((*summary.problem(row), row["optimizer"]), set()).add(row["seed"])
+            have.setdefault((*results.problem(row), row["optimizer"]), set()).add(row["seed"])
     wanted = []
     for p in problems:
         if p["verdict"] != "undecided":

@@ -110,7 +110,7 @@ def naive_false_positives(sd, experiments=4000, max_seeds=verdicts.MAX_SEEDS, se
 
 def budget_run(true_diff, sd, experiments=2000, trials=8, seeds=5, spread=3.0, noise=0.5,
                margin=verdicts.MARGIN, seed=0):
-    """The verdict by tuning budget (summary.budget_verdicts) on experiments with a known
+    """The verdict by tuning budget (analysis.budget_verdicts) on experiments with a known
     truth. Both optimizers respond to their T trials alike: trial t's true accuracy is
     the same draw (sd ``spread`` points) for both, B's shifted by ``true_diff``; a run adds
     its own effect (sd ``sd``), and its validation and test accuracies each their own

@@ -120,16 +120,16 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
     speedups.csv and ``text``. ``design``: the folder's looks (the speed-ups are their own
     family, spending the same shares of alpha); ``target``: a fixed target value, else each
     pair's A's worst final value."""
-    from . import summary
-    found = summary.problem_comparisons(rows, measure)
+    from . import analysis, results
+    found = analysis.problem_comparisons(rows, measure)
     if not found:
         return []
-    design = summary.design_for(rows, design, measure)
-    by_run = {(*summary.problem(r), r["optimizer"], -1 if r.get("seed") is None else r["seed"]): h
+    design = analysis.design_for(rows, design, measure)
+    by_run = {(*results.problem(r), r["optimizer"], -1 if r.get("seed") is None else r["seed"]): h
               for r, h in zip(rows, histories)}
     orders, tables, facts = [], [], []
     for c in found:
-        seeds, counts, _ = summary.arrivals(c, design)
+        seeds, counts, _ = analysis.arrivals(c, design)
         key = (c["dataset"], c["model"])
         a_runs = [by_run[(*key, c["a"], s)] for s in seeds]
         b_runs = [by_run[(*key, c["b"], s)] for s in seeds]

@@ -8,7 +8,7 @@ import pytest
 
 import combinations
 import plot
-from pyimagesearch import grid, registry, results, runspec, simulation, specs, summary, tuning
+from pyimagesearch import analysis, grid, registry, results, runspec, simulation, specs, tuning
 from tests.conftest import train_lines
 from tests.synthetic import families, history, write_run
 
@@ -237,7 +237,7 @@ def test_plot_writes_tuning_curves_and_figures_for_a_folder_with_trials(tmp_path
     cells = [c.strip() for c in line.strip("|").split("|")][4:]
     assert cells[0].startswith("+12.30 better") and cells[3].startswith("-5.00 worse")
     # sensitivity: RAdam within 1 point over the whole range tried, Adam over a fraction
-    widths = {s["optimizer"]: s for s in summary.sensitivity(results.load_rows(str(out))[0])}
+    widths = {s["optimizer"]: s for s in analysis.sensitivity(results.load_rows(str(out))[0])}
     assert widths["radam"]["width_decades"] == pytest.approx(math.log10(30))
     assert widths["radam"]["open_low"] and widths["radam"]["open_high"]
     assert widths["adam"]["width_decades"] < 0.2

@@ -4,7 +4,7 @@ import pytest
 
 import combinations
 import train
-from pyimagesearch import registry, results, steps, summary
+from pyimagesearch import analysis, registry, results, steps, summary
 from tests.conftest import train_lines
 from tests.test_models import dense, trainable
 
@@ -112,7 +112,7 @@ def test_effort_ranking_on_synthetic_histories():
     step_rows = [(row("4ls", "1", 0.5), hist(100.0, 0.5)),     # effort 200
                  (row("2lr", "full", 0.9), hist(90.0, 0.9)),   # effort 100
                  (row("3ls", "128", 0.8), hist(400.0, 0.8))]   # effort 500
-    ranked = summary.effort_ranking(step_rows)
+    ranked = analysis.effort_ranking(step_rows)
     assert [r["model"] for r, _, _ in ranked] == ["2lr", "4ls", "3ls"]
     assert [e for _, _, e in ranked] == pytest.approx([100.0, 200.0, 500.0])
     md = summary.iterations_markdown(step_rows)

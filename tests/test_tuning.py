@@ -8,7 +8,7 @@ import pytest
 import lr_find
 import plot
 import train
-from pyimagesearch import datasets, lr_finder, runspec, summary
+from pyimagesearch import analysis, datasets, lr_finder, runspec
 from tests.conftest import run_script
 from tests.synthetic import families, history, write_run
 
@@ -160,7 +160,7 @@ def test_selection_keys_are_final_epoch_validation_means():
              "final_val_accuracy": v, "test_accuracy": 0.5, "validation": "hold-out",
              "setting_of": "adam"}
             for lr, vals in ((0.1, (0.9, 0.1)), (0.2, (0.6, 0.6))) for s, v in enumerate(vals)]
-    chosen = summary.tuned_selection(rows)[0]
+    chosen = analysis.tuned_selection(rows)[0]
     assert chosen["chosen"] == "adam(learning_rate=0.2)" and chosen["budget"] == 2
 
 

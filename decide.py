@@ -96,7 +96,7 @@ def decide(args):
         measure, design = rounds.design(args.input, chosen_measure(args), args.max_seeds)
     except ValueError as e:
         return fail(e)
-    margin = measure.margin if measure.accuracy and not measure.relative else 1.0
+    margin = measure.points_margin
     if design is not None and design.kind == "fixed":
         return fail(f"--input {args.input}: its design is fixed (one look with all of alpha, "
                     f"plot.py --fixed, {rounds.DESIGN_FILE}): seeds added now would be tested "

@@ -131,7 +131,7 @@ def main(argv=None):
         design = rounds.start(args.input, measure, None, [], rows, kind="fixed")
         print(f"[INFO] a fixed design, one look with all of alpha: recorded in "
               f"{os.path.join(args.input, rounds.DESIGN_FILE)} (decide.py adds no seeds here)")
-    margin = measure.margin if measure.accuracy and not measure.relative else 1.0
+    margin = measure.points_margin
     design = analysis.design_for(rows, design, measure)
     if measure.goal_assumed:
         print(f"[INFO] --metric {measure.name}: {measure.better} taken as better (from its "

@@ -124,41 +124,49 @@ def arrivals(comparison, design):
     shared = paired_seeds(comparison)
     if design is None or design.looks is None:
         return shared, [len(shared)], []
-    ordered, counts, unread, _ = _arrivals(comparison, design, shared)
-    return ordered, counts, unread
+    first = {}
+    for k, look in enumerate(design.looks):
+        both = _seen(comparison, look, "a") & _seen(comparison, look, "b")
+        for s in shared:
+            if s in both and s not in first:
+                first[s] = k
+    ordered = sorted(first, key=lambda s: (first[s], s))
+    counts = [sum(1 for s in ordered if first[s] <= k) for k in range(len(design.looks))]
+    return ordered, counts, [s for s in shared if s not in first]
+
+
+def _seen(comparison, look, side):
+    """The seeds one look (decide.json's record) had of a side (``"a"`` or ``"b"``):
+    those every setting behind it had (a tuned optimizer's, or a budget's trials)."""
+    key = (comparison["dataset"], comparison["model"])
+    return set.intersection(*(set(look.get((*key, n), ())) for n in comparison[f"{side}_settings"]))
 
 
 def seen_by(comparison, design, side, look):
     """The seeds of one side (``"a"`` or ``"b"``) that the looks up to ``look`` had."""
     if design is None or design.looks is None:
         return set(comparison[f"{side}_scores"])
-    names = comparison[f"{side}_settings"]
     out = set()
     for k in range(min(look, len(design.looks) - 1) + 1):
-        out |= set.intersection(*(set(design.looks[k].get(
-            (comparison["dataset"], comparison["model"], n), ())) for n in names))
+        out |= _seen(comparison, design.looks[k], side)
     return out & set(comparison[f"{side}_scores"])
 
 
-def _arrivals(comparison, design, shared):
-    def seen(look, names):
-        return set.intersection(*(set(look.get((comparison["dataset"], comparison["model"], n), ()))
-                                  for n in names))
-    first = {}
-    for k, look in enumerate(design.looks):
-        both = seen(look, comparison["a_settings"]) & seen(look, comparison["b_settings"])
-        for s in shared:
-            if s in both and s not in first:
-                first[s] = k
-    ordered = sorted(first, key=lambda s: (first[s], s))
-    counts = [sum(1 for s in ordered if first[s] <= k) for k in range(len(design.looks))]
-    return ordered, counts, [s for s in shared if s not in first], first
+def look_table(sequences, orders, design):
+    """The arrays :func:`verdicts.sequential` reads: ``sequences`` (per comparison, its
+    values in the order the looks read its seeds) as (1, comparisons, seeds), nan-padded,
+    and ``orders`` (per comparison, the seeds each look had) as (looks, 1, comparisons)."""
+    table = np.full((1, len(sequences), max(1, max(len(s) for s in sequences))), np.nan)
+    for i, values in enumerate(sequences):
+        table[0, i, :len(values)] = values
+    counts = np.array([[o[k] for o in orders] for k in range(design.taken())])[:, None, :]
+    return table, counts
 
 
 def verdict_table(rows, margin=verdicts.MARGIN, design=None, measure=None):
     """The verdict of every pair on every problem, and one overall row per pair: dicts
-    with the columns of verdicts.csv (VERDICT_COLUMNS) and ``text``, a line a person
-    reads. ``design`` (:class:`verdicts.Design`): decide.json's looks, or by default the
+    with the columns of verdicts.csv (summary.VERDICT_COLUMNS; summary.verdict_table adds
+    the line a person reads). ``design`` (:class:`verdicts.Design`): decide.json's looks, or by default the
     first look of the default plan over every seed there. Each comparison is tested on
     all the paired seeds it had at each look taken; seeds no look has read yet (runs
     added since decide.py's last look) are counted in ``unread``. ``measure``: the metric,
@@ -169,11 +177,8 @@ def verdict_table(rows, margin=verdicts.MARGIN, design=None, measure=None):
         return [], []
     design = design_for(rows, design, measure)
     order = [arrivals(c, design) for c in found]
-    longest = max(1, max(len(o[0]) for o in order))
-    table = np.full((1, len(found), longest), np.nan)
-    for i, (c, (seeds, _, _)) in enumerate(zip(found, order)):
-        table[0, i, :len(seeds)] = paired_diffs(c, seeds)
-    counts = np.array([[o[1][k] for o in order] for k in range(design.taken())])[:, None, :]
+    table, counts = look_table([paired_diffs(c, seeds) for c, (seeds, _, _) in zip(found, order)],
+                               [o[1] for o in order], design)
     resolution = np.array([c["resolution"] for c in found])
     # a pair where no run learned is not tested: its accuracies are chance, whatever they say
     margins = np.array([c["margin"] for c in found])

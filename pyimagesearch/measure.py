@@ -51,6 +51,13 @@ class Measure:
         """What "better" means, in words."""
         return f"higher {self.name}" if self.goal == "max" else f"lower {self.name}"
 
+    @property
+    def points_margin(self):
+        """The margin in accuracy points that the parts judged on validation accuracy use
+        whatever the metric (the learning-rate sensitivity): this one for an accuracy
+        margin in points, else the default."""
+        return self.margin if self.accuracy and not self.relative else ACCURACY_MARGIN
+
     def margin_text(self):
         if self.relative:
             return f"±{100 * self.margin:g}% of A's median {self.name}"

@@ -48,12 +48,12 @@ def outcome(returncode, output):
     return "failed", f"FAILED (exit {returncode})" + (f": {reason[-1][:300]}" if reason else "")
 
 
-def _wait(child):
-    """Wait for the run: a scheduler's SIGTERM or a Ctrl-C reaches train.py, which stops
-    at a safe point; this wrapper waits for it, so the stop is reported rather than lost."""
+def forward_stops(child):
+    """Pass a scheduler's SIGTERM or a Ctrl-C on to ``child`` (train.py stops at a safe
+    point; a user's program as it does) instead of dying first, so that the caller waits
+    for it and the stop is reported rather than lost (pyimagesearch.wrap does the same)."""
     for signum in STOPS:
         signal.signal(signum, lambda s, f: child.send_signal(s))
-    return child.wait()
 
 
 def run(index, total, log, command, terminal=False):
@@ -65,20 +65,20 @@ def run(index, total, log, command, terminal=False):
     if terminal:
         child = subprocess.Popen(["sh", "-c", command], stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT)
-        for signum in STOPS:
-            signal.signal(signum, lambda s, f: child.send_signal(s))
+        forward_stops(child)
         seen = []
         for chunk in iter(lambda: child.stdout.readline(), b""):  # shown as it comes
             sys.stdout.buffer.write(chunk)
             sys.stdout.flush()
             seen.append(chunk)
-        returncode = _wait(child)
+        returncode = child.wait()
         output = b"".join(seen).decode("utf-8", "replace")
     else:
         with open(log, "ab") as out:
             start = out.tell()
             child = subprocess.Popen(["sh", "-c", command], stdout=out, stderr=subprocess.STDOUT)
-            returncode = _wait(child)
+            forward_stops(child)
+            returncode = child.wait()
         with open(log, "rb") as f:
             f.seek(start)
             output = f.read().decode("utf-8", "replace")

@@ -214,8 +214,7 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
     problem_rows, overall = table
     if not isinstance(measure, Measure):  # a margin in accuracy points
         measure = Measure(margin=measure)
-    # the learning-rate sensitivity is in validation-accuracy points, whatever the metric
-    margin = measure.margin if measure.accuracy and not measure.relative else 1.0
+    margin = measure.points_margin  # the learning-rate sensitivity's, in accuracy points
     figures, sections = [], []
     labels = defaultdict(set)
     seeds_of = {}

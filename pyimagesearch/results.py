@@ -258,7 +258,6 @@ def problem(row):
     return row["dataset"], _model(row)
 
 
-
 def add_time_to_target(rows, histories, fraction=TARGET_FRACTION):
     """Give each row its target (``fraction`` of the best validation accuracy any run
     reached on the same model and dataset) and the epochs and seconds it took to reach it.
@@ -344,7 +343,7 @@ def find_runs(folder):
         kinds = variants[dataclasses.replace(run, seed=None)]
         if len(kinds) > 1:  # name each by the fields in which the kinds differ
             differ = [i for i in range(len(variant)) if len({v[i] for v in kinds if v}) > 1]
-            extra = ", ".join(f"{variant[i][0]}={variant[i][1].strip(chr(39))}" for i in differ)
+            extra = ", ".join(variant[i][0] + "=" + variant[i][1].strip("'") for i in differ)
             run = dataclasses.replace(run, optimizer=f"{run.optimizer} [{extra or 'no record'}]")
         if run in out:
             warn(f"{value[0]}: the same run as {out[run][0]}; skipped")

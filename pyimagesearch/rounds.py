@@ -63,14 +63,13 @@ def design(folder, chosen=None, max_seeds=None, rows=None):
     plan = fixed["plan"]
     if fixed.get("design") == "fixed":
         return held, verdicts.Design("fixed", tuple(plan), (1.0,),
-                                                tuple(k["runs"] for k in fixed["looks"]))
+                                     tuple(k["runs"] for k in fixed["looks"]))
     looks = fixed.get("looks")
     if looks is None:  # an earlier version's decide.json: look k read the first plan[k] seeds
         most = max((len(v) for v in snapshot(rows or []).values()), default=0)
         looks = [{"runs": _first_seeds(rows or [], n)} for n in plan if n <= max(most, plan[0])]
-    return held, verdicts.Design("sequential", tuple(plan),
-                                            tuple(verdicts.look_weights(plan)),
-                                            tuple(k["runs"] for k in looks))
+    return held, verdicts.Design("sequential", tuple(plan), tuple(verdicts.look_weights(plan)),
+                                 tuple(k["runs"] for k in looks))
 
 
 def _first_seeds(rows, n):
@@ -80,13 +79,13 @@ def _first_seeds(rows, n):
 
 
 def snapshot(rows):
-    """The runs a look reads: {(dataset, model, optimizer setting): seeds} of the runs with
-    a test accuracy (-1 for an unseeded run)."""
+    """The runs a look reads: {(dataset, model, optimizer setting): seeds} of the runs
+    there and readable (-1 for an unseeded run), whatever metric the verdicts compare:
+    a run without that metric is left out by the verdicts themselves."""
     out = {}
     for row in rows:
-        if row["test_accuracy"] == row["test_accuracy"]:  # not nan
-            key = (*results.problem(row), row["optimizer"])
-            out.setdefault(key, set()).add(-1 if row.get("seed") is None else row["seed"])
+        key = (*results.problem(row), row["optimizer"])
+        out.setdefault(key, set()).add(-1 if row.get("seed") is None else row["seed"])
     return out
 
 
@@ -142,13 +141,12 @@ def explain_missing(folder, missing, design_present):
     """Warn about each missing run of a folder, except the seeds decide.py chose not to add
     (counted in one line, said only when there are some): a run a round asked for that is
     missing was interrupted or failed, and a run of the grid as run is simply missing."""
-    from .results import warn
     if not missing:
         return
     fixed = read(folder) if design_present else {}
     if not fixed.get("looks"):
         for run, path in missing:
-            warn(f"{path}: missing")
+            results.warn(f"{path}: missing")
         return
     asked = {name: k for k, names in fixed.get("rounds", {}).items() for name in names}
     grid_seeds = set().union(*fixed["looks"][0]["runs"].values())  # the grid as run
@@ -157,10 +155,10 @@ def explain_missing(folder, missing, design_present):
         name = os.path.splitext(os.path.basename(path))[0]
         seed = -1 if run.seed is None else run.seed
         if name in asked:
-            warn(f"{path}: missing, though decide.py's round {asked[name]} asked for it "
+            results.warn(f"{path}: missing, though decide.py's round {asked[name]} asked for it "
                  "(interrupted or failed: run decide.py again)")
         elif seed in grid_seeds:
-            warn(f"{path}: missing")
+            results.warn(f"{path}: missing")
         else:
             by_design += 1
     if by_design:

@@ -131,14 +131,13 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
     for c in found:
         seeds, counts, _ = analysis.arrivals(c, design)
         key = (c["dataset"], c["model"])
-        a_runs = [by_run[(*key, c["a"], s)] for s in seeds]
-        b_runs = [by_run[(*key, c["b"], s)] for s in seeds]
+        a_runs = [series(by_run[(*key, c["a"], s)], measure) for s in seeds]
+        b_runs = [series(by_run[(*key, c["b"], s)], measure) for s in seeds]
         goal = measure.goal
-        level = target_for([series(h, measure)[0][-1] if series(h, measure)[0] else math.nan
-                            for h in a_runs], goal, target)
+        level = target_for([values[-1] if values else math.nan for values, _, _ in a_runs],
+                           goal, target)
         d, clock = [], []
-        for ha, hb in zip(a_runs, b_runs):
-            (va, sa, ca), (vb, sb, cb) = series(ha, measure), series(hb, measure)
+        for (va, sa, ca), (vb, sb, cb) in zip(a_runs, b_runs):
             ta, tb = time_to(va, sa, level, goal), time_to(vb, sb, level, goal)
             d.append(log_ratio(ta, tb) if math.isfinite(level) else math.nan)
             if ca and cb and ta[0] is not None and tb[0] is not None:
@@ -146,11 +145,7 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
         orders.append(counts)
         tables.append(d)
         facts.append({"target": level, "clock": clock})
-    width = max(1, max(len(d) for d in tables))
-    table = np.full((1, len(found), width), np.nan)
-    for i, d in enumerate(tables):
-        table[0, i, :len(d)] = d
-    counts = np.array([[o[k] for o in orders] for k in range(design.taken())])[:, None, :]
+    table, counts = analysis.look_table(tables, orders, design)
     seq = verdicts.sequential(table, counts, design.weights, margin, 0.0, test=speed_tests)
     out = []
     for i, (c, fact) in enumerate(zip(found, facts)):

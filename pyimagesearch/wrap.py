@@ -20,13 +20,12 @@ import hashlib
 import math
 import os
 import shlex
-import signal
 import subprocess
 import sys
 import threading
 import time
 
-from . import command, metrics, storage
+from . import command, metrics, progress, storage
 
 PROG = "wrap.py"
 
@@ -105,8 +104,7 @@ def run_program(argv, log_path, timeout):
     out_lines, err_lines = [], []
     with open(log_path, "ab") as log:
         child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        for signum in (signal.SIGTERM, signal.SIGINT):  # a stop reaches the program
-            signal.signal(signum, lambda s, f: child.send_signal(s))
+        progress.forward_stops(child)
         threads = [threading.Thread(target=_tee, args=(child.stdout, [sys.stdout.buffer, log], out_lines)),
                    threading.Thread(target=_tee, args=(child.stderr, [sys.stderr.buffer, log], err_lines))]
         for t in threads:

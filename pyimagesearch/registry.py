@@ -19,6 +19,13 @@ DATASETS = {
     "cifar100": datasets.cifar100,
     "digits": datasets.digits,  # embedded, offline: demos and tests
 }
+# Text for a language model (--model gpt): the standard library's source, or text:PATH.
+TEXT = "text"
+
+
+def is_text(dataset):
+    """Whether a dataset spec names text (a language model's data), not images."""
+    return dataset == TEXT or str(dataset).startswith(TEXT + ":")
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,7 @@ class ModelSpec:
     build: Callable  # (input_shape (H, W, C), classes) -> keras.Model
     input_size: Optional[int] = 32  # images are resized to this square; None: native
     augment: bool = True  # the study's augmentation applies to this model
+    language: bool = False  # a language model: trained on text (pyimagesearch.language)
 
 
 def _resnet(shape, classes):
@@ -51,6 +59,10 @@ def _mlp(name, hidden, activation):
     return build
 
 
+def _gpt(shape, classes):
+    raise TypeError("gpt is a language model: pyimagesearch.language builds it from text")
+
+
 MODELS = {
     "resnet": ModelSpec(_resnet),
     "googlenet": ModelSpec(_googlenet),
@@ -60,6 +72,8 @@ MODELS = {
     "4ls": ModelSpec(_mlp("4ls", (64, 32, 16), "sigmoid"), input_size=None, augment=False),
     "3ls": ModelSpec(_mlp("3ls", (32, 16), "sigmoid"), input_size=None, augment=False),
     "2lr": ModelSpec(_mlp("2lr", (32,), "relu"), input_size=None, augment=False),
+    # a decoder-only transformer in nanoGPT's shape, on --dataset text (bytes)
+    "gpt": ModelSpec(_gpt, input_size=None, augment=False, language=True),
 }
 
 
@@ -407,11 +421,16 @@ def resolve_dataset(text):
     typo is refused before any work starts."""
     import os
     kind, colon, path = text.partition(":")
+    if is_text(text):
+        if path and not os.path.exists(path):
+            raise specs.SpecError(f"--dataset {text}: {path} is no file or folder")
+        from . import text as texts
+        return lambda data_dir, image_size: texts.load(path or None)
     if not colon:
         if text in DATASETS:
             return lambda data_dir, image_size: DATASETS[text](data_dir)
         raise specs.SpecError(f"unknown dataset {text!r} (choose from {', '.join(DATASETS)}, "
-                              "folder:PATH or npz:PATH)")
+                              "folder:PATH or npz:PATH; text or text:PATH for --model gpt)")
     if kind == "folder":
         if not os.path.isdir(path):
             raise specs.SpecError(f"--dataset {text}: {path} is not a folder")
@@ -421,7 +440,7 @@ def resolve_dataset(text):
             raise specs.SpecError(f"--dataset {text}: {path} is not a file")
         return lambda data_dir, image_size: datasets.load_npz(path)
     raise specs.SpecError(f"unknown dataset {text!r} (choose from {', '.join(DATASETS)}, "
-                          "folder:PATH or npz:PATH)")
+                          "folder:PATH or npz:PATH; text or text:PATH for --model gpt)")
 
 
 def order(names, value):
@@ -432,10 +451,10 @@ def order(names, value):
 
 def label(text):
     """The file-safe label of any spec (registry names stay as they are)."""
-    if text in DATASETS or text in MODELS or text in OPTIMIZERS:
+    if text in DATASETS or text in MODELS or text in OPTIMIZERS or text == TEXT:
         return text
     kind = text.partition(":")[0]
-    if kind in ("folder", "npz"):
+    if kind in ("folder", "npz", TEXT):
         return specs.data_label(text)
     return specs.parse(text).label()
 
@@ -453,6 +472,7 @@ class Preset:
     optimizers: list
     batches: Optional[list] = None  # (batch size, iteration budget) pairs, when it varies them
     trials: Optional[int] = None  # settings drawn from each optimizer's search space
+    seeds: Optional[list] = None  # the seeds it runs when --seeds is not given
 
 
 def learning_rate_grid(name, default=None):
@@ -490,8 +510,19 @@ PRESETS = {
                      [learning_rate_search("adam"), learning_rate_search("radam"),
                       learning_rate_search("radam_nosched"), learning_rate_search("adamw", 1e-3)],
                      trials=8),
+    # the optimizers people compare on transformers, each tuned alike: the learning rate
+    # log-uniform over two decades around Keras' own default, 8 trials each, 3 seeds,
+    # validated on the text's own validation split (Muon was born in the nanoGPT speedrun)
+    "lm": Preset([TEXT], ["gpt"],
+                 [learning_rate_search("adamw", 1e-3), learning_rate_search("muon", 1e-3),
+                  learning_rate_search("lion", 1e-3),
+                  learning_rate_search("schedulefreeadamw", 2.5e-3)],
+                 trials=8, seeds=[0, 1, 2]),
 }
 
 # train.py's defaults, the original's.
 DEFAULT_DATASET, DEFAULT_MODEL, DEFAULT_OPTIMIZER = "mnist", "resnet", "adam"
 DEFAULT_EPOCHS, DEFAULT_BATCH_SIZE = 60, 128
+# --model gpt's: its shape, steps and windows per step (300 steps: ~40 s on 2 CPU cores)
+GPT_SHAPE = {"layers": 4, "width": 128, "heads": 4, "context": 128}
+GPT_STEPS, GPT_BATCH = 300, 32

@@ -32,6 +32,11 @@ class RunSpec:
     #                                              batches ("auto": a few thousand images)
     data_dir: Optional[str] = None
     setting_of: Optional[str] = None  # the optimizer whose tuning trial this setting is
+    # the transformer's shape (--model gpt; None: pyimagesearch.language's defaults)
+    layers: Optional[int] = None
+    width: Optional[int] = None
+    heads: Optional[int] = None
+    context: Optional[int] = None
 
     @classmethod
     def from_args(cls, args):
@@ -56,6 +61,11 @@ class RunSpec:
         """The loader of ``dataset``: ``(data_dir, image_size) -> Dataset``."""
         return registry.resolve_dataset(self.dataset)
 
+    @property
+    def language(self):
+        """A language model's run: text in, next-byte loss out (pyimagesearch.language)."""
+        return registry.is_text(self.dataset)
+
     def augmentation(self):
         """The augmentation this run gets: its ``augment``, or "none" for models the
         study's transforms do not apply to (the MLPs)."""
@@ -66,6 +76,8 @@ class RunSpec:
         Raises :class:`datasets.DatasetError` with a one-line message."""
         from . import datasets
         data = self.dataset_loader(self.data_dir, self.image_size)
+        if self.language:
+            return data  # text.TextData, split once and for all
         if len(data.labels) < 2 or len(set(data.train_y.tolist())) < 2:
             raise datasets.DatasetError(
                 f"--dataset {self.dataset}: {len(set(data.train_y.tolist()))} class in its "

@@ -99,6 +99,47 @@ def main():
             print(f"| {gap * margin:g} | {sd:g} | {verdict} | "
                   + " | ".join(f"{rows[b][verdict]:.1%}" for b in (1, 2, 4, 8)) + " |")
 
+    # many optimizers: each against a baseline, a race for the best, every pair
+    print("\nSix optimizers on one problem, true levels 0, 0, 0, +3, -3, +0.5 points above the "
+          "first (the baseline), own seed spreads 1.5-2.0 points (or as shown) and a shared "
+          "seed effect of 1; 3 seeds each at the first look, cap 20 (120 runs for all six)\n")
+    print("| truth | spreads | mode | comparisons | looks (seeds) | any wrong call (family) | "
+          "mean runs | of 120 | best found alone | best kept |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    levels, spreads = [0, 0, 0, 3, -3, 0.5], [1.5, 1.6, 1.7, 1.8, 1.9, 2.0]
+    for truth, spread_set in ((levels, spreads), ([0] * 6, spreads), (levels, [1, 1, 1, 1, 3, 3]),
+                              ([0] * 6, [1, 1, 1, 1, 3, 3]), ([0] * 6, [1, 3, 1, 3, 1, 3])):
+        for mode in simulation.MODES:
+            r = simulation.many_optimizers(truth, spread_set, mode, args.experiments)
+            best = (f"{r['best_alone']:.1%} | {r['best_kept']:.1%}" if mode == "race" else " | ")
+            print(f"| {'issue' if truth == levels else 'all equal'} | "
+                  f"{'1.5-2.0' if spread_set == spreads else ', '.join(map(str, spread_set))} | "
+                  f"{mode} | {r['comparisons']} | {', '.join(map(str, r['plan']))} | "
+                  f"{r['familywise_wrong']:.1%} | {r['mean_runs']:.1f} | "
+                  f"{r['mean_runs'] / r['cap_runs']:.0%} | {best} |")
+        if truth == levels and spread_set == spreads:
+            for mode in ("baseline",):
+                r = simulation.many_optimizers(truth, spread_set, mode, args.experiments)
+                print("\n" + "; ".join(f"baseline vs {v['b']} (truth {v['truth']:+g}): better "
+                                       f"{v['better']:.1%}, worse {v['worse']:.1%}, equivalent "
+                                       f"{v['equivalent']:.1%}" for v in r["verdicts"]) + "\n")
+
+    # decide.py on a tuned grid: selection on validation at the first look, then fixed
+    print("\ndecide.py on a tuned grid: T settings per optimizer (true accuracies spread 1.5 "
+          "points), each optimizer's setting selected on the mean validation accuracy of its "
+          "first 3 seeds and fixed; the verdict on the test accuracies of those settings, "
+          "judged against the selected settings' true difference; run effect sd 1 shared by "
+          "validation and test, their own noise sd 0.5\n")
+    print("| mean gap B - A | trials | better | worse | equivalent | undecided | any wrong | "
+          "mean seeds | first seeds' flattery (points) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for gap in (0, 1, 3):
+        for trials in (1, 4, 8):
+            r = simulation.tuned_decision(gap, args.experiments, trials)
+            print(f"| {gap:g} | {trials} | {r['better']:.1%} | {r['worse']:.1%} | "
+                  f"{r['equivalent']:.1%} | {r['undecided']:.1%} | {r['wrong']:.1%} | "
+                  f"{r['mean_seeds']:.1f} | {r['selection_flattery']:+.2f} |")
+
 
 if __name__ == "__main__":
     main()

@@ -73,18 +73,34 @@ def problem_comparisons(rows, measure=None):
     out = []
     for key, by_opt in by_problem.items():
         names = sorted(by_opt, key=lambda o: registry.order(registry.OPTIMIZERS, o))
-        for i, a in enumerate(names):
-            for b in names[i + 1:]:
-                out.append({"dataset": key[0], "model": key[1], "a": a, "b": b,
-                            "a_scores": by_opt[a], "b_scores": by_opt[b],
-                            "a_settings": sorted(settings[(key, a)]),
-                            "b_settings": sorted(settings[(key, b)]),
-                            "resolution": 100.0 / min(sizes[key])
-                            if sizes[key] and measure.name == "test_accuracy"
-                            else UNKNOWN_RESOLUTION, "measure": measure,
-                            "margin": measure.margin_for(list(by_opt[a].values())),
-                            "learned": learned[(key, a)] or learned[(key, b)]})
+        if measure.baseline:  # each other optimizer against the baseline, A = the baseline
+            pairs = [(measure.baseline, b) for b in names if b != measure.baseline] \
+                if measure.baseline in names else []
+        else:
+            pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+        for a, b in pairs:
+            out.append({"dataset": key[0], "model": key[1], "a": a, "b": b,
+                        "a_scores": by_opt[a], "b_scores": by_opt[b],
+                        "a_settings": sorted(settings[(key, a)]),
+                        "b_settings": sorted(settings[(key, b)]),
+                        "resolution": 100.0 / min(sizes[key])
+                        if sizes[key] and measure.name == "test_accuracy"
+                        else UNKNOWN_RESOLUTION, "measure": measure,
+                        "margin": measure.margin_for(list(by_opt[a].values())),
+                        "learned": learned[(key, a)] or learned[(key, b)]})
     return out
+
+
+def resolve_baseline(rows, name):
+    """The optimizer ``--baseline NAME`` names among the rows' (its spec, its label or its
+    display name, in any case; a tuned optimizer by its name); ValueError, one line."""
+    names = sorted({family(r) if r.get("setting_of") else r["optimizer"] for r in rows},
+                   key=lambda o: registry.order(registry.OPTIMIZERS, o))
+    wanted = name.strip().lower()
+    for n in names:
+        if wanted in (n.lower(), registry.label(n).lower(), registry.display_name(n).lower()):
+            return n
+    raise ValueError(f"--baseline {name}: no such optimizer here (these ran: {', '.join(names)})")
 
 
 def paired_seeds(comparison):
@@ -106,9 +122,9 @@ def seed_counts(rows, measure=None):
     return [len(paired_seeds(c)) for c in problem_comparisons(rows, measure)]
 
 
-def default_plan(counts, max_seeds=verdicts.MAX_SEEDS):
+def default_plan(counts, max_seeds=verdicts.MAX_SEEDS, looks=verdicts.LOOKS):
     """The looks when none were fixed (no decide.py yet): from the fewest paired seeds."""
-    return verdicts.schedule(max(1, min(counts, default=1)), max_seeds)
+    return verdicts.schedule(max(1, min(counts, default=1)), max_seeds, looks)
 
 
 def design_for(rows, design=None, measure=None):
@@ -182,8 +198,19 @@ def verdict_table(rows, margin=verdicts.MARGIN, design=None, measure=None):
     resolution = np.array([c["resolution"] for c in found])
     # a pair where no run learned is not tested: its accuracies are chance, whatever they say
     margins = np.array([c["margin"] for c in found])
+    # a race: each optimizer on each problem is a player; a loser leaves (verdicts.sequential)
+    players = {}
+    for c in found:
+        for side in ("a", "b"):
+            players.setdefault((c["dataset"], c["model"], c[side]), len(players))
+    pairs = [(players[(c["dataset"], c["model"], c["a"])],
+              players[(c["dataset"], c["model"], c["b"])]) for c in found]
+    problems = {key: i for i, key in enumerate(dict.fromkeys((c["dataset"], c["model"])
+                                                              for c in found))}
     seq = verdicts.sequential(table, counts, design.weights, margins, resolution,
-                              skip=[not c["learned"] for c in found])
+                              skip=[not c["learned"] for c in found], players=pairs,
+                              race=measure.race,
+                              groups=[problems[(c["dataset"], c["model"])] for c in found])
     still_open = int(np.sum(seq["verdict"][0] == "undecided"))
     later_weight = design.weights[min(design.taken(), len(design.weights) - 1)]
     out = []
@@ -203,7 +230,10 @@ def verdict_table(rows, margin=verdicts.MARGIN, design=None, measure=None):
                "sd": float(tests["sd"]), "look": at, "seeds": read, "unread": unread,
                # a seed one side had at the look the verdict rests on and the other lacks
                "a_only": sorted(seen_by(c, design, "a", at) - set(c["b_scores"])),
-               "b_only": sorted(seen_by(c, design, "b", at) - set(c["a_scores"]))}
+               "b_only": sorted(seen_by(c, design, "b", at) - set(c["a_scores"])),
+               # in a race: the look at which each side left (None: it is still in)
+               "a_left": _left(seq, pairs[i][0]) if measure.race else None,
+               "b_left": _left(seq, pairs[i][1]) if measure.race else None}
         if row["n"] >= verdicts.MIN_PAIRS:
             row["p_value"] = float(tests["p_equivalence"] if equivalent else tests["p_value"])
             row["p_adjusted"] = float(seq["p_equivalence_adjusted" if equivalent else "p_adjusted"][0, i])
@@ -214,6 +244,43 @@ def verdict_table(rows, margin=verdicts.MARGIN, design=None, measure=None):
             row["seeds_needed"] = None if needed is None else max(needed, row["n"] + 1)
         out.append(row)
     return out, overall_rows(found, out, measure)
+
+
+def _left(seq, player):
+    look = int(seq["left"][0, player])
+    return None if look < 0 else look
+
+
+def race_standings(problem_rows):
+    """Per problem of a race: who left at which look, beaten by whom and by how much (the
+    comparison that decided it), and the survivors; the answer names the best (the one
+    survivor) or the set that could not be separated. Dicts of dataset, model, left (list
+    of {optimizer, look, by, mean_diff, ci_low, ci_high}, by look), survivors, best (or
+    None), equivalent (the survivors' pairs decided equivalent) and open (undecided)."""
+    out = []
+    by_problem = defaultdict(list)
+    for row in problem_rows:
+        by_problem[(row["dataset"], row["model"])].append(row)
+    for (dataset, model), rows in by_problem.items():
+        names = list(dict.fromkeys(n for r in rows for n in (r["a"], r["b"])))
+        left = {}
+        for r in rows:
+            for side, other, sign in (("a", "b", 1.0), ("b", "a", -1.0)):
+                look = r[f"{side}_left"]
+                lost = r["verdict"] == ("better" if side == "a" else "worse")
+                if look is not None and lost and r["look"] == look and r[side] not in left:
+                    mean, low, high = (sign * r["mean_diff"], sign * r["ci_low"], sign * r["ci_high"])
+                    left[r[side]] = {"optimizer": r[side], "look": look, "by": r[other],
+                                     "mean_diff": mean, "ci_low": min(low, high),
+                                     "ci_high": max(low, high), "n": r["n"]}
+        survivors = [n for n in names if n not in left]
+        among = [r for r in rows if r["a"] in survivors and r["b"] in survivors]
+        out.append({"dataset": dataset, "model": model,
+                    "left": sorted(left.values(), key=lambda e: (e["look"], e["optimizer"])),
+                    "survivors": survivors, "best": survivors[0] if len(survivors) == 1 else None,
+                    "equivalent": [(r["a"], r["b"]) for r in among if r["verdict"] == "equivalent"],
+                    "open": [(r["a"], r["b"]) for r in among if r["verdict"] == "undecided"]})
+    return out
 
 
 def overall_rows(found, problem_rows, measure):
@@ -301,11 +368,16 @@ def tuned_selection(rows):
         scored = [(_mean([r.get("final_val_accuracy", math.nan) for r in members]), setting)
                   for setting, members in settings.items()]
         best_val, chosen = max(scored, key=lambda t: -math.inf if math.isnan(t[0]) else t[0])
+        fixed = [setting for setting, members in settings.items()
+                 if any(r.get("selected") for r in members)]
+        if fixed:  # decide.py fixed it at its first look: more seeds do not select again
+            chosen = fixed[0]
+            best_val = next(v for v, setting in scored if setting == chosen)
         members = [r for ms in settings.values() for r in ms]
         out.append({"dataset": dataset, "model": model, "optimizer": name, "chosen": chosen,
                     "budget": len(settings), "val_accuracy": best_val,
                     "test_accuracy": _mean([r["test_accuracy"] for r in settings[chosen]]),
-                    "seeds": len(settings[chosen]),
+                    "seeds": len(settings[chosen]), "fixed": bool(fixed),
                     "on_test": any(r.get("validation", "test set") == "test set" for r in members)})
     return sorted(out, key=lambda s: (s["dataset"], s["model"],
                                       registry.order(registry.OPTIMIZERS, s["optimizer"])))

@@ -13,7 +13,8 @@ No I/O; the summary, decide.py and the simulation orient values through :func:`o
 """
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Optional
 
 DEFAULT_METRIC = "test_accuracy"
 ACCURACY_MARGIN = 1.0  # points
@@ -32,6 +33,10 @@ class Measure:
     margin: float = ACCURACY_MARGIN  # in units (points for accuracies), or a fraction if relative
     relative: bool = False
     goal_assumed: bool = False
+    # which comparisons: every pair (default), each other optimizer against ``baseline``,
+    # or a ``race`` for the best (decide.py --race: a loser leaves)
+    baseline: Optional[str] = None
+    race: bool = False
 
     @property
     def accuracy(self):
@@ -104,8 +109,14 @@ def parse_margin(text):
     return (value / 100, True) if relative else (value, False)
 
 
-def choose(name=None, goal=None, margin=None):
+def choose(name=None, goal=None, margin=None, baseline=None, race=False):
     """The Measure a command line asks for; ValueError, one line, naming what is missing."""
+    if baseline and race:
+        raise ValueError("--baseline and --race ask two questions: give one")
+    return replace(_choose(name, goal, margin), baseline=baseline or None, race=bool(race))
+
+
+def _choose(name, goal, margin):
     name = name or DEFAULT_METRIC
     if goal not in (None, "max", "min"):
         raise ValueError(f"--goal {goal}: give max or min")
@@ -132,9 +143,20 @@ def value(row, measure):
 
 def to_record(measure):
     return {"metric": measure.name, "goal": measure.goal,
-            "margin": f"{100 * measure.margin:g}%" if measure.relative else measure.margin}
+            "margin": f"{100 * measure.margin:g}%" if measure.relative else measure.margin,
+            "baseline": measure.baseline, "race": measure.race}
+
+
+def question(measure):
+    """Which comparisons, in words."""
+    if measure.race:
+        return "a race for the best"
+    if measure.baseline:
+        return f"each against {measure.baseline}"
+    return "every pair"
 
 
 def key(measure):
     """What makes two measures the same design (how the goal was found does not)."""
-    return measure.name, measure.goal, measure.margin, measure.relative
+    baseline = measure.baseline.lower() if measure.baseline else None  # AdamW is adamw
+    return measure.name, measure.goal, measure.margin, measure.relative, baseline, measure.race

@@ -26,8 +26,11 @@ def read(folder):
             fixed = json.load(f)
         fixed["plan"] = [int(n) for n in fixed["plan"]]
         fixed["measure"] = measure.choose(fixed.get("metric"), fixed.get("goal"),
-                                          fixed["margin"])
+                                          fixed["margin"], fixed.get("baseline"),
+                                          fixed.get("race", False))
         fixed["max_seeds"] = None if fixed["max_seeds"] is None else int(fixed["max_seeds"])
+        # each tuned optimizer's setting, fixed at the first look: {(dataset, model, name): setting}
+        fixed["tuned"] = {(d, m, o): chosen for d, m, o, chosen in fixed.get("tuned") or []}
         for look in fixed.get("looks", []):
             look["runs"] = {(d, m, o): set(int(x) for x in seeds)
                             for d, m, o, seeds in look["runs"]}
@@ -54,8 +57,9 @@ def design(folder, chosen=None, max_seeds=None, rows=None):
     held = fixed["measure"]
     if chosen is not None and measure.key(chosen) != measure.key(held):
         raise ValueError(f"decide.py fixed {held.name} ({held.goal}, margin "
-                         f"{held.margin_text()}) for {folder} ({path}) before its rounds, not "
-                         f"{chosen.name} ({chosen.goal}, margin {chosen.margin_text()}); the error "
+                         f"{held.margin_text()}, {measure.question(held)}) for {folder} ({path}) "
+                         f"before its rounds, not {chosen.name} ({chosen.goal}, margin "
+                         f"{chosen.margin_text()}, {measure.question(chosen)}); the error "
                          "rates hold for that design only")
     if max_seeds is not None and max_seeds != fixed["max_seeds"] and fixed.get("design") != "fixed":
         raise ValueError(f"--max-seeds {max_seeds}: decide.py fixed {fixed['max_seeds']} for "
@@ -93,12 +97,14 @@ def _write(folder, fixed):
     looks = [{**look, "runs": [[*k, sorted(v)] for k, v in sorted(look["runs"].items())]}
              for look in fixed["looks"]]
     kept = {k: v for k, v in fixed.items() if k != "measure"}
+    kept["tuned"] = [[*k, v] for k, v in sorted((fixed.get("tuned") or {}).items())]
     storage.write_text(_path(folder), json.dumps({**kept, "looks": looks}, indent=1) + "\n")
 
 
-def start(folder, chosen, max_seeds, plan, rows, kind="sequential"):
+def start(folder, chosen, max_seeds, plan, rows, kind="sequential", tuned=None):
     """Fix the design (``chosen``: the Measure, or a margin in accuracy points; ``plan``:
-    decide.py's target seeds per look; "fixed": one look with all of alpha) and take the
+    decide.py's target seeds per look; "fixed": one look with all of alpha; ``tuned``:
+    each tuned optimizer's setting, {(dataset, model, optimizer): setting}) and take the
     first look at ``rows``; returns the Design."""
     if not isinstance(chosen, measure.Measure):
         chosen = measure.Measure(margin=chosen)
@@ -110,9 +116,28 @@ def start(folder, chosen, max_seeds, plan, rows, kind="sequential"):
              "a look is a round (the grid as run, then each decide.py round); each comparison is "
              "tested on every paired seed it has at the look; look k spends alpha in "
              "proportion to the square root of plan[k] (Bonferroni over looks, Holm within)",
-             "looks": [], "rounds": {}}
+             "looks": [], "rounds": {}, "tuned": dict(tuned or {})}
+    if tuned:
+        fixed["tuned_rule"] = ("each optimizer's setting selected on validation (the best mean "
+                               "final validation accuracy over the seeds of the first look) and "
+                               "fixed before any round: later seeds go to it alone, and the "
+                               "verdict is of the tuned optimizers")
     _write(folder, fixed)
     return take_look(folder, rows)
+
+
+def fixed_selection(folder, rows):
+    """Mark ``rows`` with the tuned settings decide.json fixed (row ``selected``: True for a
+    chosen setting's runs, False for its rivals' trials), so that every part of the summary
+    compares the optimizers at those settings instead of selecting again on more seeds.
+    Returns the selection ({} when none was fixed)."""
+    tuned = read(folder).get("tuned") or {} if os.path.exists(_path(folder)) else {}
+    from .analysis import family
+    for row in rows:
+        key = (*results.problem(row), family(row))
+        if key in tuned:
+            row["selected"] = row["optimizer"] == tuned[key]
+    return tuned
 
 
 def take_look(folder, rows):
@@ -211,5 +236,5 @@ def train_line(spec, folder):
     run = grid.Run(spec.dataset, spec.model, spec.optimizer, spec.seed,
                    None if spec.steps is None else str(spec.batch_size))
     history, report = grid.outputs(run, folder)
-    words = ["python", grid.program(), "--history", history, "--report", report, *spec.to_argv()]
-    return run, " ".join(shlex.quote(w) for w in words)
+    words = ["--history", history, "--report", report, *spec.to_argv()]
+    return run, " ".join([grid.program(), *(shlex.quote(w) for w in words)])

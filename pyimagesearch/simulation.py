@@ -195,3 +195,100 @@ def speed_run(true_ratio, sd=0.1, experiments=4000, budget=1.5, start=3,
             **{v: float(np.mean(verdict == v)) for v in speed.SPEED_VERDICTS.values()},
             "censored": float(np.mean(np.isinf(d))),
             "mean_seeds": float(np.mean(out["seeds"][:, 0]))}
+
+
+MODES = ("all pairs", "baseline", "race")
+
+
+def many_optimizers(true_levels, spreads, mode, experiments=4000, max_seeds=verdicts.MAX_SEEDS,
+                    start=3, margin=verdicts.MARGIN, seed=0, shared=1.0, looks=None):
+    """k optimizers on one problem, decided as plot.py and decide.py do in ``mode``: "all
+    pairs" (every pair, one family), "baseline" (each other optimizer against optimizer 0:
+    k - 1 comparisons) or "race" (every pair of the survivors; a loser leaves). An
+    optimizer's accuracy on a seed is its true level (points) plus a seed effect shared by
+    all (sd ``shared``) plus its own noise (sd ``spreads`` [o]). Every optimizer starts
+    with ``start`` seeds; seeds then go to the optimizers in open comparisons, look by
+    look of the default plan, up to ``max_seeds``.
+
+    Returns the family-wise share of experiments with any wrong call (a difference called
+    where there is none, or the wrong way; an equivalence where the truth is outside the
+    margin), the mean runs spent (seeds summed over optimizers) against k x max_seeds,
+    and per comparison the share of each verdict; for the race, the share of experiments
+    whose survivors are the best alone, hold the best, and lost it."""
+    rng = np.random.default_rng(seed)
+    levels = np.asarray(true_levels, float)
+    k = len(levels)
+    width = max(max_seeds, start)
+    accuracy = (levels[None, :, None] + rng.normal(0.0, shared, (experiments, 1, width))
+                + rng.normal(0.0, 1.0, (experiments, k, width)) * np.asarray(spreads, float)[None, :, None])
+    if mode == "baseline":
+        pairs = [(0, j) for j in range(1, k)]
+    else:
+        pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
+    diffs = np.stack([accuracy[:, j] - accuracy[:, i] for i, j in pairs], axis=1)
+    looks = looks or (verdicts.RACE_LOOKS if mode == "race" else verdicts.LOOKS)  # decide.py's
+    plan = verdicts.schedule(start, max_seeds, looks)
+    counts = verdicts.planned_counts(np.full(len(pairs), start), plan, width)
+    out = verdicts.sequential(diffs, counts, verdicts.look_weights(plan), margin,
+                              players=pairs, race=mode == "race")
+    truth = np.array([levels[j] - levels[i] for i, j in pairs])
+    verdict = out["verdict"]
+    wrong = ((truth == 0)[None, :] & np.isin(verdict, ["better", "worse"])) | \
+        ((np.abs(truth) >= margin)[None, :] & (verdict == "equivalent")) | \
+        ((truth > 0)[None, :] & (verdict == "worse")) | ((truth < 0)[None, :] & (verdict == "better"))
+    runs = np.asarray(plan)[np.maximum(out["active"], 0)].sum(axis=1)
+    result = {"mode": mode, "levels": levels.tolist(), "plan": plan, "comparisons": len(pairs),
+              "familywise_wrong": float(np.mean(wrong.any(axis=1))),
+              "mean_runs": float(np.mean(runs)), "cap_runs": k * max_seeds,
+              "verdicts": [{"a": i, "b": j, "truth": float(t),
+                            **{v: float(np.mean(verdict[:, c] == v)) for v in verdicts.VERDICTS}}
+                           for c, ((i, j), t) in enumerate(zip(pairs, truth))]}
+    if mode == "race":
+        best = int(np.argmax(levels))
+        survivors = out["left"] < 0
+        result.update(best=best,
+                      best_alone=float(np.mean(survivors[:, best] & (survivors.sum(axis=1) == 1))),
+                      best_kept=float(np.mean(survivors[:, best])),
+                      mean_survivors=float(np.mean(survivors.sum(axis=1))))
+    return result
+
+
+def tuned_decision(gap, experiments=4000, trials=4, start=3, spread=1.5, run_sd=1.0,
+                   noise=0.5, margin=verdicts.MARGIN, max_seeds=verdicts.MAX_SEEDS, seed=0):
+    """decide.py on a tuned grid: two optimizers, ``trials`` settings each, B's settings
+    ``gap`` points better on average. A setting's true accuracy is its optimizer's level plus
+    its own draw (sd ``spread``); a run adds an effect of its seed (sd ``run_sd``) that its
+    validation and test accuracies share, and each its own sampling noise (sd ``noise``).
+    Each optimizer's setting is selected on the mean validation accuracy of the first
+    ``start`` seeds and fixed; the looks then read the test accuracies of those settings,
+    the first seeds (which selection saw, on validation) included, the later seeds new.
+
+    The truth a verdict is judged against is the selected settings' true difference: the
+    question is whether tuned B beats tuned A. The first seeds flatter the setting they
+    selected (their run effects helped it win), on test too, since the run effect is
+    shared; both optimizers get that flattery, so it cancels on average, and what is left
+    is measured here. Returns the family-wise wrong share, the shares of each verdict, and
+    the mean seeds."""
+    rng = np.random.default_rng(seed)
+    width = max(max_seeds, start)
+    truth_setting = rng.normal(0.0, spread, (experiments, 2, trials)) + np.array([0.0, gap])[None, :, None]
+    run = rng.normal(0.0, run_sd, (experiments, 2, trials, width))
+    val = truth_setting[..., None] + run + rng.normal(0.0, noise, run.shape)
+    test = truth_setting[..., None] + run + rng.normal(0.0, noise, run.shape)
+    chosen = np.argmax(val[..., :start].mean(axis=-1), axis=-1)  # (experiments, 2)
+    pick = lambda a: np.take_along_axis(a, chosen[:, :, None, None], axis=2)[:, :, 0]
+    selected_test = pick(test)  # (experiments, 2, width)
+    truth = np.take_along_axis(truth_setting, chosen[:, :, None], axis=2)[:, :, 0]
+    true_diff = truth[:, 1] - truth[:, 0]
+    diffs = (selected_test[:, 1] - selected_test[:, 0])[:, None, :]
+    plan = verdicts.schedule(start, max_seeds)
+    counts = verdicts.planned_counts(np.full(1, start), plan, width)
+    out = verdicts.sequential(diffs, counts, verdicts.look_weights(plan), margin)
+    verdict = out["verdict"][:, 0]
+    wrong = ((verdict == "better") & (true_diff <= 0)) | ((verdict == "worse") & (true_diff >= 0)) \
+        | ((verdict == "equivalent") & (np.abs(true_diff) >= margin))
+    return {"gap": gap, "trials": trials, "plan": plan,
+            "wrong": float(np.mean(wrong)),
+            **{v: float(np.mean(verdict == v)) for v in verdicts.VERDICTS},
+            "mean_seeds": float(np.mean(out["seeds"][:, 0])),
+            "selection_flattery": float(np.mean(selected_test[:, :, :start].mean(-1) - truth))}

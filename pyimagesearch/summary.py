@@ -137,6 +137,50 @@ def design_sentence(design, problem_rows=()):
             f"{design.spent():.1%} of alpha spent so far")
 
 
+def _family_clause(measure, comparisons):
+    """Which comparisons form the family, in words."""
+    if measure.race:
+        return (f"a race for the best: at each look the pairs of the optimizers still in it are "
+                "one family (Holm step-down over both tests of each, with Shaffer's bound), each "
+                "pair's spread pooled over all of them where their spreads are alike (Bartlett's "
+                f"test, p > {verdicts.SPREAD_CHECK:g}, from {verdicts.POOL_FROM} seeds on), and an "
+                "optimizer decided worse than another leaves: it gets no more seeds")
+    if measure.baseline:
+        return (f"each other optimizer against the baseline {registry.display_name(measure.baseline)}: "
+                f"those {comparisons} comparisons are one family (Holm step-down over both tests "
+                "of each), and no other pair is compared")
+    return (f"all {comparisons} comparisons of this summary are one family (Holm step-down "
+            "over both tests of each)" if comparisons != 1 else
+            "its two tests are one family (Holm step-down)")
+
+
+def race_lines(problem_rows, measure):
+    """The race, per problem: its answer, who left at which look and by how much, the
+    survivors."""
+    unit = "points" if measure.accuracy else measure.unit
+    digits = 2 if measure.accuracy else 4
+    name = registry.display_name
+    lines = []
+    for standing in analysis.race_standings(problem_rows):
+        where = f"{standing['dataset']} / {standing['model']}"
+        if standing["best"]:
+            answer = f"the best on {where} is **{name(standing['best'])}**"
+        elif standing["open"]:
+            answer = (f"on {where}, {', '.join(map(name, standing['survivors']))} could not be "
+                      "separated within the cap of seeds")
+        else:
+            answer = (f"on {where}, {', '.join(map(name, standing['survivors']))} are equivalent "
+                      f"within {measure.margin_text()}")
+        lines += [f"- Race: {answer}."]
+        for e in standing["left"]:
+            lines.append(f"  - {name(e['optimizer'])} left at look {e['look']}: "
+                         f"{name(e['by'])} better by {e['mean_diff']:.{digits}f} {unit} "
+                         f"[{e['ci_low']:.{digits}f}, {e['ci_high']:.{digits}f}], n={e['n']}")
+        if len(standing["survivors"]) > 1:
+            lines.append(f"  - still in: {', '.join(map(name, standing['survivors']))}")
+    return lines
+
+
 def rule_sentence(measure, design, problem_rows):
     """The decision rule in one sentence a reader can check (``measure``: a Measure, or
     a margin in accuracy points)."""
@@ -145,9 +189,7 @@ def rule_sentence(measure, design, problem_rows):
     return (f"Verdicts on {measure.sentence()}: on each problem, the paired t-test "
             f"(better/worse) and TOST (equivalent within {measure.margin_text()}) on the "
             "differences over every seed both optimizers have; "
-            + (f"all {comparisons} comparisons of this summary are one family (Holm step-down "
-               "over both tests of each)" if comparisons != 1 else
-               "its two tests are one family (Holm step-down)")
+            + _family_clause(measure, comparisons)
             + f". {design_sentence(design, problem_rows)}; so the chance of any wrong better, "
             f"worse or equivalent here is at most {verdicts.ALPHA:.0%}. Intervals are plain 95% "
             f"t-intervals; a verdict needs its adjusted p (p adj.) at most {verdicts.ALPHA:g}. "
@@ -199,7 +241,13 @@ def verdict_markdown(rows, margin=verdicts.MARGIN, design=None, table=None, meas
         return ["## Verdicts", "", f"Not enough runs with a {what} to compare."]
     unit = "points" if measure.accuracy else measure.unit
     digits = 2 if measure.accuracy else 4
-    lines = ["## Verdicts", "", f"**{headline(overall)['text']}**", "",
+    race = ["### The race", ""] + race_lines(problems, measure) + [""] if measure.race else []
+    top = headline(overall)["text"]
+    if measure.race:  # the question asked was the race's: its answer comes first
+        answers = [line.removeprefix("- Race: ").replace("**", "") for line in race[2:]
+                   if line.startswith("- Race: ")]
+        top = " ".join(a[0].upper() + a[1:] for a in answers)
+    lines = ["## Verdicts", "", f"**{top}**", "", *race,
              rule_sentence(measure, design, problems), "",
              f"| dataset | model | A | B | n | B - A ({unit}) | 95% CI | p | p adj. | verdict |",
              "|" + " --- |" * 10]
@@ -303,6 +351,70 @@ def speed_markdown(speed_rows):
 
 # ------------------------------------------------------------------ tuned comparisons
 
+def answer_sentence(problem_rows, overall, measure=None):
+    """The answer a reader takes in at once, with its interval, seeds and error rate:
+    "RAdam is worse than Adam on minivggnet / digits by 1.53 points [1.02, 2.04], 8 seeds;
+    chance of any wrong call here at most 5%". The study's pair (or the first) on its one
+    problem; across problems, the pair's overall verdict; a race, its answer."""
+    measure = measure or Measure()
+    risk = f"chance of any wrong call here at most {verdicts.ALPHA:.0%}"
+    if measure.race:
+        answers = [line.removeprefix("- Race: ").replace("**", "")
+                   for line in race_lines(problem_rows, measure) if line.startswith("- Race: ")]
+        return " ".join(a[0].upper() + a[1:-1] + ";" for a in answers) + f" {risk}."
+    top = headline(overall)
+    if top is None:
+        return ""
+    name = registry.display_name
+    a, b = name(top["a"]), name(top["b"])
+    mine = [r for r in problem_rows if (r["a"], r["b"]) == (top["a"], top["b"])]
+    if len(mine) != 1:
+        verdict = top["verdict"]
+        told = {"better": f"{b} is better than {a}", "worse": f"{b} is worse than {a}",
+                "equivalent": f"{b} and {a} are equivalent within {measure.margin_text()}",
+                "undecided": f"{b} against {a}: undecided"}[verdict]
+        return (f"{told} across {len(mine)} problems ({top['counts']['better']} better, "
+                f"{top['counts']['worse']} worse, {top['counts']['equivalent']} equivalent, "
+                f"{top['counts']['undecided']} undecided); {risk}.")
+    r = mine[0]
+    where = f"on {r['model']} / {r['dataset']}"
+    digits = 2 if measure.accuracy else 4
+    unit = "points" if measure.accuracy else measure.unit
+    gain = abs(r["mean_diff"])
+    low, high = sorted((abs(r["ci_low"]), abs(r["ci_high"])))
+    interval = "" if math.isnan(low) else f" [{low:.{digits}f}, {high:.{digits}f}]"
+    seeds = f"{r['n']} seed{'' if r['n'] == 1 else 's'}"
+    if r["verdict"] in ("better", "worse"):
+        return (f"{b} is {r['verdict']} than {a} {where} by {gain:.{digits}f} {unit}{interval}, "
+                f"{seeds}; {risk}.")
+    raw_mean, raw_low, raw_high = raw(r)
+    spread = "" if math.isnan(raw_low) else f" [{raw_low:+.{digits}f}, {raw_high:+.{digits}f}]"
+    if r["verdict"] == "equivalent":
+        return (f"{b} and {a} are equivalent {where} within {measure.margin_text()}: {b} - {a} "
+                f"= {raw_mean:+.{digits}f}{spread}, {seeds}; {risk}.")
+    return (f"{b} against {a} {where}: undecided after {seeds} ({b} - {a} = "
+            f"{raw_mean:+.{digits}f}{spread}); {risk}.")
+
+
+def tuning_caveats(rows):
+    """What a reader of a tuned comparison must know: unequal tuning budgets, selections
+    made on the test set. Sentences (markdown bold at most)."""
+    selection = tuned_selection(rows)
+    out = []
+    budgets = defaultdict(dict)
+    for s in selection:
+        budgets[(s["dataset"], s["model"])][s["optimizer"]] = s["budget"]
+    for (dataset, model), by_opt in budgets.items():
+        if len(set(by_opt.values())) > 1:
+            out.append(f"**Unequal tuning budgets** on {dataset} / {model}: " + ", ".join(
+                f"{registry.display_name(o)} {n}" for o, n in by_opt.items()) + " settings. The "
+                "optimizer tuned more has an advantage; give each the same number of settings.")
+    if any(s["on_test"] for s in selection):
+        out.append("Some selections were made on the test set (runs without "
+                   "--validation-split): the tuned test accuracies are optimistic.")
+    return out
+
+
 def tuned_markdown(rows, margin=verdicts.MARGIN, design=None, tuned_table=None, measure=None):
     """The "tuned verdict": each optimizer at its selected setting, compared on test
     accuracy with paired intervals. Empty unless some optimizer was run at several settings."""
@@ -318,17 +430,14 @@ def tuned_markdown(rows, margin=verdicts.MARGIN, design=None, tuned_table=None, 
         lines.append(f"| {s['dataset']} | {s['model']} | {registry.display_name(s['optimizer'])} | "
                      f"{s['budget']} | {registry.display_name(s['chosen'])} | "
                      f"{_fmt(s['val_accuracy'])} | {_fmt(s['test_accuracy'])} | {where} |")
-    budgets = defaultdict(dict)
-    for s in selection:
-        budgets[(s["dataset"], s["model"])][s["optimizer"]] = s["budget"]
-    for (dataset, model), by_opt in budgets.items():
-        if len(set(by_opt.values())) > 1:
-            lines += ["", f"**Unequal tuning budgets** on {dataset} / {model}: " + ", ".join(
-                f"{registry.display_name(o)} {n}" for o, n in by_opt.items()) + " settings. The "
-                "optimizer tuned more has an advantage; give each the same number of settings."]
-    if any(s["on_test"] for s in selection):
-        lines += ["", "Some selections were made on the test set (runs without "
-                  "--validation-split): the tuned test accuracies are optimistic."]
+    for caveat in tuning_caveats(rows):
+        lines += ["", caveat]
+    if any(s["fixed"] for s in selection):
+        lines += ["", "The chosen settings were selected on validation from the seeds of the "
+                  "first look and fixed by decide.py before its first round (decide.json): the "
+                  "seeds it added went to them alone, and selecting again on those seeds would "
+                  "favour whichever setting they happened to flatter. The mean validation "
+                  "accuracy shown is over every seed now."]
     # a family of its own, under its own heading, by the folder's one design
     tuned = verdict_markdown(tuned_rows(rows), margin, design, tuned_table, measure)[2:]
     return lines + ["", "The tuned settings compared (a family of its own):", ""] + tuned

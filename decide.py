@@ -1,7 +1,7 @@
 """Run more seeds only where a pair of optimizers is still undecided, round after round.
 
     python decide.py --input output [--plots plots] [--max-seeds 20] [--metric NAME] \
-        [--goal max|min] [--margin M] \
+        [--goal max|min] [--margin M] [--baseline NAME | --race] \
         [--launcher local|parallel|slurm]
 
 Takes a finished grid's folder, writes its verdicts as plot.py does, and where a pair is
@@ -10,160 +10,16 @@ of a schedule fixed before the first round (decide.json), until every pair is de
 the cap is reached. Under Slurm it submits the round and exits: run it again when the
 round has finished. Killed mid-round, it is simply run again: the round is finished
 (train.py skips finished runs and resumes checkpoints) and no look is taken twice.
+--baseline compares each other optimizer with NAME only; --race looks for the best, an
+optimizer decided worse than another leaving. On a tuned grid each optimizer's setting is
+selected on validation from the seeds run and fixed before the first round.
 """
-import os
-import subprocess
 import sys
 
-from pyimagesearch.cli import OneLineParser, positive_int
+# the command itself: pyimagesearch/commands/decide.py (installed: optimizer-decide)
+from pyimagesearch.commands.decide import main, parse_args
 
-LAUNCHERS = ("local", "parallel", "slurm")
-
-
-def parse_args(argv=None):
-    ap = OneLineParser(prog="decide.py", description=__doc__.split("\n")[0])
-    ap.add_argument("-i", "--input", required=True, help="the grid's output folder")
-    ap.add_argument("-p", "--plots", default=None,
-                    help="folder for the figures and verdicts (default: plots beside --input)")
-    ap.add_argument("--max-seeds", type=positive_int, default=None,
-                    help="seeds per optimizer at most (default 20)")
-    from plot import add_measure_arguments
-    add_measure_arguments(ap)  # --metric, --goal, --margin: fixed in decide.json at the first call
-    ap.add_argument("--launcher", choices=LAUNCHERS, default="local",
-                    help="local: one run after another, here; parallel: GNU parallel "
-                         "(--jobs at once); slurm: an sbatch array per round")
-    ap.add_argument("--jobs", type=positive_int, default=1, help="parallel: runs at once")
-    args = ap.parse_args(argv)
-    if not os.path.isdir(args.input):
-        ap.error(f"--input {args.input}: not a directory")
-    return args
-
-
-def fail(message):
-    print(f"decide.py: error: {message}", file=sys.stderr)
-    return 2
-
-
-def one_optimizer(folder, rows):
-    return (f"--input {folder}: one optimizer only "
-            f"({', '.join(sorted({r['optimizer'] for r in rows})) or 'no runs'}): nothing to compare")
-
-
-def launch(args, specs, look):
-    """Run one round's new runs through the chosen launcher; returns its exit status
-    (None for Slurm: submitted, to be awaited by the user)."""
-    from pyimagesearch import launchers, rounds, storage
-    pairs = [rounds.train_line(spec, args.input) for spec in specs]
-    runs, lines = [p[0] for p in pairs], [p[1] for p in pairs]
-    rounds.record_round(args.input, look, [run.name for run in runs])
-    script = os.path.join(args.input, f"decide_round{look}.sh")
-    if args.launcher == "slurm":
-        text = launchers.slurm_script(runs, args.input, lines, job_name=f"decide{look}")
-    elif args.launcher == "parallel":
-        text = launchers.parallel_script(runs, args.input, lines, jobs=args.jobs,
-                                         joblog=os.path.join(args.input, f"decide_round{look}.joblog"))
-    else:
-        text = launchers.sh_script(runs, args.input, lines, logs=True)
-    storage.write_text(script, text)
-    os.chmod(script, 0o755)
-    print(f"[INFO] round {look}: {len(runs)} runs ({script})", flush=True)
-    if args.launcher == "slurm":
-        done = subprocess.run(["sbatch", script], text=True, capture_output=True)
-        if done.returncode:
-            raise RuntimeError(f"sbatch {script} failed: {done.stderr.strip()}")
-        print(f"[INFO] {done.stdout.strip()}; run decide.py again when it has finished")
-        return None
-    # the round's lines say `python`, as a grid's do: this interpreter's, activated or not
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    return subprocess.run(["sh", script], env=env).returncode
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    try:
-        return decide(args)
-    except KeyboardInterrupt:  # Ctrl-C: the runs stop at a safe point; nothing is lost
-        print("\ndecide.py: interrupted; finished runs are kept and an interrupted run resumes "
-              "from its checkpoint: run the same command again to go on", file=sys.stderr)
-        return 130
-
-
-def decide(args):
-    from pyimagesearch import analysis, results, rounds, summary, verdicts
-    plots = args.plots or os.path.join(os.path.dirname(os.path.abspath(args.input)), "plots")
-    from plot import chosen_measure
-    try:
-        measure, design = rounds.design(args.input, chosen_measure(args), args.max_seeds)
-    except ValueError as e:
-        return fail(e)
-    margin = measure.points_margin
-    if design is not None and design.kind == "fixed":
-        return fail(f"--input {args.input}: its design is fixed (one look with all of alpha, "
-                    f"plot.py --fixed, {rounds.DESIGN_FILE}): seeds added now would be tested "
-                    "with alpha already spent; start a new folder to decide by rounds")
-    scripts = rounds.round_scripts(args.input)
-    if design is None and scripts:
-        return fail(f"--input {args.input}: has decide.py's round scripts "
-                    f"({os.path.basename(scripts[0])}, ...) but no {rounds.DESIGN_FILE}: its "
-                    "looks were taken under a design now lost, and a new one would spend alpha "
-                    f"again after a peek; restore {rounds.DESIGN_FILE}, or copy the grid's own "
-                    "runs (not the rounds') to a new folder to start over")
-    cap = args.max_seeds or (verdicts.MAX_SEEDS if design is None else None)
-    while True:
-        missing = []
-        rows, histories, _ = results.load_rows(args.input, missing)
-        if design is None:  # the first call fixes the design and takes the first look
-            counts = analysis.seed_counts(rows, measure)
-            if not counts:
-                return fail(one_optimizer(args.input, rows))
-            if max(counts) > cap:
-                return fail(f"--max-seeds {cap}: {args.input} already has {max(counts)} seeds "
-                            "of a pair; give at least that many")
-            plan = analysis.default_plan(counts, cap)
-            design = rounds.start(args.input, measure, cap, plan, rows)
-            print(f"[INFO] {rounds.DESIGN_FILE}: {measure.sentence()}; margin "
-                  f"{measure.margin_text()}; looks at {', '.join(map(str, plan))} seeds "
-                  f"(alpha {', '.join(f'{w:.1%}' for w in design.weights)}); look 0: the grid as run")
-        else:
-            _, design = rounds.design(args.input, measure, rows=rows)
-        problems, _ = summary.verdict_table(rows, margin, design, measure)
-        if not problems:
-            return fail(one_optimizer(args.input, rows))
-        undecided = [p for p in problems if p["verdict"] == "undecided" and p["learned"]]
-        look = design.taken()
-        if not undecided or look >= len(design.plan):
-            break
-        records = {(*results.problem(r), r["optimizer"]): h["run"]
-                   for r, h in zip(rows, histories) if isinstance(h.get("run"), dict)}
-        lacking = [p for p in undecided
-                   if (p["dataset"], p["model"], p["a"]) not in records
-                   or (p["dataset"], p["model"], p["b"]) not in records]
-        if lacking:
-            return fail(f"{lacking[0]['dataset']} / {lacking[0]['model']}: runs without a run "
-                        "record (from before records existed) cannot be run again with new seeds")
-        specs = rounds.missing_runs(rows, records, undecided, design.plan[look])
-        if specs:
-            script = os.path.join(args.input, f"decide_round{look}.sh")
-            if args.launcher == "slurm" and os.path.exists(script):
-                print(f"[INFO] round {look} was submitted ({script}) and {len(specs)} of its runs "
-                      "have not finished: wait for its jobs (squeue), or resubmit it with sbatch "
-                      "if they failed; then run decide.py again")
-                return 0
-            status = launch(args, specs, look)
-            if status is None:
-                return 0
-            if status != 0:
-                return fail(f"round {look}: some runs failed (see the lines above and their "
-                            "logs); fix them and run decide.py again: finished runs are kept")
-            rows, _, _ = results.load_rows(args.input, [])
-        else:
-            print(f"[INFO] look {look}: no runs to add (every undecided pair has "
-                  f"{design.plan[look]} seeds or more)")
-        design = rounds.take_look(args.input, rows)
-        print(f"[INFO] look {look} taken ({design.spent():.1%} of alpha spent)", flush=True)
-    import plot
-    return plot.main(["-i", args.input, "-p", plots])
-
+__all__ = ["main", "parse_args"]  # for tests and notebooks
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -60,20 +60,30 @@ def log_path(run, folder):
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where train.py is
 
 
+ORIGINAL_COMMAND = "python train.py"
+
+
 def program():
-    """How a written script names train.py: ``train.py``, as the original did, when it is
-    written from the repository's root; else by its absolute path (the scripts go back to
-    the folder they were written from, so that a relative path means what it meant there)."""
-    return "train.py" if os.path.abspath(os.getcwd()) == REPO else os.path.join(REPO, "train.py")
+    """How a written script starts train.py, as shell words: ``python train.py``, as the
+    original did, when it is written from the repository's root; else by its absolute path
+    (the scripts go back to the folder they were written from, so that a relative path
+    means what it meant there); from an installed package (no repository around it),
+    ``python -m pyimagesearch.commands.train``."""
+    script = os.path.join(REPO, "train.py")
+    if not os.path.isfile(script):
+        return "python -m pyimagesearch.commands.train"
+    if os.path.abspath(os.getcwd()) == REPO:
+        return ORIGINAL_COMMAND
+    return f"python {shlex.quote(script)}"
 
 
-def train_line(run, folder, train_args="", tensorboard=None, script="train.py"):
+def train_line(run, folder, train_args="", tensorboard=None, command=ORIGINAL_COMMAND):
     """The train.py line of the original script (its two spaces before --model kept);
     ``tensorboard``: a folder under which each run logs to ``{tensorboard}/{run}``;
-    ``script``: how the line names train.py (:func:`program`)."""
+    ``command``: how the line starts train.py, shell words (:func:`program`)."""
     history, report = (shlex.quote(p) for p in outputs(run, folder))
     dataset, model, optimizer = (shlex.quote(p) for p in (run.dataset, run.model, run.optimizer))
-    line = (f"python {shlex.quote(script)} --history {history} --report {report} "
+    line = (f"{command} --history {history} --report {report} "
             f"--dataset {dataset}  --model {model} --optimizer {optimizer}")
     if run.batch is not None:
         line += f" --batch-size {run.batch}"

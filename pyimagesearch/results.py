@@ -109,6 +109,8 @@ def parse_report(text, path="<report>"):
         return {"accuracy": value if math.isfinite(value) else math.nan,
                 "macro_precision": math.nan, "macro_f1": math.nan,
                 "classes": None, "test_images": None, "metric": program[1]}
+    if text.startswith(_LANGUAGE_REPORT):
+        return _language_report(text, path)
     values = {}
     for line in text.splitlines():
         match = _ROW.match(line)
@@ -120,6 +122,24 @@ def parse_report(text, path="<report>"):
     return {"accuracy": values["accuracy"][0], "macro_precision": macro[0], "macro_f1": macro[2],
             "classes": _class_rows(text),
             "test_images": int(values["accuracy"][-1]) if len(values["accuracy"]) > 1 else None}
+
+
+_LANGUAGE_REPORT = "language model report"  # pyimagesearch.language writes it
+_LANGUAGE_LINE = re.compile(r"^test (loss \(nats per byte\)|bits per byte|next-byte accuracy|"
+                            r"bytes predicted): (\S+)$", re.M)
+
+
+def _language_report(text, path):
+    """A language model's report: its next-byte accuracy stands as the accuracy (of 256
+    classes); the test loss is in the history (``test_loss``, for --metric)."""
+    found = {name: value for name, value in _LANGUAGE_LINE.findall(text)}
+    try:
+        accuracy = float(found["next-byte accuracy"])
+        predicted = int(found["bytes predicted"])
+    except (KeyError, ValueError):
+        raise ValueError(f"{path}: a language model report without its test lines") from None
+    return {"accuracy": accuracy, "macro_precision": math.nan, "macro_f1": math.nan,
+            "classes": None, "test_images": predicted}
 
 
 def _class_rows(text):
@@ -211,13 +231,18 @@ def run_metrics(history, report=None):
         status = ("did not learn" if status == "ok" else f"{status}; did not learn") + \
             f" (chance {1 / classes:.2f})"
     record = runspec.from_history(history) or {}
+    baseline = record.get("byte_frequency_loss")  # a language model's: order learned or not
+    if baseline is not None and not history.get("diverged_epoch") and \
+            not val_loss[-1] < baseline - CHANCE_MARGIN:
+        status = (f"did not learn (validation loss {val_loss[-1]:.3f}, byte-frequency "
+                  f"baseline {baseline:.3f} nats per byte)")
     lacking = [f"{split} set lacks {len(names)} of {classes or '?'} classes"
                for split, names in (record.get("missing_classes") or {}).items()]
     if lacking:  # from a --train-limit/--test-limit too small for every class, say
         status = "; ".join(([] if status == "ok" else [status]) + lacking)
     return {
         "status": status,
-        "learned": not did_not_learn(test_accuracy, classes),
+        "learned": "did not learn" not in status,
         "validation": ("the program's metric" if record.get("kind") == "program" else
                        "hold-out" if record.get("validation_split") else "test set"),
         "final_val_accuracy": val_acc[-1],
@@ -443,12 +468,47 @@ def tidy(rows, histories):
         runs.append({**{f: record.get(f) for f in RUN_FIELDS},
                      **{k: row.get(k) for k in ("run", "dataset", "model", "optimizer", "seed",
                                                 "batch")},
-                     **{m: row.get("epochs" if m == "epochs_run" else m) for m in METRICS}})
+                     **{m: row.get("epochs" if m == "epochs_run" else m) for m in METRICS},
+                     **optimizer_arguments(row.get("setting", row["optimizer"]), record)})
+    for row, history in zip(rows, histories):
         length = len(history["val_accuracy"])
         for metric, values in history.items():
             if isinstance(values, list) and len(values) == length:
                 epochs += [(row["run"], i + 1, metric, v) for i, v in enumerate(values)]
-    return [{c: r[c] for c in RUN_COLUMNS} for r in runs], epochs
+    columns = run_columns(runs)
+    return [{c: r.get(c) for c in columns} for r in runs], epochs
+
+
+ARGUMENT_PREFIX = "opt_"  # runs.csv's column of an optimizer argument: opt_learning_rate
+
+
+def optimizer_arguments(optimizer, record):
+    """{opt_NAME: value} for every argument a run's optimizer spec gives (and the registry
+    entry it names fixes), and its learning rate whichever way it was set: the spec's,
+    train.py's --learning-rate, or the rate the built optimizer had (its Keras config), so
+    that a searched run's rate is in runs.csv."""
+    from . import registry, specs
+    try:
+        spec = specs.parse(optimizer)
+    except specs.SpecError:
+        return {}
+    entry = registry.OPTIMIZERS.get(spec.name)
+    # the registry entry's own arguments (sgd's momentum 0.9), then the spec's over them
+    arguments = {**(entry.defaults if entry else {}), **dict(spec.arguments)}
+    if record.get("learning_rate") is not None:  # train.py --learning-rate wins
+        arguments["learning_rate"] = record["learning_rate"]
+    if "learning_rate" not in arguments:  # as Keras built it (float32: to 7 digits)
+        config = (record.get("optimizer_config") or {}).get("learning_rate")
+        if isinstance(config, (int, float)) and not isinstance(config, bool):
+            arguments["learning_rate"] = float(f"{config:.7g}")
+    return {ARGUMENT_PREFIX + k: (v if isinstance(v, (int, float, str, bool)) or v is None
+                                  else repr(v)) for k, v in arguments.items()}
+
+
+def run_columns(runs):
+    """runs.csv's columns: RUN_COLUMNS, then one per optimizer argument any run has."""
+    extra = sorted({k for r in runs for k in r if k.startswith(ARGUMENT_PREFIX)})
+    return RUN_COLUMNS + extra
 
 
 def _cell(value):
@@ -485,4 +545,4 @@ def load(folder):
     rows, histories, _ = load_rows(folder)
     add_time_to_target(rows, histories)
     runs, epochs = tidy(rows, histories)
-    return pd.DataFrame(runs, columns=RUN_COLUMNS), pd.DataFrame(epochs, columns=EPOCH_COLUMNS)
+    return pd.DataFrame(runs, columns=run_columns(runs)), pd.DataFrame(epochs, columns=EPOCH_COLUMNS)

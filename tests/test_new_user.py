@@ -227,6 +227,9 @@ def test_train_args_are_checked_before_the_script_is_written(tmp_path, capsys, t
 def test_pyproject_installs_the_package_with_the_pinned_requirements():
     with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
         project = tomllib.load(f)
-    assert project["tool"]["setuptools"]["packages"] == ["pyimagesearch"]
+    assert project["tool"]["setuptools"]["packages"] == ["pyimagesearch", "pyimagesearch.commands"]
+    assert set(project["project"]["scripts"]) == {"optimizer-grid", "optimizer-train",
+                                                  "optimizer-plot", "optimizer-decide",
+                                                  "optimizer-lr-find"}
     assert project["tool"]["setuptools"]["dynamic"]["dependencies"]["file"] == ["requirements.txt"]
     assert "dependencies" in project["project"]["dynamic"]

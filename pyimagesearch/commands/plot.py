@@ -1,0 +1,239 @@
+"""Pair the runs' histories into figures, and write a summary of the whole grid.
+
+    python plot.py --input output --plots plots
+
+For every model and dataset found in --input: plots/{model}_{dataset}.png with the
+accuracy and loss curves of every optimizer; then plots/report.html (the whole grid on
+one page), summary.csv, summary.md, verdicts.csv, runs.csv and epochs.csv (tidy tables
+for pandas), overview.png, and, where optimizers were tried at several settings,
+tuning_curves.csv with tuning and sensitivity figures. A missing or damaged file is a
+warning naming it; the exit status is non-zero only when nothing at all could be plotted.
+"""
+import dataclasses
+import os
+import sys
+from collections import defaultdict
+
+
+
+def write_tuning(curves, flat, margin, folder):
+    """Where optimizers were run at several settings (trials or a grid): tuning_curves.csv,
+    and per problem a tuning-budget figure and, for searches over the learning rate, a
+    sensitivity figure (``curves``, ``flat``: analysis.tuning_curves and .sensitivity).
+    Returns what was written (nothing for folders without trials)."""
+    from pyimagesearch import figures, registry, storage, summary
+    if not curves:
+        return []
+    storage.write_text(os.path.join(folder, "tuning_curves.csv"), summary.tuning_csv(curves))
+    written = ["tuning_curves.csv"]
+    by_problem = defaultdict(list)
+    for row in curves:
+        by_problem[(row["dataset"], row["model"])].append(row)
+    by_problem_flat = defaultdict(list)
+    for s in flat:
+        by_problem_flat[(s["dataset"], s["model"])].append({**s, "width_text": summary.width_text(s)})
+    for (dataset, model), members in by_problem.items():
+        stem = f"{registry.label(model)}_{registry.label(dataset)}"
+        figures.tuning_curve(members, model, dataset,
+                             os.path.join(folder, f"tuning_{stem}.png"))
+        written.append(f"tuning_{stem}.png")
+        if by_problem_flat.get((dataset, model)):
+            figures.sensitivity(by_problem_flat[(dataset, model)], model, dataset, margin,
+                                os.path.join(folder, f"sensitivity_{stem}.png"))
+            written.append(f"sensitivity_{stem}.png")
+    return written
+
+
+def margin_type(text):
+    """A margin in the metric's units (0.02) or relative to the baseline (1%)."""
+    import argparse
+    from pyimagesearch import measure
+    try:
+        measure.parse_margin(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix(f"--margin {text}: ")) from None
+    return text
+
+
+def add_measure_arguments(ap):
+    """--metric, --goal and --margin: what plot.py and decide.py compare."""
+    ap.add_argument("--metric", default=None, metavar="NAME",
+                    help="the metric the verdicts compare, its final value: test_accuracy "
+                         "(default), val_accuracy, val_loss, train_loss, or any series the runs' "
+                         "histories hold (your program's own)")
+    ap.add_argument("--goal", choices=("max", "min"), default=None,
+                    help="higher (max) or lower (min) is better (default: min where the name "
+                         "says loss, error or perplexity, else max; the output says which)")
+    ap.add_argument("--margin", type=margin_type, default=None, metavar="M",
+                    help="a difference smaller than M does not matter in practice, so the "
+                         "verdict can be 'equivalent within ±M': in the metric's units (accuracy "
+                         "points for accuracies, default 1) or relative to A's median (1%%); "
+                         "other metrics need one (default: the one decide.py fixed)")
+    ap.add_argument("--baseline", default=None, metavar="NAME",
+                    help="compare each other optimizer against NAME only (k - 1 comparisons, "
+                         "their family-wise error controlled over those), e.g. adamw; "
+                         "default: every pair")
+
+
+def chosen_measure(args):
+    """The Measure the flags ask for, None when none was given; ValueError, one line."""
+    from pyimagesearch import measure
+    race = getattr(args, "race", False)
+    if args.metric is None and args.goal is None and args.margin is None and \
+            args.baseline is None and not race:
+        return None
+    return measure.choose(args.metric, args.goal, args.margin, args.baseline, race)
+
+
+def main(argv=None):
+    from pyimagesearch.cli import OneLineParser
+    ap = OneLineParser(prog="plot.py", description=__doc__.split("\n")[0])
+    ap.add_argument("-i", "--input", required=True, help="folder of histories and reports")
+    ap.add_argument("-p", "--plots", required=True, help="folder for figures and the summary")
+    add_measure_arguments(ap)
+    ap.add_argument("--target", type=float, default=None, metavar="X",
+                    help="the speed-up's target value of the metric (default: for each pair, A's "
+                         "worst final value, which A reaches on every seed)")
+    ap.add_argument("--speed-margin", type=margin_type, default="5%", metavar="R",
+                    help="as fast within R (default 5%%): the speed-up's equivalence margin")
+    ap.add_argument("--fixed", action="store_true",
+                    help="a grid that will never add seeds: one look with all of alpha (by "
+                         "default plot.py takes the first look of decide.py's plan, spending "
+                         "its share, so that decide.py may add seeds later); recorded in "
+                         "the folder's decide.json, so that decide.py then adds none")
+    args = ap.parse_args(argv)
+    from pyimagesearch import environment
+    environment.require_packages("plot.py", environment.ANALYSIS_PACKAGES)
+    if not os.path.isdir(args.input):
+        print(f"plot.py: error: --input {args.input}: not a directory", file=sys.stderr)
+        return 2
+    try:
+        os.makedirs(args.plots, exist_ok=True)
+    except OSError as e:
+        print(f"plot.py: error: --plots {args.plots}: {e.strerror}", file=sys.stderr)
+        return 2
+
+    from pyimagesearch import (analysis, figures, registry, report, results, rounds, storage,
+                               summary)
+    try:
+        measure, design = rounds.design(args.input, chosen_measure(args))
+    except ValueError as e:
+        print(f"plot.py: error: {e}", file=sys.stderr)
+        return 2
+    if args.fixed and design is not None and design.kind != "fixed":
+        print(f"plot.py: error: --fixed: decide.py has fixed a sequential design for "
+              f"{args.input} ({rounds.DESIGN_FILE}) and taken {design.taken()} look(s); its "
+              "verdicts spend alpha by that design", file=sys.stderr)
+        return 2
+
+    missing = []
+    rows, histories, groups = results.load_rows(args.input, missing)
+    if not groups:
+        print(f"plot.py: error: nothing to plot in {args.input} "
+              "(no readable history named {model}_{optimizer}_{dataset}.pickle)", file=sys.stderr)
+        return 1
+    rounds.fixed_selection(args.input, rows)  # tuned settings decide.py fixed, if any
+    if measure.baseline:
+        try:
+            measure = dataclasses.replace(measure, baseline=analysis.resolve_baseline(
+                rows, measure.baseline))
+        except ValueError as e:
+            print(f"plot.py: error: {e}", file=sys.stderr)
+            return 2
+    rounds.explain_missing(args.input, missing, design is not None)
+    _, design = rounds.design(args.input, measure, rows=rows)  # an old decide.json's looks need rows
+    if args.fixed and design is None:
+        design = rounds.start(args.input, measure, None, [], rows, kind="fixed")
+        print(f"[INFO] a fixed design, one look with all of alpha: recorded in "
+              f"{os.path.join(args.input, rounds.DESIGN_FILE)} (decide.py adds no seeds here)")
+    margin = measure.points_margin
+    design = analysis.design_for(rows, design, measure)
+    if measure.goal_assumed:
+        print(f"[INFO] --metric {measure.name}: {measure.better} taken as better (from its "
+              "name); --goal max or min to say otherwise")
+    if design.kind == "first look":
+        print(f"[INFO] the first look: {design.spent():.1%} of alpha (its share of the looks at "
+              f"{', '.join(map(str, design.plan))} seeds), so that decide.py may add seeds; "
+              "plot.py --fixed spends all of it for a grid that will never add seeds")
+
+    # one figure per model and dataset, as the original (and per batching, for study B)
+    for (dataset, model, batch), by_optimizer in groups.items():
+        stem = f"{registry.label(model)}_{registry.label(dataset)}"
+        if batch is None:
+            path = os.path.join(args.plots, f"{stem}.png")
+            figures.comparison(by_optimizer, model, dataset, path)
+        else:
+            path = os.path.join(args.plots, f"{stem}_b{batch}.png")
+            figures.learning_curves(by_optimizer, model, dataset, batch, path)
+        print(f"[INFO] {path}")
+    step_rows = [(r, h) for r, h in zip(rows, histories) if "iterations" in h]
+    if step_rows:
+        for name, draw in (("accuracy_vs_time.png", figures.accuracy_vs_time),
+                           ("effort.png", figures.effort_ranking)):
+            draw(step_rows, os.path.join(args.plots, name))
+            print(f"[INFO] {os.path.join(args.plots, name)}")
+
+    # the summary and the overview
+    results.add_time_to_target(rows, histories)
+    storage.write_text(os.path.join(args.plots, "summary.csv"), summary.to_csv(rows))
+    # once: the summary, the CSV, the print
+    table = summary.verdict_table(rows, margin, design, measure)
+    # each optimizer at its tuned setting, where the grid tuned it: once, for all outputs
+    tuned = analysis.tuned_rows(rows)
+    tuned_table = summary.verdict_table(tuned, margin, design, measure) if tuned else None
+    from pyimagesearch import measure as measures, speed
+    speed_margin, relative = measures.parse_margin(args.speed_margin)
+    speed_rows = speed.speedups(rows, histories, measure, design, args.target,
+                                speed_margin if relative else speed_margin / 100)
+    storage.write_text(os.path.join(args.plots, "speedups.csv"),
+                       results.csv_text(speed.SPEEDUP_COLUMNS, speed_rows))
+    # on a tuned grid the page shows the tuned optimizers' speed-ups (a family of their own,
+    # as their verdicts are); every setting's are in speedups.csv
+    tuned_speed = None
+    if len({r["optimizer"] for r in tuned}) > 1:
+        history_of = {r["path"]: h for r, h in zip(rows, histories)}
+        tuned_speed = speed.speedups(tuned, [history_of[r["path"]] for r in tuned], measure,
+                                     design, args.target,
+                                     speed_margin if relative else speed_margin / 100)
+    storage.write_text(os.path.join(args.plots, "summary.md"),
+                       summary.to_markdown(rows, margin=margin, design=design, table=table,
+                                           tuned_table=tuned_table, measure=measure,
+                                           speed_rows=speed_rows)
+                       + summary.iterations_markdown(step_rows))
+    storage.write_text(os.path.join(args.plots, "verdicts.csv"),
+                       summary.verdicts_csv(*table, tuned=tuned_table))
+    curves, flat = analysis.tuning_curves(rows), analysis.sensitivity(rows, margin)
+    written = write_tuning(curves, flat, margin, args.plots)
+    runs, epochs = results.tidy(rows, histories)
+    storage.write_text(os.path.join(args.plots, "runs.csv"),
+                       results.csv_text(results.run_columns(runs), runs))
+    storage.write_text(os.path.join(args.plots, "epochs.csv"),
+                       results.csv_text(results.EPOCH_COLUMNS, epochs))
+    figures.overview(rows, os.path.join(args.plots, "overview.png"))
+    storage.write_text(os.path.join(args.plots, "report.html"), report.page(
+        rows, histories, groups, table, measure, design, args.plots,
+        # the folder by its name: a page (or a picture of it) does not show the machine's paths
+        title=f"Optimizer comparison: {os.path.basename(os.path.abspath(args.input))}", curves=curves,
+        sensitivity=flat, tuned_table=tuned_table,
+        speed_rows=speed_rows if tuned_speed is None else tuned_speed))
+    print(f"[INFO] report.html, {len(groups)} figures, summary.md, summary.csv, verdicts.csv, "
+          "speedups.csv, "
+          "runs.csv, epochs.csv"
+          f"{', ' + ', '.join(written) if written else ''} and overview.png in {args.plots}/")
+    if len({r["optimizer"] for r in tuned}) > 1:  # settings of one optimizer are not rivals:
+        # print the tuned optimizers' answer
+        print(f"\n[INFO] {len(table[0])} comparisons of every setting with every other: "
+              "summary.md and report.html; each optimizer at its setting selected on validation:")
+        print("\n" + "\n".join(summary.verdict_markdown(tuned, margin, design, tuned_table,
+                                                          measure)))
+    else:
+        print("\n" + "\n".join(summary.verdict_markdown(rows, margin, design, table, measure)))
+    shown = speed_rows if tuned_speed is None else tuned_speed  # the tuned ones, if tuned
+    if shown:
+        print("\n[INFO] speed-up (speedups.csv): " + "; ".join(r["text"] for r in shown[:6])
+              + ("; ..." if len(shown) > 6 else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

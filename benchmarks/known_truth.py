@@ -77,12 +77,14 @@ def main():
     print("| folder | problems read on all their seeds | +3 points (4) | tight (4) | "
           "false better/worse | seeds read |")
     print("| --- | --- | --- | --- | --- | --- |")
+    pages = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, override in (("32 at 10 seeds, 2 at 3", None), ("all 34 at 10 seeds", 10)):
             folder = os.path.join(tmp, name.replace(" ", "_"))
             os.makedirs(folder)
             write_folder(folder, np.random.default_rng(args.seed), override)
             report(name, answer(folder, folder + "_plots"), override)
+            pages.append((name, os.path.getsize(os.path.join(folder + "_plots", "report.html"))))
             if override is None:
                 with open(os.path.join(folder, "net00_radam_s4.pickle"), "wb") as f:
                     f.write(b"damaged")  # one run of a 10-seed problem with a true +3
@@ -94,6 +96,9 @@ def main():
                       f"{sum(r['verdict'] == 'equivalent' for r in rows[4:8])}/4 equivalent | "
                       f"{sum(r['verdict'] in ('better', 'worse') for r in rows[8:])} | "
                       f"{', '.join(sorted({r['n'] for r in rows}, key=int))} |")
+
+    print("\n" + "; ".join(f"report.html of the folder \"{name}\": {size / 1e6:.2f} MB"
+                           for name, size in pages) + " (target: at most 2.5 MB)")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ matplotlib.use("Agg")  # files only; no screen needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from . import registry, storage  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from . import registry, storage, style  # noqa: E402
 from .results import seed_band  # noqa: E402
 
 
@@ -33,9 +35,10 @@ def place_legend(ax, place, optimizers):
 
 
 def _curve(ax, histories, key, label, **style):
-    """One line; for several seeds the mean with a band of +-1 standard deviation."""
+    """One line; for several seeds the mean with a band of +-1 standard deviation. Epochs
+    are numbered from 1, as the page numbers them (the original numbered from 0)."""
     mean, std = seed_band(histories, key)
-    epochs = np.arange(0, len(mean))
+    epochs = np.arange(1, len(mean) + 1)
     (line,) = ax.plot(epochs, mean, label=label if len(histories) == 1
                       else f"{label} (mean of {len(histories)})", **style)
     if std is not None:
@@ -51,25 +54,24 @@ def comparison(by_optimizer, model, dataset, path):
     training curves are dashed, so no two curves look alike.
     """
     plt.style.use("ggplot")
-    names = " vs. ".join(registry.display_name(o) for o in by_optimizer)
     beside = len(by_optimizer) > LEGEND_INSIDE_UP_TO
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(12 if beside else 7, 9))
-    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    per_optimizer = 2 * len(by_optimizer) > len(cycle)
     for i, (optimizer, histories) in enumerate(by_optimizer.items()):
         diverged = [int(h["diverged_epoch"][0]) for h in histories if h.get("diverged_epoch")]
         note = f" (diverged at epoch {min(diverged)})" if diverged else ""
-        train, val = ({"color": cycle[i % len(cycle)], "linestyle": "--"},
-                      {"color": cycle[i % len(cycle)]}) if per_optimizer else ({}, {})
+        # the page's colour and marker for this setting; training dashed, validation solid
+        look = {"color": style.colour(i), "marker": style.marker(i), "markersize": 4}
+        train, val = {**look, "linestyle": "--"}, look
         _curve(top, histories, "accuracy", f"{optimizer}_train_acc{note}", **train)
         _curve(top, histories, "val_accuracy", f"{optimizer}_val_acc{note}", **val)
         _curve(bottom, histories, "loss", f"{optimizer}_train_loss{note}", **train)
         _curve(bottom, histories, "val_loss", f"{optimizer}_val_loss{note}", **val)
     for ax, what, place in ((top, "Accuracy", "lower right"), (bottom, "Loss", "upper right")):
-        # long titles (many optimizers) wrap instead of running off the figure
-        ax.set_title(textwrap.fill(f"{names} for '{model}' on '{dataset}' ({what})",
-                                    55, break_on_hyphens=False))
+        # the problem in the title; the optimizers are the legend's (a title naming six
+        # settings took seven lines)
+        ax.set_title(f"{model} on {dataset} ({what})")
         ax.set_xlabel("Epoch #")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(what)
         place_legend(ax, place, len(by_optimizer))
     plt.tight_layout()
@@ -95,13 +97,14 @@ def overview(rows, path):
             means.append(np.mean(accs) if accs else 0.0)
             errors.append(np.std(accs, ddof=1) if len(accs) > 1 else 0.0)
         bars = ax.bar(x + (i - (len(optimizers) - 1) / 2) * width, means, width, yerr=errors,
-                      label=registry.display_name(optimizer))
+                      label=registry.display_name(optimizer), color=style.colour(i))
         ax.bar_label(bars, labels=[f"{m:.2f}" if m else "" for m in means], fontsize=7, padding=2)
     ax.set_xticks(x, [f"{d}\n{m}" for d, m in groups], fontsize=8)
     ax.set_ylabel("Test accuracy")
     ax.set_ylim(0, 1.08)
     ax.set_title("Test accuracy of every run")
-    ax.legend(loc="upper right")
+    # beside the bars, not over them (inside, it covered the tallest two)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize="small")
     plt.tight_layout()
     save(fig, path)
 
@@ -115,29 +118,41 @@ def moving_average(values, window):
     return np.convolve(values, np.ones(window) / window, mode="valid")
 
 
+def _evaluated(by_optimizer):
+    """(series, axis title, legend suffix) of what a --steps run evaluated at its points: a
+    language model's validation loss, a hold-out's accuracy, or the test set's (study B)."""
+    record = next(iter(by_optimizer.values()))[0].get("run") or {}
+    if record.get("language_model"):
+        return "val_loss", "Validation loss (nats per byte)", "val_loss"
+    if record.get("validation_split"):
+        return "val_accuracy", "Validation accuracy", "val_acc"
+    return "val_accuracy", "Test accuracy", "test_acc"
+
+
 def learning_curves(by_optimizer, model, dataset, batch, path, window_steps=100):
     """Top: test accuracy at each evaluation point; bottom: the training loss per step,
     smoothed by a ``window_steps`` moving average for single-example updates."""
     plt.style.use("ggplot")
-    names = " vs. ".join(registry.display_name(o) for o in by_optimizer)
     beside = len(by_optimizer) > LEGEND_INSIDE_UP_TO
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(12 if beside else 7, 9))
     smooth = str(batch) == "1"
-    for optimizer, histories in by_optimizer.items():
+    series, what, short = _evaluated(by_optimizer)
+    for i, (optimizer, histories) in enumerate(by_optimizer.items()):
         h = histories[0]
-        top.plot(h["iterations"], h["val_accuracy"], marker="o", label=f"{optimizer}_test_acc")
+        top.plot(h["iterations"], h[series], marker=style.marker(i), color=style.colour(i),
+                 label=f"{optimizer}_{short}")
         every = int(h.get("step_loss_every", [1])[0])
         loss = h.get("step_loss", [])
         window = max(1, -(-window_steps // every)) if smooth else 1
         curve = moving_average(loss, window)
         x = (np.arange(len(curve)) + window) * every
-        bottom.plot(x, curve, label=f"{optimizer}_train_loss"
+        bottom.plot(x, curve, color=style.colour(i), label=f"{optimizer}_train_loss"
                     + (f" ({window_steps}-step moving average)" if smooth else ""))
     top.set_xscale("log")
     bottom.set_xscale("log")
-    for ax, what, place in ((top, "Test accuracy", "lower right"), (bottom, "Loss", "upper right")):
-        ax.set_title(f"{names} for '{model}' on '{dataset}', batch {batch} ({what})",
-                     fontsize=10)
+    for ax, what, place in ((top, what, "upper right" if series == "val_loss" else "lower right"),
+                            (bottom, "Loss", "upper right")):
+        ax.set_title(f"{model} on {dataset}, batch {batch} ({what})", fontsize=10)
         ax.set_xlabel("Iteration #")
         ax.set_ylabel(what)
         place_legend(ax, place, len(by_optimizer))

@@ -20,7 +20,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from . import analysis, registry, results, summary
+from . import analysis, registry, results, style, summary
 from .measure import Measure
 from .results import seed_band
 
@@ -48,21 +48,32 @@ def _json_for_script(data):
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+PLOTLY_BUNDLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor",
+                             "plotly-cartesian.min.js")
+
+
 def plotly_js():
-    """Plotly's full bundle (4.8 MB), as the plotly package ships it."""
-    from plotly.offline import get_plotlyjs
-    return get_plotlyjs()
+    """Plotly's cartesian partial bundle (1.5 MB; vendor/README.md): everything the page
+    draws (lines, bars, a heatmap), a third of the full bundle's 4.8 MB."""
+    with open(PLOTLY_BUNDLE, encoding="utf-8") as f:
+        return f.read()
 
 
 # ------------------------------------------------------------------ what the charts get
 
-def curve_data(by_setting):
+def curve_data(by_setting, shown=None):
     """One problem's training curves: per optimizer setting, per series, the mean and
-    sample std over seeds (epochs every seed has), and every seed's own curve."""
+    sample std over seeds (epochs every seed has), and every seed's own curve; ``x``, the
+    evaluation points (a --steps run's updates, else epochs 1, 2, ...), and ``shown``:
+    whether the curve is drawn at first (``shown``: the settings to draw, e.g. each
+    optimizer's tuned one; the others are a click on the legend away; None: all)."""
     out = []
     for setting, members in by_setting.items():
+        first = members[0][1]
+        x = first.get("iterations") if isinstance(first.get("iterations"), list) else None
         entry = {"name": _plotly_text(registry.display_name(setting)), "mean": {}, "std": {},
-                 "seeds": []}
+                 "seeds": [], "x": _round(x) if x else None,
+                 "shown": shown is None or setting in shown}
         for key in SERIES:
             mean, std = seed_band([h for _, h in members], key)
             entry["mean"][key], entry["std"][key] = _round(mean), None if std is None else _round(std)
@@ -124,19 +135,61 @@ def _verdict_cell(row):
 
 
 def verdict_matrix(problem_rows, table_id="verdict-matrix"):
-    """Rows problems, columns pairs of optimizers: one coloured cell each."""
+    """One coloured cell per pair and problem: problems as rows and pairs as columns, or,
+    where the pairs outnumber the problems and would run off the page (15 pairs of six
+    settings were one row of 15 columns), pairs as rows and problems as columns."""
     pairs = list(dict.fromkeys((r["a"], r["b"]) for r in problem_rows))
     problems = list(dict.fromkeys((r["dataset"], r["model"]) for r in problem_rows))
     cell = {(r["dataset"], r["model"], r["a"], r["b"]): r for r in problem_rows}
     name = registry.display_name
-    head = "".join(f'<th title="B - A, A = {_esc(name(a))}, B = {_esc(name(b))}">'
-                   f"{_esc(name(b))}<br>vs {_esc(name(a))}</th>" for a, b in pairs)
-    body = "".join(
-        f"<tr><th>{_esc(model)} / {_esc(dataset)}</th>"
-        + "".join(_verdict_cell(cell.get((dataset, model, a, b))) for a, b in pairs) + "</tr>"
-        for dataset, model in problems)
-    return (f'<table id="{table_id}" class="matrix"><thead><tr><th>problem</th>{head}</tr>'
-            f"</thead><tbody>{body}</tbody></table>")
+
+    def pair_label(a, b):
+        return (f'<th title="B - A, A = {_esc(name(a))}, B = {_esc(name(b))}">'
+                f"{_esc(name(b))}<br>vs {_esc(name(a))}</th>")
+    if len(pairs) > max(6, len(problems)):
+        head = "".join(f"<th>{_esc(model)} / {_esc(dataset)}</th>" for dataset, model in problems)
+        body = "".join(f"<tr>{pair_label(a, b)}" + "".join(
+            _verdict_cell(cell.get((dataset, model, a, b))) for dataset, model in problems)
+            + "</tr>" for a, b in pairs)
+        corner = "pair (B vs A)"
+    else:
+        head = "".join(pair_label(a, b) for a, b in pairs)
+        body = "".join(
+            f"<tr><th>{_esc(model)} / {_esc(dataset)}</th>"
+            + "".join(_verdict_cell(cell.get((dataset, model, a, b))) for a, b in pairs) + "</tr>"
+            for dataset, model in problems)
+        corner = "problem"
+    return (f'<div class="wide"><table id="{table_id}" class="matrix"><thead><tr>'
+            f"<th>{corner}</th>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def markdown_html(lines):
+    """The summary's own markdown (headings, paragraphs, pipe tables; ** for bold) as HTML,
+    every text escaped: the page says what summary.md says, in the summary's words."""
+    out, table = [], []
+
+    def flush():
+        if table:
+            cells = [[c.strip() for c in row.strip().strip("|").split("|")] for row in table
+                     if not set(row.replace("|", "").strip()) <= {"-", " "}]
+            head, *body = cells
+            out.append('<div class="wide"><table><thead><tr>'
+                       + "".join(f"<th>{_esc(c)}</th>" for c in head) + "</tr></thead><tbody>"
+                       + "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in row) + "</tr>"
+                                 for row in body) + "</tbody></table></div>")
+            table.clear()
+    for line in lines:
+        if line.startswith("|"):
+            table.append(line)
+            continue
+        flush()
+        text = line.strip()
+        if text.startswith("#"):
+            out.append(f"<h2>{_esc(text.lstrip('#').strip())}</h2>")
+        elif text:
+            out.append(f"<p>{_esc(text.replace('**', ''))}</p>")
+    flush()
+    return "".join(out)
 
 
 def _files(row, plots):
@@ -230,6 +283,13 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
                     "</noscript>") if png else ""
         return f'<div class="figure" id="{figure_id}" data-kind="{kind}"></div>{fallback}'
 
+    tuned_settings = defaultdict(set)  # per problem, each optimizer's tuned setting
+    for s in analysis.tuned_selection(rows):
+        if s["budget"] > 1:
+            tuned_settings[(s["dataset"], s["model"])].add(s["chosen"])
+    for s in analysis.tuned_selection(rows):
+        if s["budget"] == 1 and (s["dataset"], s["model"]) in tuned_settings:
+            tuned_settings[(s["dataset"], s["model"])].add(s["chosen"])
     by_problem_curves = defaultdict(list)
     for row in curves or []:
         by_problem_curves[(row["dataset"], row["model"])].append(row)
@@ -241,11 +301,16 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
         stem = f"{registry.label(model)}_{registry.label(dataset)}" + ("" if batch is None else f"_b{batch}")
         members = {s: [(seeds_of.get(id(h)), h) for h in hs] for s, hs in by_setting.items()}
         names = sorted(labels[key])
+        chosen = tuned_settings.get(key)  # with settings of a tuning: the tuned ones first
         parts = [f'<section class="problem"><h2>{_esc(key[1])} on {_esc(dataset)}</h2>',
                  f'<p class="classes">{len(names)} classes: {_esc(", ".join(names[:30]))}'
                  f"{' ...' if len(names) > 30 else ''}</p>" if names else "",
-                 figure("curves", {"settings": curve_data(members)}, f"{stem}.png",
-                        f"{key[1]} on {dataset}: accuracy and loss per epoch")]
+                 figure("curves", {"settings": curve_data(members, chosen),
+                                   "x_title": "step" if batch is not None else "epoch"},
+                        f"{stem}.png", f"{key[1]} on {dataset}: accuracy and loss per "
+                        + ("evaluation point" if batch is not None else "epoch")
+                        + (" (each optimizer's tuned setting; the others in the legend)"
+                           if chosen else ""))]
         if key in by_problem_curves:
             parts.append(figure("tuning", {"rows": [
                 {**dict(zip(TUNING_NUMBERS, _round([r[k] for k in TUNING_NUMBERS]))),
@@ -276,7 +341,7 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
     design = analysis.design_for(rows, design)  # the folder's one design, for every verdict
     rule = summary.rule_sentence(measure, design, problem_rows) if problem_rows else ""
     matrix = verdict_matrix(problem_rows) if problem_rows else ""
-    tuned = analysis.tuned_rows(rows)
+    tuned, tuned_problems = analysis.tuned_rows(rows), []
     if tuned:  # settings of one optimizer are not rivals: the answer compares tuned optimizers
         tuned_problems, overall = tuned_table or summary.verdict_table(tuned, margin, design,
                                                                        measure)
@@ -289,10 +354,24 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
                   + f"<details><summary>Every setting against every other "
                   f"({len(problem_rows)} comparisons)</summary>"
                   f"{verdict_matrix(problem_rows, 'verdict-matrix-settings')}</details>")
+    if measure.race and problem_rows:  # who left at which look, by how much; the survivors
+        items = "".join(f'<li class="{"left" if line.startswith("  ") else "answer"}">'
+                        f'{_esc(line.strip().removeprefix("- ").replace("**", ""))}</li>'
+                        for line in summary.race_lines(problem_rows, measure))
+        matrix = f'<h3>The race</h3><ul class="race">{items}</ul>' + matrix
     first = analysis.headline(overall)  # the study's question (RAdam vs Adam) when it was asked
-    headline = (f'<p class="overall">{_esc(first["text"])}</p>' if first else "")
+    answer = summary.answer_sentence(tuned_problems if tuned else problem_rows, overall, measure) \
+        if first else ""
+    headline = ((f'<p class="answer" id="answer">{_esc(answer)}</p>' if answer else "")
+                + (f'<p class="overall">{_esc(first["text"])}</p>' if first else ""))
+    caveats = summary.tuning_caveats(rows) if tuned else []
+    matrix += "".join(f'<p class="caveat">{_esc(c.replace("**", ""))}</p>' for c in caveats)
     others = "".join(f"<li>{_esc(r['text'])}</li>" for r in overall if r is not first)
-    matrix += f'<ul class="pairs">{others}</ul>' if others else ""
+    if others:  # every other pair across problems: folded away when there are many
+        listed = f'<ul class="pairs">{others}</ul>'
+        matrix += listed if len(overall) <= 4 else (
+            f"<details><summary>Every other pair across problems ({len(overall) - 1})</summary>"
+            f"{listed}</details>")
     matrix += speed_table(speed_rows or [])  # beside the verdicts: how fast B reaches A's result
     counts = ", ".join((_count(len(rows), "run"),
                         _count(len({results.problem(r) for r in rows}), "problem"),
@@ -303,9 +382,12 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
             "its settings are compared below.</p>" if tuned else
             "<p>No pair of optimizers was run on the same problem: nothing to compare.</p>"),
         matrix=matrix, rule=_esc(rule),
-        sections="".join(sections), profile=profile_html,
+        sections="".join(sections) + markdown_html(summary.budget_markdown(rows, margin, design)),
+        profile=profile_html,
         runs=runs_table(rows, histories, plots), plotly=plotly_js(),
-        data=_json_for_script({"figures": figures}), script=SCRIPT, style=STYLE)
+        data=_json_for_script({"figures": figures, "palette": style.PALETTE,
+                               "markers": [m[1] for m in style.MARKERS]}),
+        script=SCRIPT, style=STYLE)
 
 
 STYLE = """
@@ -317,8 +399,12 @@ th[data-column] { cursor: pointer; background: #f3f3f3; }
 .v-better { background: #b7e4b7; } .v-worse { background: #f4b6b6; }
 .v-equivalent { background: #b9d3f0; } .v-undecided { background: #eee; color: #555; }
 .figure { width: 100%; max-width: 1100px; height: 420px; }
+.figure[data-kind="curves"] { height: auto; min-height: 420px; }
 section.problem { margin-top: 2em; border-top: 1px solid #ddd; }
 .overall { font-weight: 600; }
+.answer { font-size: 1.35em; font-weight: 700; margin: 0.4em 0 0.8em; }
+.caveat { border-left: 4px solid #d9822b; padding-left: 0.6em; }
+.wide { max-width: 100%; overflow-x: auto; }
 .runs td:nth-child(9) { font-family: monospace; font-size: 0.9em; }
 """
 
@@ -326,11 +412,10 @@ section.problem { margin-top: 2em; border-top: 1px solid #ddd; }
 # sorting and filtering. No chart is drawn by hand here.
 SCRIPT = r"""
 const DATA = JSON.parse(document.getElementById("report-data").textContent);
-const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                "#7f7f7f", "#bcbd22", "#17becf"];
+const COLORS = DATA.palette, MARKERS = DATA.markers;  // the PNGs' too (pyimagesearch/style.py)
 const epochs = (ys) => ys.map((_, i) => i + 1);
-function band(ys, sd, axes, color, group) {
-  const x = epochs(ys);
+function band(ys, sd, axes, color, group, xs) {
+  const x = xs || epochs(ys);
   return {x: x.concat(x.slice().reverse()),
           y: ys.map((v, i) => v + sd[i]).concat(ys.map((v, i) => v - sd[i]).reverse()),
           fill: "toself", fillcolor: color, opacity: 0.2, line: {width: 0}, hoverinfo: "skip",
@@ -342,27 +427,36 @@ const PANELS = [["accuracy", ["x", "y"]], ["val_accuracy", ["x", "y"]],
 const BUILD = {
   curves(f) {
     const traces = [];
+    let longest = 1;
     f.settings.forEach((s, k) => {
-      const color = COLORS[k % COLORS.length];
+      const color = COLORS[k % COLORS.length], symbol = MARKERS[k % MARKERS.length];
+      const xs = (ys) => s.x || epochs(ys), shown = s.shown ? true : "legendonly";
       PANELS.forEach(([key, axes], j) => {
         const val = key.startsWith("val_");
-        if (s.std) traces.push(band(s.mean[key], s.std[key], axes, color, s.name));
-        traces.push({y: s.mean[key], x: epochs(s.mean[key]), name: s.name, legendgroup: s.name,
-                     showlegend: j === 1, mode: "lines", type: "scatter",
+        longest = Math.max(longest, s.mean[key].length);
+        if (s.std) traces.push({...band(s.mean[key], s.std[key], axes, color, s.name, s.x),
+                                visible: shown});
+        // a marker of its own on every curve: two settings that overlap still show both
+        traces.push({y: s.mean[key], x: xs(s.mean[key]), name: s.name, legendgroup: s.name,
+                     showlegend: j === 1, mode: "lines+markers", type: "scatter", visible: shown,
+                     marker: {symbol: symbol, size: 6, color: color},
                      line: {color: color, dash: val ? "solid" : "dot"}, xaxis: axes[0],
-                     yaxis: axes[1], hovertemplate: `${s.name}<br>${key}, epoch %{x}: %{y}<extra>` +
+                     yaxis: axes[1], hovertemplate: `${s.name}<br>${key}, ${f.x_title} %{x}: %{y}<extra>` +
                      (s.seeds.length ? `mean of ${s.seeds.length} seeds` : "") + "</extra>"});
       });
-      s.seeds.forEach((seed) => PANELS.forEach(([key, axes], j) => traces.push({
-        y: seed[key], x: epochs(seed[key]), name: `${s.name} · seed ${seed.seed}`,
-        legendgroup: `${s.name} seed ${seed.seed}`, showlegend: j === 1, visible: "legendonly",
+      // every seed's own curves: one legend entry per setting, not one per seed
+      s.seeds.forEach((seed, i) => PANELS.forEach(([key, axes], j) => traces.push({
+        y: seed[key], x: xs(seed[key]), name: `${s.name} · its ${s.seeds.length} seeds`,
+        legendgroup: `${s.name} seeds`, showlegend: i === 0 && j === 1, visible: "legendonly",
         mode: "lines", type: "scatter", line: {color: color, width: 1,
         dash: key.startsWith("val_") ? "solid" : "dot"}, xaxis: axes[0], yaxis: axes[1],
-        hovertemplate: `${s.name}, seed ${seed.seed}<br>${key}, epoch %{x}: %{y}<extra></extra>`})));
+        hovertemplate: `${s.name}, seed ${seed.seed}<br>${key}, ${f.x_title} %{x}: %{y}<extra></extra>`})));
     });
-    return [traces, {xaxis: {domain: [0, 0.45], title: {text: "epoch"}},
+    // whole epochs only (ticks at 1.5 and 2.5 meant nothing)
+    const ticks = f.x_title === "epoch" ? {tick0: 1, dtick: Math.max(1, Math.ceil(longest / 10))} : {};
+    return [traces, {xaxis: {domain: [0, 0.45], title: {text: f.x_title}, ...ticks},
                      yaxis: {title: {text: "accuracy (solid: validation, dotted: train)"}},
-                     xaxis2: {domain: [0.55, 1], title: {text: "epoch"}},
+                     xaxis2: {domain: [0.55, 1], title: {text: f.x_title}, ...ticks},
                      yaxis2: {anchor: "x2", title: {text: "loss"}}}];
   },
   tuning(f) {
@@ -407,6 +501,10 @@ for (const f of DATA.figures) {
   layout.title = {text: f.title, font: {size: 14}};
   layout.margin = {t: 40};
   layout.legend = {font: {size: 10}};
+  if (f.kind === "curves") {  // below the panels, in rows: never a scroll box
+    layout.legend = {font: {size: 10}, orientation: "h", yanchor: "top", y: -0.18};
+    layout.height = 440 + 22 * Math.ceil(2 * f.settings.length / 4);
+  }
   Plotly.newPlot(f.id, traces, layout, {responsive: true, displaylogo: false});
 }
 // the run table: click a header to sort, type to filter

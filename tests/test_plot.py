@@ -204,3 +204,38 @@ def test_legends_stay_off_the_curves(tmp_path, count):
         assert inside == (count <= figures.LEGEND_INSIDE_UP_TO)
         assert legend.x1 <= fig.bbox.x1 + 1  # and not cut off by the figure's edge
     plt.close(fig)
+
+
+def test_the_figures_read_like_the_page(monkeypatch, tmp_path):
+    """Six settings: a one-line title (it took seven), epochs from 1 on whole ticks (as the
+    page numbers them), each setting in the page's colour and a marker of its own, and
+    overview.png's legend beside the bars, not over them."""
+    from pyimagesearch import figures, style
+    from tests.synthetic import history
+    kept = {}
+    monkeypatch.setattr(figures, "save", lambda fig, path: kept.setdefault(path, fig))
+    names = ["adam", "radam", "adamw(weight_decay=0.05)", "lion", "muon", "sgd"]
+    by_optimizer = {n: [history(epochs=4, offset=0.01 * k)] for k, n in enumerate(names)}
+    figures.comparison(by_optimizer, "minivggnet", "digits", "c.png")
+    top, bottom = kept["c.png"].axes[:2]
+    assert top.get_title() == "minivggnet on digits (Accuracy)"
+    fig = kept["c.png"]
+    fig.canvas.draw()
+    low, high = top.get_xlim()
+    assert [t for t in top.get_xticks() if low <= t <= high] == [1, 2, 3, 4]  # no 0, no 0.25
+    lines = top.get_lines()
+    assert list(lines[0].get_xdata()) == [1, 2, 3, 4]
+    # two curves a setting (train, validation), in the k-th colour and marker
+    for k in range(len(names)):
+        for line in lines[2 * k: 2 * k + 2]:
+            assert line.get_color() == style.colour(k) and line.get_marker() == style.marker(k)
+    rows = [{"dataset": "digits", "model": "minivggnet", "optimizer": n, "test_accuracy": 0.9 + 0.01 * k}
+            for k, n in enumerate(names)]
+    figures.overview(rows, "o.png")
+    ax = kept["o.png"].axes[0]
+    legend = ax.get_legend()
+    kept["o.png"].canvas.draw()
+    box, axes_box = legend.get_window_extent(), ax.get_window_extent()
+    assert box.x0 >= axes_box.x1  # beside the axes: it covers no bar
+    assert [p.get_facecolor()[:3] for p in ax.patches[:1]] == [
+        tuple(int(style.colour(0)[i:i + 2], 16) / 255 for i in (1, 3, 5))]

@@ -242,12 +242,12 @@ def verdict_markdown(rows, margin=verdicts.MARGIN, design=None, table=None, meas
     unit = "points" if measure.accuracy else measure.unit
     digits = 2 if measure.accuracy else 4
     race = ["### The race", ""] + race_lines(problems, measure) + [""] if measure.race else []
-    top = headline(overall)["text"]
-    if measure.race:  # the question asked was the race's: its answer comes first
-        answers = [line.removeprefix("- Race: ").replace("**", "") for line in race[2:]
-                   if line.startswith("- Race: ")]
-        top = " ".join(a[0].upper() + a[1:] for a in answers)
-    lines = ["## Verdicts", "", f"**{top}**", "", *race,
+    # the answer in one sentence first; the study's question across problems below it (a
+    # race's question is the race: its lines follow)
+    top = [f"**{answer_sentence(problems, overall, measure)}**", ""]
+    if not measure.race:
+        top += [f"**{headline(overall)['text']}**", ""]
+    lines = ["## Verdicts", "", *top, *race,
              rule_sentence(measure, design, problems), "",
              f"| dataset | model | A | B | n | B - A ({unit}) | 95% CI | p | p adj. | verdict |",
              "|" + " --- |" * 10]

@@ -144,7 +144,8 @@ def _family_clause(measure, comparisons):
                 "one family (Holm step-down over both tests of each, with Shaffer's bound), each "
                 "pair's spread pooled over all of them where their spreads are alike (Bartlett's "
                 f"test, p > {verdicts.SPREAD_CHECK:g}, from {verdicts.POOL_FROM} seeds on), and an "
-                "optimizer decided worse than another leaves: it gets no more seeds")
+                "optimizer decided worse than another leaves: it gets no more seeds (the "
+                "table's interval and p are each pair's own; its p adj. is the race's)")
     if measure.baseline:
         return (f"each other optimizer against the baseline {registry.display_name(measure.baseline)}: "
                 f"those {comparisons} comparisons are one family (Holm step-down over both tests "

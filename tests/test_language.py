@@ -191,3 +191,14 @@ def test_the_lm_preset_tunes_four_optimizers_alike(tmp_path):
 def test_eval_points():
     assert language.eval_points(300) == list(range(15, 301, 15))
     assert language.eval_points(5) == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("argv", [["--dataset", "text", "--model", "gpt"],
+                                  ["--dataset", "text", "--model", "minivggnet"]])
+def test_lr_find_refuses_text_in_one_line(tmp_path, capsys, argv):
+    import lr_find
+    with pytest.raises(SystemExit) as stop:
+        lr_find.main([*argv, "--optimizer", "adam", "--output", str(tmp_path / "lr")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "the range test is for the image models" in err

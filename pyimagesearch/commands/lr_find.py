@@ -41,6 +41,9 @@ def parse_args(argv=None):
     args = ap.parse_args(argv)
     if args.min_lr >= args.max_lr:
         ap.error(f"--min-lr {args.min_lr} must be below --max-lr {args.max_lr}")
+    if registry.is_text(args.dataset) or registry.resolve_model(args.model).language:
+        ap.error("the range test is for the image models: for --model gpt on text, search "
+                 "the learning rate with combinations.py --trials (or --preset lm)")
     return args
 
 

@@ -32,10 +32,9 @@ def shape(run):
 
 
 def check(run, data):
-    """Refusals before anything is built: ValueError, one line."""
-    layers, width, heads, context = shape(run)
-    if width % heads:  # train.py refuses it first
-        raise ValueError(f"--width {width} is not divisible by --heads {heads}")
+    """Refusals that need the data, before anything is built: ValueError, one line (a
+    width the heads do not divide is train.py's parser's, before any data is read)."""
+    context = shape(run)[3]
     text.check_context(data, context)
     if int(run.batch_size) > len(data.train) - context:
         raise ValueError(f"--batch-size {run.batch_size}: the training split has only "

@@ -283,12 +283,12 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
                     "</noscript>") if png else ""
         return f'<div class="figure" id="{figure_id}" data-kind="{kind}"></div>{fallback}'
 
-    tuned_settings = defaultdict(set)  # per problem, each optimizer's tuned setting
-    for s in analysis.tuned_selection(rows):
-        if s["budget"] > 1:
-            tuned_settings[(s["dataset"], s["model"])].add(s["chosen"])
-    for s in analysis.tuned_selection(rows):
-        if s["budget"] == 1 and (s["dataset"], s["model"]) in tuned_settings:
+    # per problem where some optimizer was tuned: each optimizer's chosen setting
+    selection = analysis.tuned_selection(rows)
+    tuned_on = {(s["dataset"], s["model"]) for s in selection if s["budget"] > 1}
+    tuned_settings = defaultdict(set)
+    for s in selection:
+        if (s["dataset"], s["model"]) in tuned_on:
             tuned_settings[(s["dataset"], s["model"])].add(s["chosen"])
     by_problem_curves = defaultdict(list)
     for row in curves or []:
@@ -355,9 +355,11 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
                   f"({len(problem_rows)} comparisons)</summary>"
                   f"{verdict_matrix(problem_rows, 'verdict-matrix-settings')}</details>")
     if measure.race and problem_rows:  # who left at which look, by how much; the survivors
-        items = "".join(f'<li class="{"left" if line.startswith("  ") else "answer"}">'
-                        f'{_esc(line.strip().removeprefix("- ").replace("**", ""))}</li>'
-                        for line in summary.race_lines(problem_rows, measure))
+        items = "".join(
+            f'<li class="answer">Race: {_esc(summary.race_answer(standing, measure))}.</li>'
+            + "".join(f'<li class="left">{_esc(line)}</li>'
+                      for line in summary.race_details(standing, measure))
+            for standing in analysis.race_standings(problem_rows))
         matrix = f'<h3>The race</h3><ul class="race">{items}</ul>' + matrix
     first = analysis.headline(overall)  # the study's question (RAdam vs Adam) when it was asked
     answer = summary.answer_sentence(tuned_problems if tuned else problem_rows, overall, measure) \

@@ -155,30 +155,40 @@ def _family_clause(measure, comparisons):
             "its two tests are one family (Holm step-down)")
 
 
-def race_lines(problem_rows, measure):
-    """The race, per problem: its answer, who left at which look and by how much, the
-    survivors."""
+def race_answer(standing, measure, bold=False):
+    """A race's answer on one problem (analysis.race_standings' entry), in words: the best,
+    the survivors equivalent, or the survivors not separated within the cap."""
+    name = registry.display_name
+    where = f"{standing['dataset']} / {standing['model']}"
+    if standing["best"]:
+        best = name(standing["best"])
+        return f"the best on {where} is {f'**{best}**' if bold else best}"
+    survivors = ", ".join(map(name, standing["survivors"]))
+    if standing["open"]:
+        return f"on {where}, {survivors} could not be separated within the cap of seeds"
+    return f"on {where}, {survivors} are equivalent within {measure.margin_text()}"
+
+
+def race_details(standing, measure):
+    """Who left at which look, behind whom and by how much; who is still in."""
     unit = "points" if measure.accuracy else measure.unit
     digits = 2 if measure.accuracy else 4
     name = registry.display_name
+    lines = [f"{name(e['optimizer'])} left at look {e['look']}: {name(e['by'])} better by "
+             f"{e['mean_diff']:.{digits}f} {unit} [{e['ci_low']:.{digits}f}, "
+             f"{e['ci_high']:.{digits}f}], n={e['n']}" for e in standing["left"]]
+    if len(standing["survivors"]) > 1:
+        lines.append(f"still in: {', '.join(map(name, standing['survivors']))}")
+    return lines
+
+
+def race_lines(problem_rows, measure):
+    """The race, per problem, as markdown: its answer, who left at which look and by how
+    much, the survivors."""
     lines = []
     for standing in analysis.race_standings(problem_rows):
-        where = f"{standing['dataset']} / {standing['model']}"
-        if standing["best"]:
-            answer = f"the best on {where} is **{name(standing['best'])}**"
-        elif standing["open"]:
-            answer = (f"on {where}, {', '.join(map(name, standing['survivors']))} could not be "
-                      "separated within the cap of seeds")
-        else:
-            answer = (f"on {where}, {', '.join(map(name, standing['survivors']))} are equivalent "
-                      f"within {measure.margin_text()}")
-        lines += [f"- Race: {answer}."]
-        for e in standing["left"]:
-            lines.append(f"  - {name(e['optimizer'])} left at look {e['look']}: "
-                         f"{name(e['by'])} better by {e['mean_diff']:.{digits}f} {unit} "
-                         f"[{e['ci_low']:.{digits}f}, {e['ci_high']:.{digits}f}], n={e['n']}")
-        if len(standing["survivors"]) > 1:
-            lines.append(f"  - still in: {', '.join(map(name, standing['survivors']))}")
+        lines.append(f"- Race: {race_answer(standing, measure, bold=True)}.")
+        lines += [f"  - {line}" for line in race_details(standing, measure)]
     return lines
 
 
@@ -360,9 +370,8 @@ def answer_sentence(problem_rows, overall, measure=None):
     measure = measure or Measure()
     risk = f"chance of any wrong call here at most {verdicts.ALPHA:.0%}"
     if measure.race:
-        answers = [line.removeprefix("- Race: ").replace("**", "")
-                   for line in race_lines(problem_rows, measure) if line.startswith("- Race: ")]
-        return " ".join(a[0].upper() + a[1:-1] + ";" for a in answers) + f" {risk}."
+        answers = [race_answer(s, measure) for s in analysis.race_standings(problem_rows)]
+        return " ".join(a[0].upper() + a[1:] + ";" for a in answers) + f" {risk}."
     top = headline(overall)
     if top is None:
         return ""

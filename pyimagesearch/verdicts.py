@@ -219,6 +219,8 @@ def sequential(diffs, counts, weights, margin=MARGIN, resolution=0.0, alpha=ALPH
     n_players = 0 if pairs is None else int(pairs.max(initial=-1)) + 1
     active = np.full((experiments, n_players), -1)
     left = np.full((experiments, n_players), -1)
+    if race:
+        pools, alike = _groups(pairs, groups), _spreads_alike(pairs)
     for k, n_k in enumerate(counts):
         open_ = (verdict == "undecided") & ~closed[None, :]
         if race:
@@ -235,9 +237,8 @@ def sequential(diffs, counts, weights, margin=MARGIN, resolution=0.0, alpha=ALPH
         seen = np.where(position[None, None, :] < n_k[..., None], diffs, np.nan)
         if race:
             alive = left < 0
-            tests = pooled_tests(seen, alive[:, pairs[:, 0]] & alive[:, pairs[:, 1]],
-                                 _groups(pairs, groups), margin, resolution,
-                                 homogeneous=_spreads_alike(pairs))
+            tests = pooled_tests(seen, alive[:, pairs[:, 0]] & alive[:, pairs[:, 1]], pools,
+                                 margin, resolution, homogeneous=alike)
         else:
             tests = test(seen, margin, resolution)
         found, p_d, p_e = decide(tests, weights[k], alpha, open_)

@@ -123,8 +123,9 @@ def decide(args):
         selection = rounds.fixed_selection(args.input, rows)
         if design is None:  # the first call fixes the design and takes the first look
             # a tuned grid: each optimizer's setting is selected on validation now, once
-            selection = {(s["dataset"], s["model"], s["optimizer"]): s["chosen"]
-                         for s in analysis.tuned_selection(rows)} if analysis.tuned_rows(rows) else {}
+            chosen = analysis.tuned_selection(rows)
+            selection = {(s["dataset"], s["model"], s["optimizer"]): s["chosen"] for s in chosen
+                         } if any(s["budget"] > 1 for s in chosen) else {}
             compare = analysis.tuned_rows(rows) if selection else rows
             if measure.baseline:
                 try:
@@ -201,8 +202,8 @@ def decide(args):
         _, design = rounds.design(args.input, measure, rows=rows)
         compare = analysis.tuned_rows(rows) if rounds.fixed_selection(args.input, rows) else rows
         problems, _ = summary.verdict_table(compare, margin, design, measure)
-        print("\n" + "\n".join(line.replace("**", "") for line in summary.race_lines(problems, measure)
-                                if not line.startswith("  ")))
+        print("\n" + "\n".join(f"- Race: {summary.race_answer(standing, measure)}."
+                                for standing in analysis.race_standings(problems)))
     return status
 
 

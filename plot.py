@@ -12,9 +12,9 @@ warning naming it; the exit status is non-zero only when nothing at all could be
 import sys
 
 # the command itself: pyimagesearch/commands/plot.py (installed: optimizer-plot)
-from pyimagesearch.commands.plot import main, add_measure_arguments, chosen_measure
+from pyimagesearch.commands.plot import main, add_measure_arguments
 
-__all__ = ["main", "add_measure_arguments", "chosen_measure"]  # for tests and notebooks
+__all__ = ["main", "add_measure_arguments"]  # for tests and notebooks
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -20,15 +20,17 @@ def _mean(values):
     return float(np.mean(values)) if values else math.nan
 
 
-def group_stats(rows):
-    """Per dataset, model and optimizer: n, mean and sample std of test accuracy over
-    seeds, and the mean epochs and seconds to target of the runs that reached it."""
+def group_stats(rows, measure=None):
+    """Per dataset, model and optimizer: n, mean and sample std of test accuracy (or of
+    ``measure``'s metric) over seeds, and the mean epochs and seconds to target of the runs
+    that reached it."""
+    measure = measure or Measure()
     groups = defaultdict(list)
     for row in rows:
         groups[(row["dataset"], _model(row), row["optimizer"])].append(row)
     out = []
     for (dataset, model, optimizer), members in groups.items():
-        accs = [r["test_accuracy"] for r in members if not math.isnan(r["test_accuracy"])]
+        accs = [value_of(r, measure) for r in members if not math.isnan(value_of(r, measure))]
         reached = [r for r in members if r.get("epochs_to_target")]
         out.append({"dataset": dataset, "model": model, "optimizer": optimizer, "n": len(accs),
                     "mean": float(np.mean(accs)) if accs else math.nan,
@@ -41,9 +43,16 @@ def group_stats(rows):
 
 # ------------------------------------------------------------------ verdicts
 
-# A metric with no test-set size to resolve it (a user's program's): differences that agree
-# to a millionth of a point are not known to zero spread either.
-UNKNOWN_RESOLUTION = 1e-6
+def resolution(values, scale, fallback):
+    """The floor of a comparison's spread for a metric without a test-set size: the smallest
+    gap between distinct values seen for it (x ``scale``), since runs that agree more closely
+    than the metric can tell apart are not known to zero spread (an accuracy on 169 examples
+    moves in steps of 1/169). ``fallback`` (the margin) where every value is the same, so
+    that a spread of zero is never read as certainty."""
+    distinct = np.unique(np.asarray([v for v in values if math.isfinite(v)], float))
+    if len(distinct) < 2:
+        return fallback
+    return float(np.min(np.diff(distinct))) * scale
 
 
 def problem_comparisons(rows, measure=None):
@@ -51,7 +60,7 @@ def problem_comparisons(rows, measure=None):
     order, with their test accuracies by seed: dicts of dataset, model, a, b, a_scores,
     b_scores ({seed: accuracy}), a_settings, b_settings (the run settings behind each, by
     which decide.json's looks name runs: a tuned optimizer's chosen setting), resolution
-    (one test image in points, for test accuracy), margin (in the measure's units) and
+    (one test image in points, for test accuracy; else :func:`resolution`), margin (in the measure's units) and
     learned (whether any run of the two learned). ``measure``: which value of a run is
     compared (:mod:`.measure`; default test accuracy)."""
     measure = measure or Measure()
@@ -59,12 +68,14 @@ def problem_comparisons(rows, measure=None):
     settings = defaultdict(set)
     learned = defaultdict(bool)
     sizes = defaultdict(list)
+    seen = defaultdict(list)  # every value of the metric on a problem: its resolution
     for row in rows:
         key = problem(row)
         seed = -1 if row.get("seed") is None else row["seed"]
         score = value_of(row, measure)
         if math.isfinite(score):
             by_problem[key][row["optimizer"]][seed] = score
+            seen[key].append(score)
         settings[(key, row["optimizer"])].update(row.get("settings") or [row.get("setting",
                                                                                row["optimizer"])])
         learned[(key, row["optimizer"])] |= row.get("learned", True)
@@ -79,14 +90,15 @@ def problem_comparisons(rows, measure=None):
         else:
             pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
         for a, b in pairs:
+            margin = measure.margin_for(list(by_opt[a].values()))
             out.append({"dataset": key[0], "model": key[1], "a": a, "b": b,
                         "a_scores": by_opt[a], "b_scores": by_opt[b],
                         "a_settings": sorted(settings[(key, a)]),
                         "b_settings": sorted(settings[(key, b)]),
                         "resolution": 100.0 / min(sizes[key])
                         if sizes[key] and measure.name == "test_accuracy"
-                        else UNKNOWN_RESOLUTION, "measure": measure,
-                        "margin": measure.margin_for(list(by_opt[a].values())),
+                        else resolution(seen[key], measure.scale, margin), "measure": measure,
+                        "margin": margin,
                         "learned": learned[(key, a)] or learned[(key, b)]})
     return out
 
@@ -100,7 +112,21 @@ def resolve_baseline(rows, name):
     for n in names:
         if wanted in (n.lower(), registry.label(n).lower(), registry.display_name(n).lower()):
             return n
+    # an optimizer's name where one setting of it ran: --baseline adam for adam(lr=0.05)
+    by_name = [n for n in names if _spec_name(n) == wanted]
+    if len(by_name) == 1:
+        return by_name[0]
+    if by_name:
+        raise ValueError(f"--baseline {name}: {len(by_name)} settings of it ran "
+                         f"({', '.join(by_name)}): name one")
     raise ValueError(f"--baseline {name}: no such optimizer here (these ran: {', '.join(names)})")
+
+
+def _spec_name(setting):
+    try:
+        return specs.parse(setting).name.lower()
+    except specs.SpecError:
+        return None
 
 
 def paired_seeds(comparison):
@@ -337,13 +363,15 @@ def raw(row):
 
 def headline(overall):
     """The study's question across its problems: RAdam vs Adam where both ran, else the
-    first pair."""
+    first pair decided better or worse, else the first equivalent, else the first pair."""
     if not overall:
         return None
     for row in overall:
         if (row["a"], row["b"]) == ("adam", "radam"):
             return row
-    return overall[0]
+    # else a decided pair before an equivalent one, and either before an undecided one
+    rank = {"better": 0, "worse": 0, "equivalent": 1}
+    return min(overall, key=lambda row: rank.get(row["verdict"], 2))
 
 
 # ------------------------------------------------------------------ tuned comparisons
@@ -365,7 +393,7 @@ def tuned_selection(rows):
         groups[(row["dataset"], _model(row), family(row))][row["optimizer"]].append(row)
     out = []
     for (dataset, model, name), settings in groups.items():
-        scored = [(_mean([r.get("final_val_accuracy", math.nan) for r in members]), setting)
+        scored = [(_mean([selection_score(r) for r in members]), setting)
                   for setting, members in settings.items()]
         best_val, chosen = max(scored, key=lambda t: -math.inf if math.isnan(t[0]) else t[0])
         fixed = [setting for setting, members in settings.items()
@@ -376,7 +404,8 @@ def tuned_selection(rows):
         members = [r for ms in settings.values() for r in ms]
         out.append({"dataset": dataset, "model": model, "optimizer": name, "chosen": chosen,
                     "budget": len(settings), "val_accuracy": best_val,
-                    "test_accuracy": _mean([r["test_accuracy"] for r in settings[chosen]]),
+                    "test_accuracy": _mean([r["final_metric"] if r.get("program")
+                                            else r["test_accuracy"] for r in settings[chosen]]),
                     "seeds": len(settings[chosen]), "fixed": bool(fixed),
                     "on_test": any(r.get("validation", "test set") == "test set" for r in members)})
     return sorted(out, key=lambda s: (s["dataset"], s["model"],
@@ -403,7 +432,7 @@ def searches(rows):
     A setting counts once it has a finite final-epoch validation accuracy."""
     groups = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        if math.isfinite(row.get("final_val_accuracy", math.nan)):
+        if math.isfinite(selection_score(row)):
             groups[(*problem(row), family(row))][row["optimizer"]].append(row)
     return {k: dict(v) for k, v in sorted(
         groups.items(), key=lambda kv: (kv[0][0], kv[0][1],
@@ -411,8 +440,20 @@ def searches(rows):
         if len(v) >= 2}
 
 
-def _scores(settings, field):
-    return np.array([_mean([r[field] for r in members]) for members in settings.values()])
+def selection_score(row):
+    """What tuning selects a setting on, higher is better: train.py's final validation
+    accuracy; a program's own metric in its own direction (results._program_metrics)."""
+    return row.get("selection_score", row.get("final_val_accuracy", math.nan))
+
+
+def outcome_score(row):
+    """What the selected setting yields, higher is better: train.py's test accuracy; a
+    program's own metric."""
+    return row.get("outcome_score", row.get("test_accuracy", math.nan))
+
+
+def _scores(settings, score):
+    return np.array([_mean([score(r) for r in members]) for members in settings.values()])
 
 
 def tuning_curves(rows):
@@ -421,7 +462,7 @@ def tuning_curves(rows):
     band, and the expected test accuracy of the trial validation selects."""
     out = []
     for (dataset, model, name), settings in searches(rows).items():
-        val, test = _scores(settings, "final_val_accuracy"), _scores(settings, "test_accuracy")
+        val, test = _scores(settings, selection_score), _scores(settings, outcome_score)
         best, (low, high) = tuning.expected_best(val), tuning.band(val)
         selected = tuning.expected_at_selection(val, test)
         out += [{"dataset": dataset, "model": model, "optimizer": name, "budget": b + 1,
@@ -442,12 +483,12 @@ def budget_verdicts(rows, margin=verdicts.MARGIN, design=None):
     for (dataset, model, name), settings in searches(rows).items():
         members = list(settings.values())
         seeds = set.intersection(*({r.get("seed") for r in ms} for ms in members))
-        if not seeds:
+        if not seeds or members[0][0].get("program"):  # in test-accuracy points: train.py's
             continue
         seeds = sorted(seeds, key=lambda s: -1 if s is None else s)
         outcomes = np.array([[next(r["test_accuracy"] for r in ms if r.get("seed") == s)
                               for s in seeds] for ms in members])
-        selected = tuning.expected_at_selection(_scores(settings, "final_val_accuracy"), outcomes)
+        selected = tuning.expected_at_selection(_scores(settings, selection_score), outcomes)
         first = members[0][0]
         images = [r["test_images"] for ms in members for r in ms if r.get("test_images")]
         learned = any(r.get("learned", True) for ms in members for r in ms)
@@ -470,8 +511,8 @@ def sensitivity(rows, margin=verdicts.MARGIN):
         rates = [_learning_rate(setting) for setting in settings]
         if any(rate is None for rate in rates):
             continue
-        val = _scores(settings, "final_val_accuracy")
-        spread = [float(np.std([r["final_val_accuracy"] for r in ms], ddof=1)) if len(ms) > 1
+        val = _scores(settings, selection_score)
+        spread = [float(np.std([selection_score(r) for r in ms], ddof=1)) if len(ms) > 1
                   else math.nan for ms in settings.values()]
         width, open_low, open_high = tuning.flat_width(rates, val, margin / 100)
         best = int(np.nanargmax(val))

@@ -23,6 +23,16 @@ positive_float = _number(float, "a number", lambda v: 0 < v < float("inf"), "a p
 fraction = _number(float, "a number", lambda v: 0 < v < 1, "between 0 and 1, e.g. 0.1")
 
 
+def margin(text):
+    """A margin in the metric's units (0.02) or relative to the baseline (1%), kept as text."""
+    from . import measure
+    try:
+        measure.parse_margin(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix(f"--margin {text}: ")) from None
+    return text
+
+
 def batch_size(text):
     return "full" if text == "full" else positive_int(text)
 
@@ -91,7 +101,16 @@ def spec_list(resolve, what, expand=False):
 
 class OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose refusals are one line, ``prog: error: ...``, exit status 2
-    (argparse's own prints the whole usage first)."""
+    (argparse's own prints the whole usage first). A command started by its installed
+    name (optimizer-grid) calls itself by that name, not by its script's."""
+
+    def __init__(self, *args, prog=None, **kwargs):
+        import os
+        import sys
+        started = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+        if started.startswith("optimizer-"):
+            prog = started
+        super().__init__(*args, prog=prog, **kwargs)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")

@@ -145,6 +145,10 @@ class ProgramSpec:
     problem: Optional[str] = None
     timeout: Optional[float] = None
     setting_of: Optional[str] = None  # the optimizer whose tuning trial this setting is
+    # what the grid was written to judge, beside its metric: plot.py and decide.py take
+    # them when not told otherwise (a loss is never judged as an accuracy by default)
+    goal: Optional[str] = None  # "max" or "min"; None: inferred from the metric's name
+    margin: Optional[str] = None  # "0.02" or "1%"
 
     @property
     def dataset(self):
@@ -180,4 +184,8 @@ class ProgramSpec:
             words_ += ["--timeout", f"{self.timeout:g}"]
         if self.setting_of:
             words_ += ["--setting-of", self.setting_of]
+        if self.goal:
+            words_ += ["--goal", self.goal]
+        if self.margin:
+            words_ += ["--margin", self.margin]
         return run, " ".join(shlex.quote(w) for w in words_)

@@ -8,10 +8,10 @@ unfinished, whichever engine runs it.
 """
 import os
 import shlex
+from dataclasses import dataclass
+from typing import Callable, Optional
 
 from . import grid
-
-LAUNCHERS = ("sh", "parallel", "slurm")
 
 # Two processes on one GPU must not each grab all its memory at start (TensorFlow and JAX
 # both do by default); PyTorch's caching allocator already takes memory as it needs it.
@@ -127,3 +127,32 @@ def slurm_script(runs, folder, lines, gpu=False, partition=None, time=None, thro
             f"export PROGRESS_JOB PROGRESS_TALLY_LAST\n"
             f'case "$SLURM_ARRAY_TASK_ID" in\n{cases}\n'
             f'  *) echo "no run for array task $SLURM_ARRAY_TASK_ID" >&2; exit 2 ;;\nesac\n')
+
+
+# ------------------------------------------------------------------ the launchers, by name
+
+@dataclass(frozen=True)
+class Launcher:
+    """One way to run a grid's lines: ``script`` (runs, folder, lines, options) -> the
+    script's text; ``submit``: the command that hands the script to a scheduler (which
+    then runs it later), or None when the script is run here with sh."""
+    script: Callable
+    submit: Optional[tuple] = None
+
+
+TABLE = {
+    "sh": Launcher(lambda runs, folder, lines, o: sh_script(
+        runs, folder, lines, o.get("logs", False), o.get("original", False))),
+    "parallel": Launcher(lambda runs, folder, lines, o: parallel_script(
+        runs, folder, lines, o.get("jobs"), o.get("gpus"), o.get("joblog"))),
+    "slurm": Launcher(lambda runs, folder, lines, o: slurm_script(
+        runs, folder, lines, o.get("gres_gpu", False), o.get("partition"), o.get("time"),
+        o.get("throttle"), o.get("sbatch", ()), o.get("job_name", "experiments")),
+        submit=("sbatch",)),
+}
+LAUNCHERS = tuple(TABLE)  # combinations.py's --launcher; decide.py calls sh "local"
+
+
+def script(name, runs, folder, lines, **options):
+    """The script of launcher ``name`` (a key of TABLE) for these runs and lines."""
+    return TABLE[name].script(runs, folder, lines, options)

@@ -126,7 +126,7 @@ def _choose(name, goal, margin):
         if not measure.accuracy:
             raise ValueError(f"--margin: {name} is not an accuracy, so there is no default "
                              f"margin: give one in its units (--margin 0.02) or relative to "
-                             "the baseline (--margin 1%)")
+                             "the baseline (--margin 1%), here or to combinations.py")
         return measure
     value, relative = parse_margin(margin)
     return Measure(name, measure.goal, value, relative, measure.goal_assumed)
@@ -139,6 +139,67 @@ def value(row, measure):
     if field is not None:
         return row.get(field, math.nan)
     return (row.get("finals") or {}).get(measure.name, math.nan)
+
+
+def recorded(rows):
+    """What the runs were written to judge, (metric, goal, margin), as their grid recorded
+    it (combinations.py --command with --metric, --goal, --margin), or None where no run
+    records one (train.py's runs); ValueError, one line, when the runs of one folder were
+    written for different metrics, goals or margins."""
+    found = {}
+    for row in rows:
+        written = row.get("written_for")
+        if written:
+            found[tuple(written)] = found.get(tuple(written), 0) + 1
+    if len(found) > 1:
+        listed = "; ".join(f"{m}" + (f" ({g}" + (f", margin {a}" if a else "") + ")" if g else
+                                     f" (margin {a})" if a else "") + f": {n} runs"
+                           for (m, g, a), n in sorted(found.items(), key=str))
+        raise ValueError(f"the runs here were written for different metrics or margins "
+                         f"({listed}): judge each grid in its own folder")
+    return next(iter(found)) if found else None
+
+
+def for_runs(rows, name=None, goal=None, margin=None, baseline=None, race=False):
+    """(the Measure, a line saying where it came from or None): the flags given, and where
+    no --metric was given, the metric, goal and margin the runs' grid recorded; the study's
+    test accuracy for train.py's runs. ValueError, one line: a non-accuracy metric with no
+    margin anywhere, runs written for different metrics, a metric no run has."""
+    held = recorded(rows)
+    note = None
+    if held is not None and name in (None, held[0]):  # the grid's own: its goal and margin
+        if name is None:
+            note = f"the metric the grid was written for (combinations.py --metric {held[0]})"
+        name, goal = held[0], goal or held[1]
+        margin = margin if margin is not None else held[2]
+    check_present(Measure(name or DEFAULT_METRIC), rows)
+    return choose(name, goal, margin, baseline, race), note
+
+
+# series a history holds that count or time its evaluations: never a metric to judge
+BOOKKEEPING = {"step", "epoch", "iterations", "total_seconds", "epoch_seconds",
+               "diverged_epoch", "seconds"}
+
+
+def available(rows):
+    """The metrics the runs hold: every series' final value, and test accuracy where a
+    run has a test report (train.py's)."""
+    names = set()
+    for row in rows:
+        names.update(k for k in (row.get("finals") or {}) if k not in BOOKKEEPING)
+        if math.isfinite(row.get("test_accuracy", math.nan)):
+            names.add("test_accuracy")
+        if "loss" in (row.get("finals") or {}):
+            names.add("train_loss")
+    return names
+
+
+def check_present(chosen, rows):
+    """ValueError, one line, when no run holds the measure's metric (naming those they do)."""
+    names = available(rows)
+    if rows and chosen.name not in names:
+        raise ValueError(f"--metric {chosen.name}: no run here has it (they have: "
+                         f"{', '.join(sorted(names)) or 'no metric'})")
 
 
 def to_record(measure):

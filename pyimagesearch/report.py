@@ -22,6 +22,7 @@ import numpy as np
 
 from . import analysis, registry, results, style, summary
 from .measure import Measure
+from .measure import value as value_of
 from .results import seed_band
 
 SERIES = ("accuracy", "val_accuracy", "loss", "val_loss")  # train and validation, per epoch
@@ -206,25 +207,34 @@ def _files(row, plots):
 
 
 def _spec_text(history):
+    """What a run was: train.py's arguments, or the command a program's run ran."""
+    import shlex
+
     from . import runspec
     record = runspec.from_history(history)
     if not record:
         return ""
+    if record.get("kind") == "program":
+        return shlex.join(record.get("command") or [])
     try:
         return " ".join(runspec.RunSpec.from_record(record).to_argv())
     except TypeError:
         return ""
 
 
-def runs_table(rows, histories, plots):
-    headers = ["run", "dataset", "model", "optimizer", "seed", "test acc.", "status", "wall s",
-               "run spec (train.py arguments)", "files"]
+def runs_table(rows, histories, plots, measure=None):
+    measure = measure or Measure()
+    programs = any(r.get("program") for r in rows)
+    headers = ["run", "dataset", "model", "optimizer", "seed",
+               "test acc." if measure.name == "test_accuracy" else measure.name, "status",
+               "wall s", "command" if programs else "run spec (train.py arguments)", "files"]
     body = []
     for row, history in zip(rows, histories):
-        accuracy = row["test_accuracy"]
+        value = value_of(row, measure)
         cells = [row.get("run", ""), row["dataset"], results.problem(row)[1],
                  registry.display_name(row["optimizer"]), "" if row["seed"] is None else row["seed"],
-                 "" if math.isnan(accuracy) else f"{accuracy:.4f}", row.get("status", "ok"),
+                 "" if math.isnan(value) else f"{value:.4g}" if not measure.accuracy
+                 else f"{value:.4f}", row.get("status", "ok"),
                  "" if math.isnan(row["wall_seconds"]) else f"{row['wall_seconds']:.0f}",
                  _spec_text(history)]
         body.append("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in cells)
@@ -258,7 +268,7 @@ def speed_table(speed_rows):
 
 
 def page(rows, histories, groups, table, measure, design, plots, title="Report", curves=None,
-         sensitivity=None, tuned_table=None, speed_rows=None):
+         sensitivity=None, tuned_table=None, speed_rows=None, left_out=()):
     """The report's HTML text. ``table``: summary.verdict_table's (problem rows, overall
     rows); ``groups``: {(dataset, model, batch): {setting: [history, ...]}}; ``curves``,
     ``sensitivity``: analysis.tuning_curves and analysis.sensitivity rows; ``plots``: the
@@ -375,6 +385,9 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
             f"<details><summary>Every other pair across problems ({len(overall) - 1})</summary>"
             f"{listed}</details>")
     matrix += speed_table(speed_rows or [])  # beside the verdicts: how fast B reaches A's result
+    if left_out:  # the runs no verdict reads, each named with why
+        matrix += ('<h3>Runs left out</h3><ul class="left-out">' + "".join(
+            f"<li>{_esc(run)}: {_esc(why)}</li>" for run, why in left_out) + "</ul>")
     counts = ", ".join((_count(len(rows), "run"),
                         _count(len({results.problem(r) for r in rows}), "problem"),
                         _count(len({r["optimizer"] for r in rows}), "optimizer setting")))
@@ -386,7 +399,7 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
         matrix=matrix, rule=_esc(rule),
         sections="".join(sections) + markdown_html(summary.budget_markdown(rows, margin, design)),
         profile=profile_html,
-        runs=runs_table(rows, histories, plots), plotly=plotly_js(),
+        runs=runs_table(rows, histories, plots, measure), plotly=plotly_js(),
         data=_json_for_script({"figures": figures, "palette": style.PALETTE,
                                "markers": [m[1] for m in style.MARKERS]}),
         script=SCRIPT, style=STYLE)

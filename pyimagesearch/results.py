@@ -17,6 +17,7 @@ from collections import defaultdict
 import numpy as np
 
 from . import runspec, safepickle
+from .measure import BOOKKEEPING
 
 # Very old Keras wrote acc/val_acc; Keras 2.3+ and 3 write accuracy/val_accuracy.
 _SPELLINGS = {"accuracy": ("accuracy", "acc"), "val_accuracy": ("val_accuracy", "val_acc"),
@@ -83,13 +84,25 @@ def _program_history(history, record, path):
         raise ValueError(f"{path}: no {metric!r} series (the program's metric)")
     length = len(out[metric])
     missing = [math.nan] * length
+    dressed = []
     for name, sources in (("val_accuracy", (metric,)), ("accuracy", ("train_" + metric,)),
                           ("loss", ("train_loss", "loss")), ("val_loss", ("val_loss", "eval_loss"))):
-        if name not in out or name == metric:
-            found = next((out[k] for k in sources if isinstance(out.get(k), list)
-                          and len(out[k]) == length), missing)
-            out.setdefault(name, found)
+        if name not in out:
+            out[name] = next((out[k] for k in sources if isinstance(out.get(k), list)
+                              and len(out[k]) == length), missing)
+            dressed.append(name)
+    # the names above are the figures' and never a metric of the run: no verdict, table or
+    # final value reads them (a loss is not judged as an accuracy)
+    out[DRESSED] = tuple(dressed)
     return out
+
+
+DRESSED = "_dressed"  # a program's history: the series named only for the figures
+
+
+def is_program(history):
+    record = runspec.from_history(history) or {}
+    return record.get("kind") == "program"
 
 
 _ROW = re.compile(r"^\s*(accuracy|macro avg|weighted avg)\s+(.*)$")
@@ -105,10 +118,10 @@ def parse_report(text, path="<report>"):
             value = float(program[2])
         except ValueError:
             raise ValueError(f"{path}: final {program[1]} {program[2]!r} is not a number") from None
-        # a diverged run's non-finite metric has no place in a mean: left out, as diverged
-        return {"accuracy": value if math.isfinite(value) else math.nan,
-                "macro_precision": math.nan, "macro_f1": math.nan,
-                "classes": None, "test_images": None, "metric": program[1]}
+        # no test accuracy: the program's metric is read from its history, under its name
+        return {"accuracy": math.nan, "macro_precision": math.nan, "macro_f1": math.nan,
+                "classes": None, "test_images": None, "metric": program[1],
+                "final": value if math.isfinite(value) else math.nan}
     if text.startswith(_LANGUAGE_REPORT):
         return _language_report(text, path)
     values = {}
@@ -240,6 +253,8 @@ def run_metrics(history, report=None):
                for split, names in (record.get("missing_classes") or {}).items()]
     if lacking:  # from a --train-limit/--test-limit too small for every class, say
         status = "; ".join(([] if status == "ok" else [status]) + lacking)
+    if record.get("kind") == "program":
+        return _program_metrics(history, record, status, wall)
     return {
         "status": status,
         "learned": "did not learn" not in status,
@@ -257,7 +272,32 @@ def run_metrics(history, report=None):
         "stability_epochs": len(tail),
         "epochs": len(val_acc),
         "wall_seconds": wall,
+        # what tuning selects on (validation) and what it yields (test), higher is better
+        "selection_score": val_acc[-1], "outcome_score": test_accuracy,
     }
+
+
+def _program_metrics(history, record, status, wall):
+    """A program's run in its own terms: its metric's final value under its name, the
+    losses it logged, and no test or validation accuracy it never had."""
+    dressed = history.get(DRESSED, ())
+    metric = record.get("metric")
+    values = history[metric]
+    from .measure import infer_goal
+    # tuning selects a program's setting on its own metric, in its own direction
+    oriented = values[-1] if (record.get("goal") or infer_goal(metric)) == "max" else -values[-1]
+
+    def final(*names):
+        return next((history[n][-1] for n in names if n in history and n not in dressed),
+                    math.nan)
+    return {
+        "status": status, "learned": True, "validation": "the program's metric",
+        "program": True, "program_metric": metric, "final_metric": values[-1],
+        "final_val_accuracy": math.nan, "test_accuracy": math.nan, "test_images": None,
+        "macro_f1": math.nan, "final_train_loss": final("train_loss", "loss"),
+        "final_val_loss": final("val_loss", "eval_loss"), "best_val_accuracy": math.nan, "best_epoch": None,
+        "val_loss_std_last_quarter": math.nan, "stability_epochs": 0, "epochs": len(values),
+        "wall_seconds": wall, "selection_score": oriented, "outcome_score": oriented}
 
 
 def time_to_target(history, target):
@@ -290,15 +330,18 @@ def add_time_to_target(rows, histories, fraction=TARGET_FRACTION):
     chance) neither sets the target nor ever reaches it."""
     best = defaultdict(float)
     for row, history in zip(rows, histories):
-        if not row.get("learned", True):
+        if not row.get("learned", True) or row.get("program"):
             continue
         key = problem(row)
         best[key] = max(best[key], max(v for v in history["val_accuracy"] if not math.isnan(v))
                         if any(not math.isnan(v) for v in history["val_accuracy"]) else 0.0)
     for row, history in zip(rows, histories):
+        if row.get("program"):  # a program's metric may be a loss: no accuracy target
+            row.update(target_val_accuracy=None, epochs_to_target=None, seconds_to_target=math.nan)
+            continue
         target = fraction * best[problem(row)]
-        epoch, seconds = time_to_target(history, target) if row.get("learned", True) and target \
-            else (None, math.nan)
+        epoch, seconds = time_to_target(history, target) \
+            if row.get("learned", True) and target and not row.get("program") else (None, math.nan)
         row.update(target_val_accuracy=target, epochs_to_target=epoch, seconds_to_target=seconds)
 
 
@@ -381,7 +424,10 @@ def finals(history):
     """{series: its final value} of a history: any metric a run recorded, for a verdict
     on it (plot.py --metric)."""
     out = {}
+    dressed = history.get(DRESSED, ())
     for key, values in history.items():
+        if key in dressed:
+            continue
         if isinstance(values, list) and values and all(isinstance(v, float) for v in values):
             out[key] = values[-1]  # a diverged run's nan stays nan: left out, as diverged
     return out
@@ -441,8 +487,41 @@ def load_rows(folder, missing=None):
                      "run": os.path.splitext(os.path.basename(history_path))[0],
                      "path": history_path, "setting_of": record.get("setting_of"),
                      "finals": finals(history),
+                     "written_for": _written_for(record),
                      "tensorboard": record.get("tensorboard")})
     return rows, histories, groups
+
+
+def _written_for(record):
+    """(metric, goal, margin) a program's run was written to be judged on, else None."""
+    if record.get("kind") != "program" or not record.get("metric"):
+        return None
+    return record["metric"], record.get("goal"), record.get("margin")
+
+
+def left_out(folder, rows, measure=None):
+    """The runs no verdict reads, each with why: (run name, reason) for a run that failed
+    or timed out (its ``.failed`` status beside where its result would be, written by
+    pyimagesearch.wrap), a diverged one, and one whose ``measure`` is not a finite number."""
+    from .measure import value
+    import json
+    out = []
+    for entry in sorted(os.listdir(folder)):
+        stem, ext = os.path.splitext(entry)
+        if ext != ".failed" or os.path.exists(os.path.join(folder, stem + ".pickle")):
+            continue
+        try:
+            with open(os.path.join(folder, entry), encoding="utf-8") as f:
+                state = json.load(f)
+            out.append((stem, f"{state['status']}: {state['reason']}"))
+        except (OSError, ValueError, KeyError, TypeError):
+            out.append((stem, "failed"))
+    for row in rows:
+        if str(row.get("status", "")).startswith("diverged"):
+            out.append((row["run"], row["status"]))
+        elif measure is not None and not math.isfinite(value(row, measure)):
+            out.append((row["run"], f"no finite final {measure.name} (diverged, or not logged)"))
+    return out
 
 
 # ------------------------------------------------------------------ tidy tables
@@ -469,11 +548,16 @@ def tidy(rows, histories):
                      **{k: row.get(k) for k in ("run", "dataset", "model", "optimizer", "seed",
                                                 "batch")},
                      **{m: row.get("epochs" if m == "epochs_run" else m) for m in METRICS},
-                     **optimizer_arguments(row.get("setting", row["optimizer"]), record)})
+                     **optimizer_arguments(row.get("setting", row["optimizer"]), record),
+                     # a program's finals under their own names (train.py's are above)
+                     **({FINAL_PREFIX + k: v for k, v in row["finals"].items()
+                         if k not in BOOKKEEPING}
+                        if row.get("program") else {})})
     for row, history in zip(rows, histories):
         length = len(history["val_accuracy"])
+        dressed = history.get(DRESSED, ())
         for metric, values in history.items():
-            if isinstance(values, list) and len(values) == length:
+            if isinstance(values, list) and len(values) == length and metric not in dressed:
                 epochs += [(row["run"], i + 1, metric, v) for i, v in enumerate(values)]
     columns = run_columns(runs)
     return [{c: r.get(c) for c in columns} for r in runs], epochs
@@ -492,6 +576,9 @@ def optimizer_arguments(optimizer, record):
         spec = specs.parse(optimizer)
     except specs.SpecError:
         return {}
+    if record.get("kind") == "program":  # handed to the program as given: no Keras default
+        return {ARGUMENT_PREFIX + k: (v if isinstance(v, (int, float, str, bool)) or v is None
+                                      else repr(v)) for k, v in spec.arguments}
     entry = registry.OPTIMIZERS.get(spec.name)
     # the registry entry's own arguments (sgd's momentum 0.9), then the spec's over them
     arguments = {**(entry.defaults if entry else {}), **dict(spec.arguments)}
@@ -505,10 +592,15 @@ def optimizer_arguments(optimizer, record):
                                   else repr(v)) for k, v in arguments.items()}
 
 
+FINAL_PREFIX = "final:"  # runs.csv's column of a program's final value: final:val_loss
+
+
 def run_columns(runs):
-    """runs.csv's columns: RUN_COLUMNS, then one per optimizer argument any run has."""
+    """runs.csv's columns: RUN_COLUMNS, then one per optimizer argument any run has, then
+    a program's final values (its metrics under their own names)."""
     extra = sorted({k for r in runs for k in r if k.startswith(ARGUMENT_PREFIX)})
-    return RUN_COLUMNS + extra
+    finals_ = sorted({k for r in runs for k in r if k.startswith(FINAL_PREFIX)})
+    return RUN_COLUMNS + extra + finals_
 
 
 def _cell(value):

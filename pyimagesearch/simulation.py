@@ -165,6 +165,40 @@ def metric_run(true_gain, sd, goal="min", experiments=4000, margin=0.02, max_see
             "mean_seeds": float(np.mean(out["seeds"][:, 0]))}
 
 
+def discrete_run(true_diff, sd, examples=170, level=0.85, experiments=4000,
+                 margin=verdicts.MARGIN, max_seeds=verdicts.MAX_SEEDS, start=3, seed=0,
+                 fixed_floor=None):
+    """The verdict on a discrete metric, an accuracy on ``examples`` examples (in steps of
+    100 / examples points): each run's true accuracy is ``level`` plus a seed effect plus
+    its own noise (the difference's standard deviation ``sd`` points before rounding), B's
+    ``true_diff`` points above A's, and what is observed is the nearest count of examples.
+    With a small ``sd`` most runs of a pair agree to the example, a zero spread; the floor
+    of the spread is the metric's resolution as the summary takes it
+    (:func:`analysis.resolution`: the smallest gap between the values seen, the margin
+    where all are alike), or ``fixed_floor`` points (the rule before: a millionth). Returns
+    the shares of each verdict, the mean seeds spent and the
+    share of experiments whose first look saw a zero spread."""
+    from .analysis import resolution
+    rng = np.random.default_rng(seed)
+    shape = (experiments, 1, max_seeds)
+    shared = rng.normal(0.0, 1.0, shape)  # the seed effect, in points
+    true_a = 100 * level + shared + rng.normal(0.0, sd / np.sqrt(2), shape)
+    true_b = 100 * level + true_diff + shared + rng.normal(0.0, sd / np.sqrt(2), shape)
+    step = 100.0 / examples
+    a, b = (np.round(np.clip(x, 0, 100) / step) * step for x in (true_a, true_b))
+    floor = fixed_floor if fixed_floor is not None else np.array(
+        [[resolution(np.concatenate([a[e, 0], b[e, 0]]), 1.0, margin)] for e in range(experiments)])
+    plan = verdicts.schedule(start, max_seeds)
+    counts = verdicts.planned_counts(np.full(1, start), plan, max_seeds)
+    out = verdicts.sequential(b - a, counts, verdicts.look_weights(plan), margin, floor)
+    verdict = out["verdict"][:, 0]
+    first = (b - a)[:, 0, :start]
+    return {"true_diff": true_diff, "sd": sd, "examples": examples, "margin": margin,
+            "plan": plan, **{v: float(np.mean(verdict == v)) for v in verdicts.VERDICTS},
+            "mean_seeds": float(np.mean(out["seeds"][:, 0])),
+            "zero_spread_first_look": float(np.mean(np.ptp(first, axis=-1) == 0))}
+
+
 def speed_run(true_ratio, sd=0.1, experiments=4000, budget=1.5, start=3,
               max_seeds=verdicts.MAX_SEEDS, margin=0.05, seed=0):
     """The speed-up verdict (speed.speed_tests through verdicts.sequential, as plot.py runs

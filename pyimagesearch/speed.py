@@ -47,6 +47,8 @@ def log_ratio(a_time, b_time):
     step)). A censored pair whose direction is known is +inf (B faster) or -inf (B slower);
     one whose direction is unknown is nan, as a seed not run is: left out."""
     (ta, last_a), (tb, last_b) = a_time, b_time
+    if (ta is not None and ta <= 0) or (tb is not None and tb <= 0):
+        return math.nan  # reached before any step was taken: no ratio of steps
     if ta is not None and tb is not None:
         return math.log(ta / tb)
     if ta is not None and tb is None:
@@ -115,24 +117,35 @@ def series(history, measure):
     return list(values), steps, clock
 
 
+def _curve(found):
+    """Whether a run's :func:`series` is a curve: two or more steps, the first after 0."""
+    values, steps, _ = found
+    return len(values) >= 2 and steps[0] > 0
+
+
 def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MARGIN):
     """The speed-up of every pair on every problem: dicts with the columns of
     speedups.csv and ``text``. ``design``: the folder's looks (the speed-ups are their own
     family, spending the same shares of alpha); ``target``: a fixed target value, else each
     pair's A's worst final value."""
     from . import analysis, results
-    found = analysis.problem_comparisons(rows, measure)
+    # each run's curve once (a run is in as many comparisons as there are rivals)
+    by_run = {(*results.problem(r), r["optimizer"], -1 if r.get("seed") is None else r["seed"]):
+              series(h, measure) for r, h in zip(rows, histories)}
+    # a speed-up needs curves: a comparison with a run that logged its metric once (a
+    # program's JSON last line) has none
+    found = [c for c in analysis.problem_comparisons(rows, measure)
+             if all(_curve(by_run[(c["dataset"], c["model"], c[side], s)])
+                    for side in ("a", "b") for s in c[f"{side}_scores"])]
     if not found:
         return []
     design = analysis.design_for(rows, design, measure)
-    by_run = {(*results.problem(r), r["optimizer"], -1 if r.get("seed") is None else r["seed"]): h
-              for r, h in zip(rows, histories)}
     orders, tables, facts = [], [], []
     for c in found:
         seeds, counts, _ = analysis.arrivals(c, design)
         key = (c["dataset"], c["model"])
-        a_runs = [series(by_run[(*key, c["a"], s)], measure) for s in seeds]
-        b_runs = [series(by_run[(*key, c["b"], s)], measure) for s in seeds]
+        a_runs = [by_run[(*key, c["a"], s)] for s in seeds]
+        b_runs = [by_run[(*key, c["b"], s)] for s in seeds]
         goal = measure.goal
         level = target_for([values[-1] if values else math.nan for values, _, _ in a_runs],
                            goal, target)
@@ -178,10 +191,14 @@ def speed_text(row):
     interval = "" if math.isnan(row["ci_low"]) else f" [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
     censored = (f", {row['censored']} censored (a run that never reached it: sign test)"
                 if row["censored"] else "")
-    ratio = "" if math.isnan(row["ratio"]) else f" in {row['ratio']:.2f}x the steps{interval}"
-    return (f"{b} reaches {row['metric']} {row['target']:.4g} ({row['target_rule']}){ratio} of "
-            f"{a}, n={row['n']}{censored}: {row['verdict']}"
-            + ("" if row["verdict"] == "undecided" else f" (p adj. {row['p_adjusted']:.3g})"))
+    decided = "" if row["verdict"] == "undecided" else f" (p adj. {row['p_adjusted']:.3g})"
+    if math.isnan(row["ratio"]):  # every pair censored or unknown: no ratio, a direction at most
+        return (f"{b} against {a}, steps to {row['metric']} {row['target']:.4g} "
+                f"({row['target_rule']}): no ratio, {row['censored']} of {row['n']} seed pairs "
+                f"censored (a run that never reached it; sign test): {row['verdict']}{decided}")
+    return (f"{b} reaches {row['metric']} {row['target']:.4g} ({row['target_rule']}) in "
+            f"{row['ratio']:.2f}x the steps{interval} of {a}, n={row['n']}{censored}: "
+            f"{row['verdict']}{decided}")
 
 
 SPEEDUP_COLUMNS = ["scope", "dataset", "model", "a", "b", "metric", "target", "ratio", "ci_low",

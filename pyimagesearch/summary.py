@@ -10,6 +10,7 @@ from . import analysis, registry, verdicts
 from .analysis import (budget_verdicts, design_for, effort_ranking, group_stats, headline,
                        raw, sensitivity, tuned_rows, tuned_selection)
 from .measure import Measure
+from .measure import value as value_of
 from .results import TARGET_FRACTION, _model, csv_text
 
 
@@ -80,9 +81,10 @@ def _verdict_evidence(row):
         f" (on {row['metric']}, {'lower' if row['goal'] == 'min' else 'higher'} is better)")
     mean, low, high = raw(row)
     interval = "" if math.isnan(low) else f" [{low:+{digits}}, {high:+{digits}}]"
-    if row["verdict"] in ("better", "worse"):
-        return (f"{b} {row['verdict']} than {a}{metric} by {abs(mean):{digits}} {unit}"
-                f"{interval}, n={n}, p adj. {row['p_adjusted']:.3g}")
+    if row["verdict"] in ("better", "worse"):  # by how much: the size, its interval likewise
+        size = sorted((abs(low), abs(high)))
+        return (f"{b} {row['verdict']} than {a}{metric} by {abs(mean):{digits}} {unit} "
+                f"[{size[0]:{digits}}, {size[1]:{digits}}], n={n}, p adj. {row['p_adjusted']:.3g}")
     if row["verdict"] == "equivalent":
         within = f"±{row['margin']:g}" + ("" if points else f" {unit}")
         return (f"equivalent within {within}: {b} - {a} = "
@@ -204,8 +206,9 @@ def rule_sentence(measure, design, problem_rows):
             + f". {design_sentence(design, problem_rows)}; so the chance of any wrong better, "
             f"worse or equivalent here is at most {verdicts.ALPHA:.0%}. Intervals are plain 95% "
             f"t-intervals; a verdict needs its adjusted p (p adj.) at most {verdicts.ALPHA:g}. "
-            f"The spread is taken as at least one test image (a millionth of a point for a "
-            f"program's metric), and no test runs below "
+            f"The spread is taken as at least the metric's resolution (one test image for "
+            f"test accuracy; else the smallest gap between distinct values seen, or the margin "
+            f"where all are alike), and no test runs below "
             f"{verdicts.MIN_PAIRS} seeds.")
 
 
@@ -226,6 +229,12 @@ VERDICT_COLUMNS = ["scope", "dataset", "model", "a", "b", "metric", "goal", "uni
 def verdicts_csv(problem_rows, overall, tuned=None):
     """verdicts.csv: every setting's rows, then the tuned optimizers' (``tuned``: the
     verdict table of :func:`tuned_rows`), each column with one meaning."""
+    return csv_text(VERDICT_COLUMNS, verdict_rows(problem_rows, overall, tuned))
+
+
+def verdict_rows(problem_rows, overall, tuned=None):
+    """verdicts.csv's rows as dicts of VERDICT_COLUMNS (B - A in the metric's own
+    direction)."""
     records = [*problem_rows, *overall]
     if tuned:
         records += [{**r, "scope": "tuned" if r["scope"] == "problem" else "tuned overall"}
@@ -238,7 +247,7 @@ def verdicts_csv(problem_rows, overall, tuned=None):
             out["mean_diff"] = -row["mean_diff"]
         out["seeds_read"] = " ".join(str(s) for s in row["seeds"]) if row.get("seeds") else None
         return out
-    return csv_text(VERDICT_COLUMNS, [cells(row) for row in records])
+    return [cells(row) for row in records]
 
 
 def verdict_markdown(rows, margin=verdicts.MARGIN, design=None, table=None, measure=None):
@@ -290,8 +299,41 @@ def to_csv(rows):
     return buffer.getvalue()
 
 
+def program_markdown(rows, measure, title, verdict_lines, left_out=()):
+    """The summary of a program's runs, in its metrics' own terms: no test accuracy, no
+    best validation accuracy, no target it never had."""
+    headers = ["problem", "program", "optimizer", "seed", f"final {measure.name}",
+               "final train loss", "final val loss", "evaluations", "wall s", "status"]
+    lines = [f"# {title}", ""] + verdict_lines + left_out_markdown(left_out) + [
+        "", "## Runs", "", "| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
+    for r in rows:
+        cells = [r["dataset"], _model(r), registry.display_name(r["optimizer"]),
+                 _fmt(r.get("seed")), _fmt(value_of(r, measure), 6), _fmt(r["final_train_loss"]),
+                 _fmt(r["final_val_loss"]), str(r["epochs"]), _fmt(r["wall_seconds"], 0),
+                 r.get("status", "ok")]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", f"## {measure.name} over seeds", "",
+              "| problem | program | optimizer | n | mean | std |", "|" + " --- |" * 6]
+    for g in group_stats(rows, measure):
+        lines.append(f"| {g['dataset']} | {g['model']} | {registry.display_name(g['optimizer'])} | "
+                     f"{g['n']} | {_fmt(g['mean'], 6)} | {_fmt(g['std'], 6)} |")
+    return "\n".join(lines + [""])
+
+
+def left_out_markdown(left_out):
+    """The runs a verdict could not read, each named with why (failed, timed out,
+    diverged, missing)."""
+    if not left_out:
+        return []
+    return ["", "## Runs left out", "", *(f"- {run}: {why}" for run, why in left_out)]
+
+
 def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, design=None, table=None,
-                tuned_table=None, measure=None, speed_rows=None):
+                tuned_table=None, measure=None, speed_rows=None, left_out=()):
+    if rows and all(r.get("program") for r in rows):
+        measure = measure or Measure(margin=margin)
+        return program_markdown(rows, measure, title, verdict_markdown(
+            rows, margin, design, table, measure) + speed_markdown(speed_rows), left_out)
     headers = ["dataset", "model", "optimizer", "seed", "test acc.", "macro-F1",
                "final train loss", "final val loss", "best val acc. (epoch)",
                "val loss std, last quarter", "epochs", "wall s", "status"]
@@ -306,7 +348,7 @@ def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, design=None, tabl
         lines.append("| " + " | ".join(cells) + " |")
     measure = measure or Measure(margin=margin)
     lines = lines[:4] + verdict_markdown(rows, margin, design, table, measure) \
-        + speed_markdown(speed_rows) + [""] + lines[4:]
+        + speed_markdown(speed_rows) + left_out_markdown(left_out) + [""] + lines[4:]
     lines += ["", "## Test accuracy over seeds", "",
               "| dataset | model | optimizer | n | mean | std | reached target | "
               "epochs to target | seconds to target |", "|" + " --- |" * 9]

@@ -17,6 +17,7 @@ infinite final metric is a diverged run, as for train.py.
 """
 import argparse
 import hashlib
+import json
 import math
 import os
 import shlex
@@ -35,6 +36,16 @@ def fail(message, code=2):
     return code
 
 
+JUDGED = "OPTIMIZER_VERDICT_METRIC"  # set by decide.py for its rounds' progress lines
+FAILED = ".failed"  # out/NAME.failed: why a run left no result (the summary names it)
+
+
+def failure(path, status, message, code=2):
+    """A failed run: said in one line, and its status kept beside where its result would be."""
+    storage.write_text(path, json.dumps({"status": status, "reason": message}) + "\n")
+    return fail(message, code)
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
     ap.add_argument("--output", required=True)
@@ -46,6 +57,8 @@ def parse_args(argv=None):
     ap.add_argument("--problem", default=None)
     ap.add_argument("--timeout", type=float, default=None)
     ap.add_argument("--setting-of", default=None)
+    ap.add_argument("--goal", choices=("max", "min"), default=None)
+    ap.add_argument("--margin", default=None)
     ap.add_argument("--force", action="store_true")
     return ap.parse_args(argv)
 
@@ -124,7 +137,8 @@ def run_program(argv, log_path, timeout):
 def main(argv=None):
     args = parse_args(argv)
     spec = command.ProgramSpec(args.template, args.optimizer, args.metric, args.seed,
-                               args.problem, args.timeout, args.setting_of)
+                               args.problem, args.timeout, args.setting_of, args.goal,
+                               args.margin)
     history_path = os.path.join(args.output, args.name + ".pickle")
     report_path = os.path.join(args.output, args.name + ".txt")
     run_dir = os.path.join(args.output, args.name)
@@ -154,18 +168,22 @@ def main(argv=None):
         return fail(f"{words[0]}: cannot run it ({e.strerror or e})")
     seconds = time.time() - start
     last = next((line for line in reversed((stderr + stdout).splitlines()) if line.strip()), "")
+    failed = os.path.join(args.output, args.name + FAILED)
     if code is None:
-        return fail(f"timed out after {args.timeout:g} s (--timeout); last line: {last[:200]}", 124)
+        return failure(failed, "timed out", f"timed out after {args.timeout:g} s (--timeout); "
+                       f"last line: {last[:200]}", 124)
     if code != 0:
-        return fail(f"the program exited {code}; last line: {last[:200]}",
-                    code if 0 < code < 256 else 1)
+        return failure(failed, f"failed (exit {code})", f"the program exited {code}; last "
+                       f"line: {last[:200]}", code if 0 < code < 256 else 1)
     try:
         source, found = metrics.read(run_dir, stdout)
     except (metrics.MetricsError, OSError) as e:
-        return fail(str(e))
+        return failure(failed, "failed (metrics unreadable)", str(e))
     if args.metric not in found:
-        return fail(f"metric {args.metric!r} not in {source} (it has: "
-                    f"{', '.join(sorted(found))})")
+        return failure(failed, "failed (metric not logged)", f"metric {args.metric!r} not in "
+                       f"{source} (it has: {', '.join(sorted(found))})")
+    if os.path.exists(failed):  # an earlier try's failure: this one finished
+        os.remove(failed)
     history = metrics.history(found, args.metric)
     history["total_seconds"] = [seconds]
     history["run"] = record
@@ -182,6 +200,10 @@ def main(argv=None):
     storage.write_text(report_path, "\n".join(lines) + "\n")
     print(f"[INFO] wrote {history_path} and {report_path}")
     print(f"[INFO] final {args.metric} {final:.6g}")  # the launchers' progress line reads it
+    judged = os.environ.get(JUDGED)  # decide.py's rounds: the metric it decides, if another
+    if judged and judged != args.metric and judged in history \
+            and isinstance(history[judged], list) and history[judged]:
+        print(f"[INFO] final {judged} {history[judged][-1]:.6g}")
     return 0
 
 

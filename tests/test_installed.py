@@ -49,4 +49,4 @@ def test_the_installed_commands_run_a_grid_from_anywhere(tmp_path):
     assert float(runs["sgd"]["opt_momentum"]) == 0.9
     assert runs["adam(learning_rate=0.003)"]["opt_momentum"] == ""  # Adam has none
     bad = run("optimizer-train", "--history", "h.pickle", "--report", "r.txt", "--model", "nope")
-    assert bad.returncode == 2 and bad.stderr.startswith("train.py: error:")
+    assert bad.returncode == 2 and bad.stderr.startswith("optimizer-train: error:")

@@ -11,7 +11,8 @@ import stat
 import sys
 
 from pyimagesearch import grid, launchers, registry, specs
-from pyimagesearch.cli import OneLineParser, positive_int, spec_list
+from pyimagesearch.cli import OneLineParser, positive_float, positive_int, spec_list
+from pyimagesearch.cli import margin as margin_type
 
 
 def seed_list(text):
@@ -103,12 +104,20 @@ def parse_args(argv=None):
                           "{run_dir} (metrics.jsonl, Lightning's metrics.csv, trainer_state.json, "
                           "TensorBoard events) or its last line of output as JSON")
     own.add_argument("--metric", help="with --command: the metric the verdicts compare (its "
-                                      "final value; higher is better), e.g. val_acc")
+                                      "final value), e.g. val_acc or val_loss; plot.py and "
+                                      "decide.py judge it unless told otherwise")
+    own.add_argument("--goal", choices=("max", "min"), default=None,
+                     help="with --command: higher (max) or lower (min) is better (default: min "
+                          "where the metric's name says loss, error or perplexity, else max)")
+    own.add_argument("--margin", type=margin_type, default=None, metavar="M",
+                     help="with --command: differences smaller than M do not matter, in the "
+                          "metric's units (0.02) or relative to A's median (1%%); accuracies "
+                          "default to 1 point, any other metric needs one here or at plot.py")
     own.add_argument("--problems", type=lambda text: [p.strip() for p in text.split(",") if p.strip()],
                      help="with --command: comma-separated names for {problem}, each a "
                           "problem of the verdicts (a program that trains several models or "
                           "datasets)")
-    own.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+    own.add_argument("--timeout", type=positive_float, default=None, metavar="SECONDS",
                      help="with --command: a run taking longer fails")
     ap.add_argument("--experiment", metavar="FILE.toml",
                     help="the grid as a file kept in your repository: command, metric, "
@@ -133,8 +142,9 @@ def parse_args(argv=None):
             ap.error(f"the following arguments are required: --{flag}")
     if args.command is not None:
         return program_args(ap, args)
-    if args.metric or args.problems or args.timeout:
-        ap.error("--metric, --problems and --timeout are for --command (your own program)")
+    if args.metric or args.goal or args.margin or args.problems or args.timeout:
+        ap.error("--metric, --goal, --margin, --problems and --timeout are for --command (your "
+                 "own program); train.py's runs are judged by plot.py's and decide.py's flags")
     if args.launcher != "parallel" and (args.gpus or args.jobs):
         ap.error("--gpus and --jobs are for --launcher parallel")
     if args.launcher != "slurm" and (args.gres_gpu or args.partition or args.time
@@ -155,7 +165,7 @@ def parse_args(argv=None):
     return args
 
 
-EXPERIMENT_KEYS = {"command", "metric", "optimizers", "seeds", "problems", "trials",
+EXPERIMENT_KEYS = {"command", "metric", "goal", "margin", "optimizers", "seeds", "problems", "trials",
                    "search_seed", "timeout", "tune", "output", "script", "launcher", "logs",
                    "gpus", "jobs", "gres_gpu", "partition", "time", "throttle", "sbatch"}
 
@@ -214,6 +224,12 @@ def program_args(ap, args):
     except (specs.SpecError, command.TemplateError) as e:
         ap.exit(2, f"{ap.prog}: error: {e}\n")
     args.seeds = args.seeds or [0, 1, 2]
+    from pyimagesearch import measure
+    judged = measure.Measure(args.metric)
+    if args.margin is None and not judged.accuracy:
+        print(f"[INFO] --metric {args.metric} is not an accuracy and has no --margin: plot.py "
+              "and decide.py will ask for one (the difference that does not matter, in its "
+              "units)", file=sys.stderr)
     return args
 
 
@@ -225,7 +241,8 @@ def program_main(args):
         for setting in args.optimizers:
             for seed in args.seeds:
                 spec = command.ProgramSpec(args.command, setting, args.metric, seed, problem,
-                                           args.timeout, args.family.get(setting))
+                                           args.timeout, args.family.get(setting), args.goal,
+                                           args.margin)
                 run, line = spec.line(args.output)
                 runs.append(run)
                 lines.append(line)
@@ -319,13 +336,10 @@ def write_script(args, runs, lines, original):
     except (OSError, ValueError) as e:
         print(f"combinations.py: error: {e}", file=sys.stderr)
         return 2
-    if args.launcher == "parallel":
-        text = launchers.parallel_script(runs, args.output, lines, args.jobs, args.gpus)
-    elif args.launcher == "slurm":
-        text = launchers.slurm_script(runs, args.output, lines, args.gres_gpu, args.partition,
-                                      args.time, args.throttle, args.sbatch)
-    else:
-        text = launchers.sh_script(runs, args.output, lines, args.logs, original)
+    text = launchers.script(args.launcher, runs, args.output, lines, logs=args.logs,
+                            original=original, jobs=args.jobs, gpus=args.gpus,
+                            gres_gpu=args.gres_gpu, partition=args.partition, time=args.time,
+                            throttle=args.throttle, sbatch=args.sbatch)
     storage.write_text(args.script, text)
     mode = os.stat(args.script).st_mode
     os.chmod(args.script, mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)

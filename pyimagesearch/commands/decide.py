@@ -19,16 +19,19 @@ import os
 import subprocess
 import sys
 
+from pyimagesearch import launchers
 from pyimagesearch.cli import OneLineParser, positive_int
 
-LAUNCHERS = ("local", "parallel", "slurm")
+# decide.py runs a round here one after another ("local": the sh launcher), or hands it on
+LAUNCHERS = ("local",) + tuple(name for name in launchers.TABLE if name != "sh")
 
 
 def parse_args(argv=None):
     ap = OneLineParser(prog="decide.py", description=__doc__.split("\n")[0])
     ap.add_argument("-i", "--input", required=True, help="the grid's output folder")
     ap.add_argument("-p", "--plots", default=None,
-                    help="folder for the figures and verdicts (default: plots beside --input)")
+                    help="folder for the figures and verdicts (default: beside --input, named after "
+                         "it: output -> output_plots)")
     ap.add_argument("--max-seeds", type=positive_int, default=None,
                     help="seeds per optimizer at most (default 20)")
     from pyimagesearch.commands.plot import add_measure_arguments
@@ -47,6 +50,12 @@ def parse_args(argv=None):
     return args
 
 
+def default_plots(folder):
+    """The plots folder beside a grid's folder, named after it (output -> output_plots), so
+    that two grids side by side never write over each other's verdicts."""
+    return os.path.abspath(folder).rstrip(os.sep) + "_plots"
+
+
 def fail(message):
     print(f"decide.py: error: {message}", file=sys.stderr)
     return 2
@@ -57,32 +66,32 @@ def one_optimizer(folder, rows):
             f"({', '.join(sorted({r['optimizer'] for r in rows})) or 'no runs'}): nothing to compare")
 
 
-def launch(args, specs, look):
+def launch(args, specs, look, metric=None):
     """Run one round's new runs through the chosen launcher; returns its exit status
     (None for Slurm: submitted, to be awaited by the user)."""
-    from pyimagesearch import launchers, rounds, storage
+    from pyimagesearch import rounds, storage, wrap
     pairs = [rounds.train_line(spec, args.input) for spec in specs]
     runs, lines = [p[0] for p in pairs], [p[1] for p in pairs]
     rounds.record_round(args.input, look, [run.name for run in runs])
     script = os.path.join(args.input, f"decide_round{look}.sh")
-    if args.launcher == "slurm":
-        text = launchers.slurm_script(runs, args.input, lines, job_name=f"decide{look}")
-    elif args.launcher == "parallel":
-        text = launchers.parallel_script(runs, args.input, lines, jobs=args.jobs,
-                                         joblog=os.path.join(args.input, f"decide_round{look}.joblog"))
-    else:
-        text = launchers.sh_script(runs, args.input, lines, logs=True)
-    storage.write_text(script, text)
+    name = "sh" if args.launcher == "local" else args.launcher
+    storage.write_text(script, launchers.script(
+        name, runs, args.input, lines, logs=True, jobs=args.jobs, job_name=f"decide{look}",
+        joblog=os.path.join(args.input, f"decide_round{look}.joblog")))
     os.chmod(script, 0o755)
     print(f"[INFO] round {look}: {len(runs)} runs ({script})", flush=True)
-    if args.launcher == "slurm":
-        done = subprocess.run(["sbatch", script], text=True, capture_output=True)
+    submit = launchers.TABLE[name].submit
+    if submit:  # a scheduler runs the round later
+        done = subprocess.run([*submit, script], text=True, capture_output=True,
+                              env=dict(os.environ, **({wrap.JUDGED: metric} if metric else {})))
         if done.returncode:
-            raise RuntimeError(f"sbatch {script} failed: {done.stderr.strip()}")
+            raise RuntimeError(f"{submit[0]} {script} failed: {done.stderr.strip()}")
         print(f"[INFO] {done.stdout.strip()}; run decide.py again when it has finished")
         return None
     # the round's lines say `python`, as a grid's do: this interpreter's, activated or not
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    if metric:  # a program's progress lines show the metric decided, not only the grid's
+        env[wrap.JUDGED] = metric
     return subprocess.run(["sh", script], env=env).returncode
 
 
@@ -98,12 +107,18 @@ def main(argv=None):
 
 def decide(args):
     from pyimagesearch import analysis, results, rounds, summary, verdicts
-    plots = args.plots or os.path.join(os.path.dirname(os.path.abspath(args.input)), "plots")
-    from pyimagesearch.commands.plot import chosen_measure
+    from pyimagesearch import api
+    from pyimagesearch.commands.plot import say_measure
+    plots = args.plots or default_plots(args.input)
+    rows, _, _ = results.load_rows(args.input, [])
     try:
-        measure, design = rounds.design(args.input, chosen_measure(args), args.max_seeds)
+        measure, design, note = api.choose_measure(
+            args.input, rows, args.metric, args.goal, args.margin, args.baseline, args.race,
+            args.max_seeds)
     except ValueError as e:
         return fail(e)
+    if design is None:
+        say_measure(measure, note)
     margin = measure.points_margin
     if design is not None and design.kind == "fixed":
         return fail(f"--input {args.input}: its design is fixed (one look with all of alpha, "
@@ -178,12 +193,13 @@ def decide(args):
         specs = rounds.missing_runs(compare, records, undecided, design.plan[look])
         if specs:
             script = os.path.join(args.input, f"decide_round{look}.sh")
-            if args.launcher == "slurm" and os.path.exists(script):
+            if args.launcher != "local" and launchers.TABLE[args.launcher].submit \
+                    and os.path.exists(script):
                 print(f"[INFO] round {look} was submitted ({script}) and {len(specs)} of its runs "
                       "have not finished: wait for its jobs (squeue), or resubmit it with sbatch "
                       "if they failed; then run decide.py again")
                 return 0
-            status = launch(args, specs, look)
+            status = launch(args, specs, look, measure.name)
             if status is None:
                 return 0
             if status != 0:
@@ -195,16 +211,28 @@ def decide(args):
                   f"{design.plan[look]} seeds or more)")
         design = rounds.take_look(args.input, rows)
         print(f"[INFO] look {look} taken ({design.spent():.1%} of alpha spent)", flush=True)
+    return write(args.input, plots)
+
+
+def write(folder, plots):
+    """The verdicts as they stand after the last look: plot.py's outputs in ``plots``, and
+    a race's best named last."""
+    from pyimagesearch import api, rounds, summary
     from pyimagesearch.commands import plot
-    status = plot.main(["-i", args.input, "-p", plots])
-    if measure.race and status == 0:  # the last lines name the best
-        rows, _, _ = results.load_rows(args.input, [])
-        _, design = rounds.design(args.input, measure, rows=rows)
-        compare = analysis.tuned_rows(rows) if rounds.fixed_selection(args.input, rows) else rows
-        problems, _ = summary.verdict_table(compare, margin, design, measure)
-        print("\n" + "\n".join(f"- Race: {summary.race_answer(standing, measure)}."
-                                for standing in analysis.race_standings(problems)))
-    return status
+    try:
+        os.makedirs(plots, exist_ok=True)
+    except OSError as e:
+        return fail(f"--plots {plots}: {e.strerror or e}")
+    try:
+        result = api.compare(api.load_runs(folder))
+    except ValueError as e:
+        return fail(e)
+    rounds.explain_missing(folder, list(result.runs.missing), True)
+    plot.write(result, plots)
+    if result.measure.race:  # the last lines name the best
+        print("\n" + "\n".join(f"- Race: {summary.race_answer(standing, result.measure)}."
+                                for standing in result.race))
+    return 0
 
 
 if __name__ == "__main__":

@@ -9,10 +9,11 @@ for pandas), overview.png, and, where optimizers were tried at several settings,
 tuning_curves.csv with tuning and sensitivity figures. A missing or damaged file is a
 warning naming it; the exit status is non-zero only when nothing at all could be plotted.
 """
-import dataclasses
 import os
 import sys
 from collections import defaultdict
+
+from pyimagesearch.cli import margin as margin_type
 
 
 
@@ -44,17 +45,6 @@ def write_tuning(curves, flat, margin, folder):
     return written
 
 
-def margin_type(text):
-    """A margin in the metric's units (0.02) or relative to the baseline (1%)."""
-    import argparse
-    from pyimagesearch import measure
-    try:
-        measure.parse_margin(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e).removeprefix(f"--margin {text}: ")) from None
-    return text
-
-
 def add_measure_arguments(ap):
     """--metric, --goal and --margin: what plot.py and decide.py compare."""
     ap.add_argument("--metric", default=None, metavar="NAME",
@@ -75,14 +65,12 @@ def add_measure_arguments(ap):
                          "default: every pair")
 
 
-def chosen_measure(args):
-    """The Measure the flags ask for, None when none was given; ValueError, one line."""
-    from pyimagesearch import measure
-    race = getattr(args, "race", False)
-    if args.metric is None and args.goal is None and args.margin is None and \
-            args.baseline is None and not race:
-        return None
-    return measure.choose(args.metric, args.goal, args.margin, args.baseline, race)
+def say_measure(measure, note):
+    """The line that says which metric is judged when the grid chose it, not a flag."""
+    if note:
+        print(f"[INFO] judging {measure.name} ({'higher' if measure.goal == 'max' else 'lower'} "
+              f"is better), margin "
+              f"{measure.margin_text()}: {note}; --metric NAME to judge another")
 
 
 def main(argv=None):
@@ -113,41 +101,27 @@ def main(argv=None):
         print(f"plot.py: error: --plots {args.plots}: {e.strerror}", file=sys.stderr)
         return 2
 
-    from pyimagesearch import (analysis, figures, registry, report, results, rounds, storage,
-                               summary)
-    try:
-        measure, design = rounds.design(args.input, chosen_measure(args))
-    except ValueError as e:
-        print(f"plot.py: error: {e}", file=sys.stderr)
-        return 2
-    if args.fixed and design is not None and design.kind != "fixed":
-        print(f"plot.py: error: --fixed: decide.py has fixed a sequential design for "
-              f"{args.input} ({rounds.DESIGN_FILE}) and taken {design.taken()} look(s); its "
-              "verdicts spend alpha by that design", file=sys.stderr)
-        return 2
-
-    missing = []
-    rows, histories, groups = results.load_rows(args.input, missing)
-    if not groups:
+    from pyimagesearch import api, rounds
+    runs = api.load_runs(args.input)
+    if not runs.rows:
         print(f"plot.py: error: nothing to plot in {args.input} "
               "(no readable history named {model}_{optimizer}_{dataset}.pickle)", file=sys.stderr)
         return 1
-    rounds.fixed_selection(args.input, rows)  # tuned settings decide.py fixed, if any
-    if measure.baseline:
-        try:
-            measure = dataclasses.replace(measure, baseline=analysis.resolve_baseline(
-                rows, measure.baseline))
-        except ValueError as e:
-            print(f"plot.py: error: {e}", file=sys.stderr)
-            return 2
-    rounds.explain_missing(args.input, missing, design is not None)
-    _, design = rounds.design(args.input, measure, rows=rows)  # an old decide.json's looks need rows
-    if args.fixed and design is None:
-        design = rounds.start(args.input, measure, None, [], rows, kind="fixed")
+    fixed_before = rounds.read(args.input)
+    try:
+        result = api.compare(runs, args.metric, args.goal, args.margin, args.baseline,
+                             getattr(args, "race", False), args.fixed, args.target,
+                             args.speed_margin)
+    except ValueError as e:
+        print(f"plot.py: error: {e}", file=sys.stderr)
+        return 2
+    measure, design = result.measure, result.design
+    say_measure(measure, result.note)
+    rounds.explain_missing(args.input, list(runs.missing), bool(fixed_before))
+    if args.fixed and not fixed_before:  # recorded, so that decide.py adds no seeds here
+        rounds.start(args.input, measure, None, [], list(result.rows), kind="fixed")
         print(f"[INFO] a fixed design, one look with all of alpha: recorded in "
               f"{os.path.join(args.input, rounds.DESIGN_FILE)} (decide.py adds no seeds here)")
-    margin = measure.points_margin
-    design = analysis.design_for(rows, design, measure)
     if measure.goal_assumed:
         print(f"[INFO] --metric {measure.name}: {measure.better} taken as better (from its "
               "name); --goal max or min to say otherwise")
@@ -155,71 +129,66 @@ def main(argv=None):
         print(f"[INFO] the first look: {design.spent():.1%} of alpha (its share of the looks at "
               f"{', '.join(map(str, design.plan))} seeds), so that decide.py may add seeds; "
               "plot.py --fixed spends all of it for a grid that will never add seeds")
+    write(result, args.plots)
+    return 0
+
+
+def write(result, plots):
+    """Every output of plot.py from the comparison (:func:`pyimagesearch.api.compare`)
+    into the folder ``plots``: figures, summary, tables, page; and the verdicts printed."""
+    from pyimagesearch import analysis, figures, outputs, registry, report, storage, summary
+    measure, design = result.measure, result.design
+    rows, histories = list(result.rows), list(result.histories)
+    margin = measure.points_margin
+    groups = {}
+    for row, history in zip(rows, histories):
+        groups.setdefault((row["dataset"], row["model"], row["batch"]), {}).setdefault(
+            row["optimizer"], []).append(history)
+    table = (list(result.problems), list(result.overall))
+    tuned = list(result.tuned_rows)
+    tuned_table = None if result.tuned is None else (list(result.tuned),
+                                                     list(result.tuned_overall))
+    speed_rows = list(result.speed_rows)
+    tuned_speed = None if result.tuned_speed_rows is None else list(result.tuned_speed_rows)
+    left_out = list(result.left_out)
 
     # one figure per model and dataset, as the original (and per batching, for study B)
     for (dataset, model, batch), by_optimizer in groups.items():
         stem = f"{registry.label(model)}_{registry.label(dataset)}"
         if batch is None:
-            path = os.path.join(args.plots, f"{stem}.png")
+            path = os.path.join(plots, f"{stem}.png")
             figures.comparison(by_optimizer, model, dataset, path)
         else:
-            path = os.path.join(args.plots, f"{stem}_b{batch}.png")
+            path = os.path.join(plots, f"{stem}_b{batch}.png")
             figures.learning_curves(by_optimizer, model, dataset, batch, path)
         print(f"[INFO] {path}")
     step_rows = [(r, h) for r, h in zip(rows, histories) if "iterations" in h]
     if step_rows:
         for name, draw in (("accuracy_vs_time.png", figures.accuracy_vs_time),
                            ("effort.png", figures.effort_ranking)):
-            draw(step_rows, os.path.join(args.plots, name))
-            print(f"[INFO] {os.path.join(args.plots, name)}")
+            draw(step_rows, os.path.join(plots, name))
+            print(f"[INFO] {os.path.join(plots, name)}")
 
-    # the summary and the overview
-    results.add_time_to_target(rows, histories)
-    storage.write_text(os.path.join(args.plots, "summary.csv"), summary.to_csv(rows))
-    # once: the summary, the CSV, the print
-    table = summary.verdict_table(rows, margin, design, measure)
-    # each optimizer at its tuned setting, where the grid tuned it: once, for all outputs
-    tuned = analysis.tuned_rows(rows)
-    tuned_table = summary.verdict_table(tuned, margin, design, measure) if tuned else None
-    from pyimagesearch import measure as measures, speed
-    speed_margin, relative = measures.parse_margin(args.speed_margin)
-    speed_rows = speed.speedups(rows, histories, measure, design, args.target,
-                                speed_margin if relative else speed_margin / 100)
-    storage.write_text(os.path.join(args.plots, "speedups.csv"),
-                       results.csv_text(speed.SPEEDUP_COLUMNS, speed_rows))
-    # on a tuned grid the page shows the tuned optimizers' speed-ups (a family of their own,
-    # as their verdicts are); every setting's are in speedups.csv
-    tuned_speed = None
-    if len({r["optimizer"] for r in tuned}) > 1:
-        history_of = {r["path"]: h for r, h in zip(rows, histories)}
-        tuned_speed = speed.speedups(tuned, [history_of[r["path"]] for r in tuned], measure,
-                                     design, args.target,
-                                     speed_margin if relative else speed_margin / 100)
-    storage.write_text(os.path.join(args.plots, "summary.md"),
+    # the tables, found by name (pyimagesearch.outputs); every setting's speed-ups in
+    # speedups.csv, while the page shows a tuned grid's tuned optimizers' (their own family)
+    for name, table_text in outputs.TABLES.items():
+        storage.write_text(os.path.join(plots, name), table_text(result))
+    storage.write_text(os.path.join(plots, "summary.md"),
                        summary.to_markdown(rows, margin=margin, design=design, table=table,
                                            tuned_table=tuned_table, measure=measure,
-                                           speed_rows=speed_rows)
+                                           speed_rows=speed_rows, left_out=left_out)
                        + summary.iterations_markdown(step_rows))
-    storage.write_text(os.path.join(args.plots, "verdicts.csv"),
-                       summary.verdicts_csv(*table, tuned=tuned_table))
     curves, flat = analysis.tuning_curves(rows), analysis.sensitivity(rows, margin)
-    written = write_tuning(curves, flat, margin, args.plots)
-    runs, epochs = results.tidy(rows, histories)
-    storage.write_text(os.path.join(args.plots, "runs.csv"),
-                       results.csv_text(results.run_columns(runs), runs))
-    storage.write_text(os.path.join(args.plots, "epochs.csv"),
-                       results.csv_text(results.EPOCH_COLUMNS, epochs))
-    figures.overview(rows, os.path.join(args.plots, "overview.png"))
-    storage.write_text(os.path.join(args.plots, "report.html"), report.page(
-        rows, histories, groups, table, measure, design, args.plots,
+    written = write_tuning(curves, flat, margin, plots)
+    figures.overview(rows, os.path.join(plots, "overview.png"))
+    storage.write_text(os.path.join(plots, "report.html"), report.page(
+        rows, histories, groups, table, measure, design, plots,
         # the folder by its name: a page (or a picture of it) does not show the machine's paths
-        title=f"Optimizer comparison: {os.path.basename(os.path.abspath(args.input))}", curves=curves,
-        sensitivity=flat, tuned_table=tuned_table,
+        title=f"Optimizer comparison: {os.path.basename(os.path.abspath(result.runs.folder))}", curves=curves,
+        sensitivity=flat, tuned_table=tuned_table, left_out=left_out,
         speed_rows=speed_rows if tuned_speed is None else tuned_speed))
-    print(f"[INFO] report.html, {len(groups)} figures, summary.md, summary.csv, verdicts.csv, "
-          "speedups.csv, "
-          "runs.csv, epochs.csv"
-          f"{', ' + ', '.join(written) if written else ''} and overview.png in {args.plots}/")
+    print(f"[INFO] report.html, {len(groups)} figures, summary.md, {', '.join(outputs.TABLES)}"
+          f"{', ' + ', '.join(written) if written else ''} and overview.png in {plots}/")
     if len({r["optimizer"] for r in tuned}) > 1:  # settings of one optimizer are not rivals:
         # print the tuned optimizers' answer
         print(f"\n[INFO] {len(table[0])} comparisons of every setting with every other: "

@@ -1,0 +1,169 @@
+"""The analysis as a library: read a folder of runs, compare its optimizers, get result
+objects. No files are written here; plot.py and decide.py write what :func:`compare`
+returns (summary.md, the CSVs, the page, the figures).
+
+    from pyimagesearch import load_runs, compare
+    runs = load_runs("output")                     # runs.frame: one row per run (pandas)
+    result = compare(runs, metric="val_loss", margin=0.02)
+    result.verdicts                                # verdicts.csv's rows, a DataFrame
+    result.answer                                  # the answer in one sentence
+
+Everything a verdict reads is said by the result: ``measure`` (which metric, which way,
+which margin, and where it came from), ``design`` (the looks and their shares of alpha),
+``left_out`` (runs no verdict reads, and why).
+"""
+import dataclasses
+import functools
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+from . import analysis, measure as measures, results, rounds, speed, summary, verdicts
+
+
+@dataclass(frozen=True)
+class Runs:
+    """A folder of runs as read: ``frame`` (one row per run: runs.csv's columns, each
+    final metric under its own name), ``epochs`` (every logged value: run, epoch, metric,
+    value), both pandas DataFrames made when first asked for; ``table`` and
+    ``epoch_rows``, the same as runs.csv's and epochs.csv's records; and what the analysis
+    reads (``rows``, ``histories``; runs the grid's axes lead one to expect but that are
+    not there, ``missing``)."""
+    folder: str
+    table: tuple
+    epoch_rows: tuple
+    rows: tuple
+    histories: tuple
+    missing: tuple
+
+    def __len__(self):
+        return len(self.rows)
+
+    @functools.cached_property
+    def frame(self):
+        import pandas as pd
+        return pd.DataFrame(list(self.table), columns=results.run_columns(self.table))
+
+    @functools.cached_property
+    def epochs(self):
+        import pandas as pd
+        return pd.DataFrame(list(self.epoch_rows), columns=results.EPOCH_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What :func:`compare` finds. ``verdicts``/``speedups``: DataFrames with verdicts.csv's
+    and speedups.csv's columns; ``problems``/``overall``/``tuned``: the same as rows (dicts)
+    with the sentence a person reads (``text``), ``tuned`` those of each optimizer at its
+    setting selected on validation (``tuned_rows``: their runs), where the grid tuned;
+    ``race``: a race's standings per problem;
+    ``answer``: the answer in one sentence; ``note``: where the metric came from when no
+    flag named it (the grid's record), else None."""
+    measure: measures.Measure
+    design: verdicts.Design
+    verdicts: object
+    speedups: object
+    problems: tuple
+    overall: tuple
+    tuned: Optional[tuple]
+    tuned_overall: Optional[tuple]
+    tuned_rows: tuple
+    speed_rows: tuple
+    tuned_speed_rows: Optional[tuple]
+    race: tuple
+    answer: str
+    left_out: tuple
+    note: Optional[str]
+    rows: tuple
+    histories: tuple
+    runs: Runs
+
+
+def load_runs(path):
+    """Every run in the folder ``path`` (train.py's runs and a program's runs through the
+    wrapper), damaged files warned about by name and left out. ValueError when ``path`` is
+    not a folder."""
+    if not os.path.isdir(path):
+        raise ValueError(f"{path}: not a directory")
+    missing = []
+    rows, histories, _ = results.load_rows(path, missing)
+    results.add_time_to_target(rows, histories)
+    table, epoch_rows = results.tidy(rows, histories)
+    return Runs(path, tuple(table), tuple(epoch_rows), tuple(rows), tuple(histories),
+                tuple(missing))
+
+
+def choose_measure(folder, rows, metric=None, goal=None, margin=None, baseline=None,
+                   race=False, max_seeds=None):
+    """(Measure, the folder's Design or None, note): what the arguments ask for, completed
+    from what the runs' grid recorded (``note`` says so); decide.json's measure where
+    decide.py fixed one and nothing was asked. ValueError, one line: a disagreement with
+    decide.json, a metric no run has, runs written for different metrics, no margin."""
+    given = not (metric is None and goal is None and margin is None and baseline is None
+                 and not race)
+    if not given and (rounds.read(folder) or measures.recorded(rows) is None):
+        chosen, note = None, None
+    else:
+        chosen, note = measures.for_runs(rows, metric, goal, None if margin is None
+                                         else str(margin), baseline, race)
+    held, design = rounds.design(folder, chosen, max_seeds)
+    measures.check_present(held, rows)
+    return held, design, note
+
+
+def compare(runs, metric=None, goal=None, margin=None, baseline=None, race=False, fixed=False,
+            target=None, speed_margin="5%"):
+    """Compare the optimizers of ``runs`` (:func:`load_runs`): the verdict of every pair
+    on every problem (or each against ``baseline``, or a ``race``), the speed-ups, and the
+    answer. ``metric``/``goal``/``margin``: as plot.py's flags (default: what the grid
+    recorded, else test accuracy); ``fixed``: one look with all of alpha (plot.py --fixed;
+    nothing is recorded here). ValueError, one line, for what cannot be compared."""
+    import pandas as pd
+    if isinstance(runs, str):
+        runs = load_runs(runs)
+    rows = [dict(r) for r in runs.rows]  # the Runs stay as read
+    histories = list(runs.histories)
+    measure, design, note = choose_measure(runs.folder, rows, metric, goal, margin, baseline,
+                                           race)
+    if fixed and design is not None and design.kind != "fixed":
+        raise ValueError(f"--fixed: decide.py has fixed a sequential design for {runs.folder} "
+                         f"({rounds.DESIGN_FILE}) and taken {design.taken()} look(s); its "
+                         "verdicts spend alpha by that design")
+    rounds.fixed_selection(runs.folder, rows)  # tuned settings decide.py fixed, if any
+    if measure.baseline:
+        measure = dataclasses.replace(measure, baseline=analysis.resolve_baseline(
+            rows, measure.baseline))
+    _, design = rounds.design(runs.folder, measure, rows=rows)  # an old decide.json's looks
+    if fixed and design is None:
+        design = verdicts.Design("fixed", (), (1.0,), (rounds.snapshot(rows),))
+    design = analysis.design_for(rows, design, measure)
+    margin_points = measure.points_margin
+    problems, overall = summary.verdict_table(rows, margin_points, design, measure)
+    tuned = analysis.tuned_rows(rows)
+    tuned_table = summary.verdict_table(tuned, margin_points, design, measure) if tuned else None
+    speed_value, relative = measures.parse_margin(speed_margin)
+    speed_value = speed_value if relative else speed_value / 100
+    speed_rows = speed.speedups(rows, histories, measure, design, target, speed_value)
+    tuned_speed = None
+    if len({r["optimizer"] for r in tuned}) > 1:  # the tuned optimizers' own family
+        history_of = {r["path"]: h for r, h in zip(rows, histories)}
+        tuned_speed = speed.speedups(tuned, [history_of[r["path"]] for r in tuned], measure,
+                                     design, target, speed_value)
+    shown = tuned_table[0] if tuned_table and len({r["optimizer"] for r in tuned}) > 1 \
+        else problems
+    answer = summary.answer_sentence(shown, tuned_table[1] if shown is not problems else overall,
+                                     measure) if overall else ""
+    table_rows = summary.verdict_rows(problems, overall, tuned_table)
+    return Comparison(
+        measure=measure, design=design,
+        verdicts=pd.DataFrame(table_rows, columns=summary.VERDICT_COLUMNS),
+        speedups=pd.DataFrame(speed_rows, columns=speed.SPEEDUP_COLUMNS),
+        problems=tuple(problems), overall=tuple(overall),
+        tuned=None if tuned_table is None else tuple(tuned_table[0]),
+        tuned_overall=None if tuned_table is None else tuple(tuned_table[1]),
+        tuned_rows=tuple(tuned),
+        speed_rows=tuple(speed_rows),
+        tuned_speed_rows=None if tuned_speed is None else tuple(tuned_speed),
+        race=tuple(analysis.race_standings(shown)) if measure.race else (),
+        answer=answer, left_out=tuple(results.left_out(runs.folder, rows, measure)),
+        note=note, rows=tuple(rows), histories=tuple(histories), runs=runs)

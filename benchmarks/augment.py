@@ -29,7 +29,7 @@ def main():
     args = ap.parse_args()
 
     import keras
-    from pyimagesearch import augment
+    from pyimagesearch.data import augment
     rng = np.random.default_rng(0)
     batch = rng.integers(0, 256, (args.batch_size, 32, 32, 3), dtype=np.uint8)
 

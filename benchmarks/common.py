@@ -14,7 +14,7 @@ def machine():
     info = {"backend": keras.backend.backend(), "keras": keras.__version__,
             "python": platform.python_version(), "cpus": os.cpu_count(),
             "processor": platform.processor() or platform.machine()}
-    from pyimagesearch.training import accelerator_present
+    from pyimagesearch.train.training import accelerator_present
     info["accelerator"] = accelerator_present()
     return info
 

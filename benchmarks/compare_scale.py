@@ -10,7 +10,6 @@ say"): compare() under 10 s and 1 GB.
     python benchmarks/compare_scale.py [--problems 10 --optimizers 10 --seeds 100] [--points 100]
 """
 import argparse
-import json
 import os
 import resource
 import shutil
@@ -26,7 +25,8 @@ sys.path.insert(0, ROOT)
 import numpy as np  # noqa: E402
 
 from benchmarks.common import report  # noqa: E402
-from pyimagesearch import command, storage  # noqa: E402
+from pyimagesearch.program import command  # noqa: E402
+from pyimagesearch.runs import storage
 
 TEMPLATE = "python train_mine.py --opt {optimizer} {args} --seed {seed} --out {run_dir}"
 

@@ -24,7 +24,8 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from pyimagesearch import checkpoint, results  # noqa: E402
+from pyimagesearch.train import checkpoint  # noqa: E402
+from pyimagesearch.runs import results
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -3,7 +3,7 @@
     python benchmarks/gpt_throughput.py [--rounds 3] [--steps 30] [--backends tensorflow,jax,torch]
         [--optimizers adamw,muon] [--batch-size 32]
 
-The very loop train.py runs (pyimagesearch.language: the model, its compile options, one
+The very loop train.py runs (pyimagesearch.train.language: the model, its compile options, one
 train_on_batch per step on windows drawn by (seed, step)), timed after two warm-up steps,
 in a fresh process per backend, optimizer and round, so drift in a shared machine's speed
 hits all alike; medians over rounds. On a GPU machine the same command measures the GPU
@@ -25,7 +25,9 @@ from common import machine, report  # noqa: E402
 
 
 def worker(optimizer, steps, batch):
-    from pyimagesearch import language, runspec, text
+    from pyimagesearch.train import language
+    from pyimagesearch.runs import runspec
+    from pyimagesearch.data import text
     run = runspec.RunSpec(dataset="text", model="gpt", optimizer=optimizer, batch_size=batch,
                           steps=steps, seed=0)
     data = text.load()

@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import plot  # noqa: E402
-from pyimagesearch import runspec  # noqa: E402
+from pyimagesearch.runs import runspec  # noqa: E402
 from tests.synthetic import history, write_run  # noqa: E402
 
 PROBLEMS = 34

@@ -19,7 +19,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 
 from benchmarks.common import report  # noqa: E402
-from pyimagesearch import registry, runspec, storage  # noqa: E402
+from pyimagesearch import registry  # noqa: E402
+from pyimagesearch.runs import runspec, storage
 from tests.synthetic import REPORT  # noqa: E402
 
 
@@ -65,7 +66,9 @@ def main():
     runs = write_grid(runs_folder, args.epochs)
 
     import plot
-    from pyimagesearch import analysis, report as page, results, summary, verdicts
+    from pyimagesearch.stats import analysis, verdicts
+    from pyimagesearch.outputs import report as page, summary
+    from pyimagesearch.runs import results
     start = time.perf_counter()
     assert plot.main(["-i", runs_folder, "-p", plots]) == 0
     whole = time.perf_counter() - start

@@ -29,7 +29,10 @@ def main():
         os.environ["KERAS_BACKEND"] = args.backend
 
     import keras
-    from pyimagesearch import datasets, registry, runspec, training
+    from pyimagesearch.data import datasets
+    from pyimagesearch import registry
+    from pyimagesearch.runs import runspec
+    from pyimagesearch.train import training
     rng = np.random.default_rng(0)
     n = 60000
     data = datasets.Dataset(rng.integers(0, 256, (n, 28, 28, 1), dtype=np.uint8),

@@ -39,7 +39,8 @@ def grid_hours(images_per_s):
 
 def build(model_name, augmented, x, y, batch_size, mixed_precision=False):
     import keras
-    from pyimagesearch import augment, training
+    from pyimagesearch.data import augment
+    from pyimagesearch.train import training
     model = training.build_model(model_name, x.shape[1:], 10,
                                  augment.layer(seed=0) if augmented else None, mixed_precision)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",

@@ -10,7 +10,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from pyimagesearch import simulation, verdicts  # noqa: E402
+from pyimagesearch.stats import simulation, verdicts  # noqa: E402
 
 CASES = [  # (true difference in margins, sd in points, problems, optimizers, max seeds)
     (0, 1, 1, 2, 20), (0, 2, 1, 2, 20), (0, 3, 1, 2, 20),

@@ -1,4 +1,4 @@
-"""What the wrapper (python -m pyimagesearch.wrap) costs a run of your own program: the
+"""What the wrapper (python -m pyimagesearch.program.wrap) costs a run of your own program: the
 same small program timed as a whole process alone and through the wrapper, in turn, each
 run into a fresh run folder (a finished run would be skipped).
 
@@ -56,7 +56,7 @@ def main():
             words = [w.replace("{run_dir}", run_dir).replace("{seed}", "0")
                      for w in shlex.split(template)]
             a = timed(words, env)
-            b = timed([sys.executable, "-m", "pyimagesearch.wrap", "--output", tmp, "--name",
+            b = timed([sys.executable, "-m", "pyimagesearch.program.wrap", "--output", tmp, "--name",
                        f"wrapped{i}", "--template", template, "--optimizer", "adam",
                        "--metric", args.metric, "--seed", "0"], env)
             if i:

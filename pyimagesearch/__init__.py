@@ -3,11 +3,11 @@
 
 def load_runs(path):
     """A folder of runs as a result object (:func:`pyimagesearch.api.load_runs`)."""
-    from .api import load_runs as load
+    from pyimagesearch.api import load_runs as load
     return load(path)
 
 
 def compare(runs, **options):
     """The verdicts on ``runs`` as result objects (:func:`pyimagesearch.api.compare`)."""
-    from .api import compare as run
+    from pyimagesearch.api import compare as run
     return run(runs, **options)

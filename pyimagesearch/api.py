@@ -18,7 +18,9 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-from . import analysis, measure as measures, results, rounds, speed, summary, verdicts
+from pyimagesearch.stats import analysis, measure as measures, speed, verdicts
+from pyimagesearch.runs import results, rounds
+from pyimagesearch.outputs import summary
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 (each refused in one line that names the culprit)."""
 import argparse
 
-from . import registry, specs
+from pyimagesearch import registry, specs
 
 
 def _number(convert, what, valid, rule):
@@ -25,7 +25,7 @@ fraction = _number(float, "a number", lambda v: 0 < v < 1, "between 0 and 1, e.g
 
 def margin(text):
     """A margin in the metric's units (0.02) or relative to the baseline (1%), kept as text."""
-    from . import measure
+    from pyimagesearch.stats import measure
     try:
         measure.parse_margin(text)
     except ValueError as e:

@@ -8,7 +8,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Optional
 
-from . import registry, specs
+from pyimagesearch import registry, specs
 
 
 @dataclass(frozen=True)

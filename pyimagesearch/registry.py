@@ -6,7 +6,8 @@ original grid's order from here, so a new name is added once.
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from . import datasets, environment, specs
+from pyimagesearch.data import datasets
+from pyimagesearch import environment, specs
 
 # Keras (and so TensorFlow) is imported inside the builders below, not here: the
 # scripts read this registry to check their arguments, and a bad argument must be
@@ -33,34 +34,34 @@ class ModelSpec:
     build: Callable  # (input_shape (H, W, C), classes) -> keras.Model
     input_size: Optional[int] = 32  # images are resized to this square; None: native
     augment: bool = True  # the study's augmentation applies to this model
-    language: bool = False  # a language model: trained on text (pyimagesearch.language)
+    language: bool = False  # a language model: trained on text (pyimagesearch.train.language)
 
 
 def _resnet(shape, classes):
-    from .resnet import ResNet
+    from pyimagesearch.models.resnet import ResNet
     return ResNet.build(shape[1], shape[0], shape[2], classes, (9, 9, 9), (64, 64, 128, 256),
                         reg=0.0005)
 
 
 def _googlenet(shape, classes):
-    from .minigooglenet import MiniGoogLeNet
+    from pyimagesearch.models.minigooglenet import MiniGoogLeNet
     return MiniGoogLeNet.build(shape[1], shape[0], shape[2], classes)
 
 
 def _minivggnet(shape, classes):
-    from .minivggnet import MiniVGGNet
+    from pyimagesearch.models.minivggnet import MiniVGGNet
     return MiniVGGNet.build(shape[1], shape[0], shape[2], classes)
 
 
 def _mlp(name, hidden, activation):
     def build(shape, classes):
-        from .mlp import MLP
+        from pyimagesearch.models.mlp import MLP
         return MLP.build(shape[1], shape[0], shape[2], classes, hidden, activation, name)
     return build
 
 
 def _gpt(shape, classes):
-    raise TypeError("gpt is a language model: pyimagesearch.language builds it from text")
+    raise TypeError("gpt is a language model: pyimagesearch.train.language builds it from text")
 
 
 MODELS = {
@@ -93,7 +94,7 @@ def _keras_class(name):
 
 def _radam_class():
     environment.load_backend()
-    from .radam import RAdam
+    from pyimagesearch.train.radam import RAdam
     return RAdam
 
 
@@ -102,7 +103,7 @@ def _adam_scheduled():
     (total_steps, warmup_proportion, min_lr) are this factory's too."""
     environment.load_backend()
     import keras
-    from .radam import WarmupLinearDecay
+    from pyimagesearch.train.radam import WarmupLinearDecay
 
     def make(learning_rate=0.001, total_steps=5000, warmup_proportion=0.1, min_lr=1e-5,
              **adam):
@@ -424,7 +425,7 @@ def resolve_dataset(text):
     if is_text(text):
         if path and not os.path.exists(path):
             raise specs.SpecError(f"--dataset {text}: {path} is no file or folder")
-        from . import text as texts
+        from pyimagesearch.data import text as texts
         return lambda data_dir, image_size: texts.load(path or None)
     if not colon:
         if text in DATASETS:

@@ -6,7 +6,8 @@ import keras
 import numpy as np
 from keras import layers
 
-from pyimagesearch import datasets, precise_bn
+from pyimagesearch.data import datasets
+from pyimagesearch.train import precise_bn
 
 
 def main():

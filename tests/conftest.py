@@ -30,14 +30,14 @@ def _fresh_keras_session():
 
 def train_lines(script_text):
     """The train.py lines of a written grid script: the original's bare lines, or the
-    commands its progress lines run (``python -m pyimagesearch.progress K N LOG 'line'``)."""
+    commands its progress lines run (``python -m pyimagesearch.launch.progress K N LOG 'line'``)."""
     import shlex
     out = []
     for line in script_text.splitlines():
-        if line.startswith("python -m pyimagesearch.progress") and " tally " not in line:
+        if line.startswith("python -m pyimagesearch.launch.progress") and " tally " not in line:
             out.append(shlex.split(line.removesuffix(" || failed=1"))[-1])
         elif line.startswith("python ") and "train.py" in line:
             out.append(line)
-        elif line.strip().endswith(";;") and "pyimagesearch.progress" in line:  # a Slurm case
+        elif line.strip().endswith(";;") and "pyimagesearch.launch.progress" in line:  # a Slurm case
             out.append(shlex.split(line.strip()[line.strip().index(")") + 1:-2])[-1])
     return out

@@ -5,7 +5,8 @@ import csv
 import pytest
 
 import plot
-from pyimagesearch import measure, rounds, simulation
+from pyimagesearch.stats import measure, simulation
+from pyimagesearch.runs import rounds
 from tests.conftest import run_script
 from tests.synthetic import history, write_run
 
@@ -72,7 +73,7 @@ def test_a_metric_without_a_margin_is_one_line(tmp_path, argv, message):
 
 def test_decide_json_fixes_the_metric_goal_and_margin(tmp_path):
     out = loss_folder(tmp_path, (0.0, -0.05), seeds=3)
-    from pyimagesearch import results
+    from pyimagesearch.runs import results
     rows, _, _ = results.load_rows(str(out))
     rounds.start(str(out), measure.choose("val_loss", None, "0.02"), 8, [3, 5, 8], rows)
     held, design = rounds.design(str(out))

@@ -3,7 +3,7 @@ import keras
 import numpy as np
 import pytest
 
-from pyimagesearch import augment
+from pyimagesearch.data import augment
 from tests.conftest import run_script
 
 # Tolerance, on the 0..255 pixel scale. Both sides do the same bilinear arithmetic;
@@ -83,7 +83,7 @@ def test_training_only_and_seeded():
 
 
 def test_model_inference_sees_images_untouched():
-    from pyimagesearch import training
+    from pyimagesearch.train import training
     model = training.build_model("minivggnet", (32, 32, 1), 10, augment.layer(seed=0))
     plain = keras.Model(model.inputs, model.outputs)  # same weights
     x = np.random.default_rng(3).integers(0, 256, (4, 32, 32, 1)).astype("uint8")
@@ -106,7 +106,7 @@ def test_parity_under_torch_backend():
     except ImportError:
         pytest.skip("PyTorch is not installed: `pip install torch==2.13.0` (CI installs it)")
     code = (
-        "import numpy as np; from pyimagesearch import augment; import keras\n"
+        "import numpy as np; from pyimagesearch.data import augment; import keras\n"
         "gen = augment.legacy_generator(); rng = np.random.default_rng(0)\n"
         "x = rng.uniform(0, 255, (8, 32, 32, 3)).astype('float32')\n"
         "ps = [gen.get_random_transform(x[0].shape, seed=i) for i in range(8)]\n"

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from pyimagesearch import checkpoint
+from pyimagesearch.train import checkpoint
 from tests.conftest import ROOT, run_script
 
 BACKENDS = {"jax": "jax jaxlib", "torch": "torch==2.13.0"}
@@ -73,7 +73,9 @@ def test_jax_loop_matches_step_by_step_training():
     need("jax")
     code = """
 import numpy as np, keras
-from pyimagesearch import datasets, registry, steps, training
+from pyimagesearch.data import datasets
+from pyimagesearch import registry
+from pyimagesearch.train import steps, training
 data = datasets.load_digits().limit(64, 8)
 def fresh():
     keras.utils.set_random_seed(0)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from pyimagesearch import datasets
+from pyimagesearch.data import datasets
 from tests import formats
 
 

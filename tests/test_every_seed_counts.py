@@ -6,7 +6,7 @@ import sys
 
 import combinations
 import plot
-from pyimagesearch import results, rounds, runspec
+from pyimagesearch.runs import results, rounds, runspec
 from tests.conftest import ROOT
 from tests.synthetic import history, write_run
 

@@ -8,7 +8,8 @@ from scipy import stats
 
 import combinations
 import plot
-from pyimagesearch import registry, results
+from pyimagesearch import registry
+from pyimagesearch.runs import results
 from tests.conftest import train_lines
 from tests.synthetic import history, write_run
 
@@ -16,7 +17,7 @@ from tests.synthetic import history, write_run
 def rate_at(optimizer, t):
     """The learning rate of update number t (1-based)."""
     import train  # noqa: F401  (the scripts' view of the registry)
-    from pyimagesearch.training import learning_rate_now
+    from pyimagesearch.train.training import learning_rate_now
     optimizer.iterations.assign(t - 1)
     return learning_rate_now(optimizer)
 
@@ -40,7 +41,7 @@ def test_constant_variants(name, rate, t):
 
 
 def test_variants_are_what_they_say():
-    from pyimagesearch.radam import RAdam
+    from pyimagesearch.train.radam import RAdam
     nosched = registry.OPTIMIZERS["radam_nosched"].build()
     assert isinstance(nosched, RAdam) and nosched.total_steps == 0
     sgd = registry.OPTIMIZERS["sgd"].build()

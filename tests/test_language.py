@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 from conftest import run_script, train_lines
-from pyimagesearch import language, registry, results, runspec, text
+from pyimagesearch.train import language
+from pyimagesearch import registry
+from pyimagesearch.runs import results, runspec
+from pyimagesearch.data import text
 
 TINY = ["--layers", "1", "--width", "16", "--heads", "2", "--context", "16", "--steps", "8",
         "--batch-size", "4"]

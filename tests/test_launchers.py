@@ -42,10 +42,10 @@ def test_sh_logs(tmp_path):
     script = tmp_path / "s.sh"
     combinations.main(["-o", "out", "-s", str(script), "--logs", *GRID])
     lines = script.read_text().splitlines()
-    first = next(line for line in lines if line.startswith("python -m pyimagesearch.progress 1 "))
-    assert first.startswith("python -m pyimagesearch.progress 1 2 out/minivggnet_adam_digits.log "
+    first = next(line for line in lines if line.startswith("python -m pyimagesearch.launch.progress 1 "))
+    assert first.startswith("python -m pyimagesearch.launch.progress 1 2 out/minivggnet_adam_digits.log "
                             "'python train.py --history out/minivggnet_adam_digits.pickle")
-    assert lines[-2:] == ["python -m pyimagesearch.progress tally 2 out", "exit $failed"]
+    assert lines[-2:] == ["python -m pyimagesearch.launch.progress tally 2 out", "exit $failed"]
 
 
 def test_a_grid_without_logs_reports_and_fails_loudly_from_any_folder(tmp_path):
@@ -109,7 +109,7 @@ def test_parallel_script_with_gpus(tmp_path):
                        "--gpus", "2,3", *GRID])
     text = script.read_text()
     assert "parallel --jobs 2 --joblog out/parallel.joblog --resume-failed" in text
-    assert text.endswith("RUNS\nstatus=$?\npython -m pyimagesearch.progress tally 2 out\nexit $status\n")
+    assert text.endswith("RUNS\nstatus=$?\npython -m pyimagesearch.launch.progress tally 2 out\nexit $status\n")
     assert "CUDA_VISIBLE_DEVICES=$(echo 2,3 | cut -d, -f{%})" in text
     assert text.count("python train.py") == 2
 
@@ -123,7 +123,7 @@ def test_slurm_script_options(tmp_path):
     for line in ("#SBATCH --array=0-1%2", "#SBATCH --gres=gpu:1", "#SBATCH --partition=gpu",
                  "#SBATCH --time=04:00:00", "#SBATCH --mem=16G", "#SBATCH --requeue"):
         assert line + "\n" in text
-    assert "  1) python -m pyimagesearch.progress 2 2 out/minivggnet_radam_digits.log " \
+    assert "  1) python -m pyimagesearch.launch.progress 2 2 out/minivggnet_radam_digits.log " \
            "'python train.py --history out/minivggnet_radam_digits.pickle" in text
 
 
@@ -230,7 +230,8 @@ def test_parallel_script_with_a_repeated_gpu(tmp_path):
 def test_gnu_parallel_with_a_gpu_list_gives_each_run_its_gpu_and_growth(tmp_path):
     """A real GNU parallel run of the generated script: every run sees its GPU and the
     allocate-as-needed variables (runs here print them instead of training)."""
-    from pyimagesearch import grid, launchers
+    from pyimagesearch import grid
+    from pyimagesearch.launch import launchers
     runs = [grid.Run("digits", "minivggnet", "adam", seed=s) for s in range(4)]
     show = ("python -c \"import os; print('seen', os.environ['CUDA_VISIBLE_DEVICES'], "
             "os.environ.get('TF_FORCE_GPU_ALLOW_GROWTH'), "

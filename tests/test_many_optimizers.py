@@ -7,7 +7,7 @@ import pytest
 
 import decide
 import plot
-from pyimagesearch import simulation, verdicts
+from pyimagesearch.stats import simulation, verdicts
 from tests.synthetic import history, write_run
 
 LEVELS = [0, 0, 0, 3, -3, 0.5]  # the six optimizers, points above the first

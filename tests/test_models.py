@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from pyimagesearch.minigooglenet import MiniGoogLeNet
-from pyimagesearch.minivggnet import MiniVGGNet
+from pyimagesearch.models.minigooglenet import MiniGoogLeNet
+from pyimagesearch.models.minivggnet import MiniVGGNet
 from pyimagesearch.registry import MODELS
-from pyimagesearch.resnet import ResNet
+from pyimagesearch.models.resnet import ResNet
 
 
 def conv(k, cin, cout, bias=True):

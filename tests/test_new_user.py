@@ -7,7 +7,9 @@ import pytest
 
 import combinations
 import train
-from pyimagesearch import datasets, registry, results, specs
+from pyimagesearch.data import datasets
+from pyimagesearch import registry, specs
+from pyimagesearch.runs import results
 from tests.conftest import ROOT, run_script
 from tests.test_own_data import write_images
 
@@ -92,7 +94,7 @@ def test_two_identical_differences_name_no_winner(tmp_path):
 
 
 def test_identical_differences_get_the_test_sets_resolution_as_spread():
-    from pyimagesearch import verdicts
+    from pyimagesearch.stats import verdicts
     t = verdicts.paired_tests([-8.0, -8.0, -8.0], resolution=100 / 360)
     half = t["ci_high"] - t["mean"]
     assert half == pytest.approx(4.302653 * (100 / 360) / np.sqrt(3), rel=1e-5)
@@ -227,7 +229,12 @@ def test_train_args_are_checked_before_the_script_is_written(tmp_path, capsys, t
 def test_pyproject_installs_the_package_with_the_pinned_requirements():
     with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
         project = tomllib.load(f)
-    assert project["tool"]["setuptools"]["packages"] == ["pyimagesearch", "pyimagesearch.commands"]
+    packages = project["tool"]["setuptools"]["packages"]
+    # every subpackage of the layout by concern is installed (each folder with __init__.py)
+    folders = sorted("pyimagesearch." + d for d in os.listdir(os.path.join(ROOT, "pyimagesearch"))
+                     if os.path.isfile(os.path.join(ROOT, "pyimagesearch", d, "__init__.py")))
+    assert packages == ["pyimagesearch", *folders] or sorted(packages) == sorted(
+        ["pyimagesearch", *folders])
     assert set(project["project"]["scripts"]) == {"optimizer-grid", "optimizer-train",
                                                   "optimizer-plot", "optimizer-decide",
                                                   "optimizer-lr-find"}

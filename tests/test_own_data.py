@@ -9,7 +9,10 @@ import pytest
 
 import plot
 import train
-from pyimagesearch import datasets, registry, results, runspec, training
+from pyimagesearch.data import datasets
+from pyimagesearch import registry
+from pyimagesearch.runs import results, runspec
+from pyimagesearch.train import training
 from tests import synthetic
 from tests.conftest import run_script
 
@@ -176,7 +179,7 @@ def test_plot_draws_two_learning_rates_of_adam_as_two_series(tmp_path, monkeypat
             synthetic.write_run(out, name, synthetic.history(offset=0.1 * i, run=record),
                                 acc=0.9 - 0.1 * i + 0.01 * seed)
     drawn = {}
-    from pyimagesearch import figures
+    from pyimagesearch.outputs import figures
     original = figures.comparison
     monkeypatch.setattr(figures, "comparison",
                         lambda by, model, dataset, path: (drawn.update(by), original(by, model, dataset, path)))

@@ -11,7 +11,8 @@ import pytest
 
 import combinations
 import plot
-from pyimagesearch import command, metrics, results
+from pyimagesearch.program import command
+from pyimagesearch.runs import metrics, results
 from tests.conftest import ROOT, run_script, train_lines
 
 # A program the project never imports: its "optimizer" sets how good it is, per seed.
@@ -143,7 +144,7 @@ def test_the_settings_are_handed_to_the_program_not_resolved_by_keras(tmp_path, 
         "--optimizers", "muonish(learning_rate=3e-4, weight_decay=0.1),adamw(learning_rate=[1e-3,3e-4])"])
     assert code == 0
     lines = train_lines(script.read_text())
-    assert len(lines) == 6 and all("pyimagesearch.wrap" in line for line in lines)
+    assert len(lines) == 6 and all("pyimagesearch.program.wrap" in line for line in lines)
     expanded = command.expand(template(program), "muonish(learning_rate=0.0003, weight_decay=0.1)",
                               1, "out/r")
     assert expanded[2:] == [str(tmp_path / "prog.py"), "--opt", "muonish", "--learning_rate",

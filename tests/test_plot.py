@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import plot
-from pyimagesearch import results, summary
+from pyimagesearch.runs import results
+from pyimagesearch.outputs import summary
 from tests.synthetic import history, write_run
 
 DATASETS = ["mnist", "fashion_mnist", "cifar10", "cifar100"]
@@ -74,7 +75,7 @@ def test_extra_optimizers_share_the_figure(tmp_path):
 
 @pytest.mark.parametrize("count", [2, 4])
 def test_every_curve_is_told_apart_and_titles_fit(monkeypatch, tmp_path, count):
-    from pyimagesearch import figures
+    from pyimagesearch.outputs import figures
     shown = []
     monkeypatch.setattr(figures, "save", lambda fig, path: shown.append(fig))
     optimizers = ["adam", "radam", "adam_sched", "radam_nosched"][:count]
@@ -142,7 +143,8 @@ def test_winner_table_at_three_seeds_defers_to_the_paired_interval(tmp_path):
     assert plot.main(["-i", str(out), "-p", str(plots)]) == 0
     md = (plots / "summary.md").read_text()
     # radam - adam per seed: -10, -9, -11 points: mean -10, 95% CI half-width 2.48
-    assert "RAdam worse than Adam by 10.00 points [-12.48, -7.52], n=3" in md
+    # the sentence gives the size and its interval (B - A with its sign is the table's)
+    assert "RAdam worse than Adam by 10.00 points [7.52, 12.48], n=3" in md
     verdicts = md.split("## Verdicts")[1].split("\n## ")[0]
     resnet = [l for l in verdicts.splitlines() if l.startswith("| digits | resnet | ")][0]
     assert "undecided: RAdam - Adam" in resnet and "seeds per optimizer" in resnet
@@ -184,7 +186,7 @@ def test_legends_stay_off_the_curves(tmp_path, count):
     """Six settings make 24 legend entries: beside the panels, never over a curve; the
     original's two optimizers keep the legend inside, as the study drew it."""
     import matplotlib.pyplot as plt
-    from pyimagesearch import figures
+    from pyimagesearch.outputs import figures
     shown = []
     save = figures.save
     figures.save = lambda fig, path: shown.append(fig)
@@ -210,7 +212,7 @@ def test_the_figures_read_like_the_page(monkeypatch, tmp_path):
     """Six settings: a one-line title (it took seven), epochs from 1 on whole ticks (as the
     page numbers them), each setting in the page's colour and a marker of its own, and
     overview.png's legend beside the bars, not over them."""
-    from pyimagesearch import figures, style
+    from pyimagesearch.outputs import figures, style
     from tests.synthetic import history
     kept = {}
     monkeypatch.setattr(figures, "save", lambda fig, path: kept.setdefault(path, fig))

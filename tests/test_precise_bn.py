@@ -9,7 +9,9 @@ import keras
 import numpy as np
 import pytest
 
-from pyimagesearch import precise_bn, registry, results
+from pyimagesearch.train import precise_bn
+from pyimagesearch import registry
+from pyimagesearch.runs import results
 from tests import synthetic
 from tests.conftest import ROOT, run_script
 from tests.test_backends import need

@@ -3,7 +3,7 @@ import keras
 import numpy as np
 import pytest
 
-from pyimagesearch.radam import RAdam
+from pyimagesearch.train.radam import RAdam
 
 
 def reference_radam(params, grads_per_step, lr=1e-3, b1=0.9, b2=0.999, eps=1e-7, wd=0.0,

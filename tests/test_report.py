@@ -7,7 +7,9 @@ import re
 import pytest
 
 import plot
-from pyimagesearch import hparams, report, results, runspec
+from pyimagesearch.train import hparams
+from pyimagesearch.outputs import report
+from pyimagesearch.runs import results, runspec
 from tests import browser
 from tests.synthetic import families, history, write_run
 
@@ -179,7 +181,7 @@ def test_the_report_in_headless_chromium(hostile_report):
         cells = p.locator("#verdict-matrix tbody td")
         assert cells.count() == 6
         assert p.locator("#verdict-matrix td.v-better").count() >= 1  # RAdam, +2 points
-        assert re.search(r"\[[-+]\d", cells.first.get_attribute("title"))  # the interval
+        assert re.search(r"by \d+\.\d+ points \[\d", cells.first.get_attribute("title"))  # size, CI
         # the curves are drawn: Plotly's SVG traces with path data
         drawn = "#figure-0 .scatterlayer .trace"
         before = p.locator(drawn).count()

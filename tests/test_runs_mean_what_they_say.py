@@ -12,7 +12,9 @@ import pytest
 import combinations
 import decide
 import plot
-from pyimagesearch import analysis, results, simulation, summary
+from pyimagesearch.stats import analysis, simulation
+from pyimagesearch.runs import results
+from pyimagesearch.outputs import summary
 from tests.conftest import ROOT
 
 # A program the project never imports: SGD's loss is lower than Adam's on every seed, and
@@ -246,7 +248,7 @@ def test_better_and_worse_give_sizes_one_way(tmp_path, program):
 
 
 def test_censored_speedup_sentence_reads():
-    from pyimagesearch import speed
+    from pyimagesearch.stats import speed
     text = speed.speed_text({"a": "adam", "b": "sgd", "metric": "val_loss", "target": 0.0796,
                              "target_rule": "A's worst final val_loss", "ratio": float("nan"),
                              "ci_low": float("nan"), "ci_high": float("nan"), "n": 3,
@@ -281,9 +283,9 @@ def test_program_rows_are_read_in_their_own_terms(tmp_path, program):
 
 
 def test_progress_lines_of_a_round_show_the_decided_metric(tmp_path, program):
-    from pyimagesearch import progress
+    from pyimagesearch.launch import progress
     command = f"python {program} --opt {{optimizer}} {{args}} --seed {{seed}} --out {{run_dir}}"
-    argv = [sys.executable, "-m", "pyimagesearch.wrap", "--output", str(tmp_path), "--name",
+    argv = [sys.executable, "-m", "pyimagesearch.program.wrap", "--output", str(tmp_path), "--name",
             "r", "--template", command, "--optimizer", "sgd(lr=0.5)", "--metric", "val_acc",
             "--seed", "0"]
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True,

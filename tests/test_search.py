@@ -8,7 +8,9 @@ import pytest
 
 import combinations
 import plot
-from pyimagesearch import analysis, grid, registry, results, runspec, simulation, specs, tuning
+from pyimagesearch.stats import analysis, simulation, tuning
+from pyimagesearch import grid, registry, specs
+from pyimagesearch.runs import results, runspec
 from tests.conftest import train_lines
 from tests.synthetic import families, history, write_run
 

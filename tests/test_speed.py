@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import plot
-from pyimagesearch import simulation, speed
+from pyimagesearch.stats import simulation, speed
 from tests.synthetic import history, write_run
 
 EPOCHS = 60

@@ -4,7 +4,11 @@ import pytest
 
 import combinations
 import train
-from pyimagesearch import analysis, registry, results, steps, summary
+from pyimagesearch.stats import analysis
+from pyimagesearch import registry
+from pyimagesearch.runs import results
+from pyimagesearch.train import steps
+from pyimagesearch.outputs import summary
 from tests.conftest import train_lines
 from tests.test_models import dense, trainable
 

@@ -10,7 +10,9 @@ import pytest
 
 import plot
 import train
-from pyimagesearch import checkpoint, registry, results
+from pyimagesearch.train import checkpoint
+from pyimagesearch import registry
+from pyimagesearch.runs import results
 from tests.conftest import ROOT
 from tests.synthetic import history as synthetic_history, write_run
 
@@ -222,7 +224,7 @@ def test_numpy_histories_are_admitted(tmp_path):
 
 def test_atomic_outputs_get_ordinary_permissions(tmp_path):
     # the temporary file behind an atomic write is 0600; the result must not stay so
-    from pyimagesearch import storage
+    from pyimagesearch.runs import storage
     previous = os.umask(0o022)
     try:
         storage.write_text(str(tmp_path / "report.txt"), "accuracy 0.9\n")

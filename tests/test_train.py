@@ -169,7 +169,8 @@ def test_each_augmentation_mode_trains(tmp_path, augment):
 
 def test_mixed_precision_computes_the_network_in_bfloat16_only():
     import keras
-    from pyimagesearch import augment, training
+    from pyimagesearch.data import augment
+    from pyimagesearch.train import training
     model = training.build_model("minivggnet", (32, 32, 3), 10, augment.layer(0),
                                  mixed_precision=True)
     rescale, augmentation, net = model.layers[1:]

@@ -8,7 +8,10 @@ import pytest
 import lr_find
 import plot
 import train
-from pyimagesearch import analysis, datasets, lr_finder, runspec
+from pyimagesearch.stats import analysis
+from pyimagesearch.data import datasets
+from pyimagesearch.train import lr_finder
+from pyimagesearch.runs import runspec
 from tests.conftest import run_script
 from tests.synthetic import families, history, write_run
 

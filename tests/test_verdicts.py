@@ -13,7 +13,9 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.weightstats import ttost_paired
 
 import plot
-from pyimagesearch import rounds, runspec, simulation, summary, verdicts
+from pyimagesearch.runs import rounds, runspec
+from pyimagesearch.stats import simulation, verdicts
+from pyimagesearch.outputs import summary
 from tests.conftest import ROOT, run_script
 from tests.synthetic import history, write_run
 
@@ -405,7 +407,7 @@ def test_one_design_for_every_verdict_and_the_looks_taken(tmp_path):
         for s in range(4):
             acc = 0.80 + 0.01 * s + (0.012 if opt == "radam" else 0.0)
             write_run(out, f"minivggnet_{opt}_digits_s{s}", history(epochs=3), acc=acc)
-    rows, _, _ = __import__("pyimagesearch.results", fromlist=["x"]).load_rows(str(out))
+    rows, _, _ = __import__("pyimagesearch.runs.results", fromlist=["x"]).load_rows(str(out))
     design = rounds.start(str(out), 1.0, 8, [3, 4, 6, 8], rows)
     assert design.taken() == 1 and design.kind == "sequential"
     assert plot.main(["-i", str(out), "-p", str(tmp_path / "plots")]) == 0

@@ -10,7 +10,8 @@ import os
 import stat
 import sys
 
-from pyimagesearch import grid, launchers, registry, specs
+from pyimagesearch import grid, registry, specs
+from pyimagesearch.launch import launchers
 from pyimagesearch.cli import OneLineParser, positive_float, positive_int, spec_list
 from pyimagesearch.cli import margin as margin_type
 
@@ -32,10 +33,8 @@ def gpu_list(text):
     return gpus
 
 
-def parse_args(argv=None):
-    ap = OneLineParser(prog="combinations.py", description=__doc__.split("\n")[0])
-    ap.add_argument("-o", "--output", help="folder the runs write their outputs to (required)")
-    ap.add_argument("-s", "--script", help="path of the shell script to write (required)")
+def add_grid_arguments(ap):
+    """What the grid is: a preset, or your datasets, models, optimizers and trials, seeds."""
     ap.add_argument("--preset", choices=registry.PRESETS, default="original",
                     help="original: the study's 24 runs (default); ablation: + adam_sched and "
                          "radam_nosched, which separate RAdam's rectification from its schedule; "
@@ -76,6 +75,10 @@ def parse_args(argv=None):
     ap.add_argument("--budget-scale", type=float, default=1.0,
                     help="multiply the preset's iteration budgets (flux: 4,000 full-batch, "
                          "2,048,000 otherwise), e.g. 0.01 for a quick look")
+
+
+def add_launcher_arguments(ap):
+    """--launcher and each launcher's own flags."""
     launch = ap.add_argument_group("launchers (running the grid on many GPUs or a cluster)")
     launch.add_argument("--launcher", choices=launchers.LAUNCHERS, default="sh",
                         help="sh: the original script (default); parallel: GNU parallel on one "
@@ -95,6 +98,10 @@ def parse_args(argv=None):
                         help="slurm: at most N array tasks at once (--array=0-K%%N)")
     launch.add_argument("--sbatch", action="append", default=[], metavar="LINE",
                         help="slurm: an extra #SBATCH line (repeatable); write it as --sbatch=--mem=16G")
+
+
+def add_program_arguments(ap):
+    """--command and what a grid over your own program needs: its metric, goal, margin."""
     own = ap.add_argument_group("your own training program (instead of train.py)")
     own.add_argument("--command", metavar="TEMPLATE",
                      help="the command that trains once, with placeholders {optimizer}, {args} "
@@ -119,6 +126,15 @@ def parse_args(argv=None):
                           "datasets)")
     own.add_argument("--timeout", type=positive_float, default=None, metavar="SECONDS",
                      help="with --command: a run taking longer fails")
+
+
+def parse_args(argv=None):
+    ap = OneLineParser(prog="combinations.py", description=__doc__.split("\n")[0])
+    ap.add_argument("-o", "--output", help="folder the runs write their outputs to (required)")
+    ap.add_argument("-s", "--script", help="path of the shell script to write (required)")
+    add_grid_arguments(ap)
+    add_launcher_arguments(ap)
+    add_program_arguments(ap)
     ap.add_argument("--experiment", metavar="FILE.toml",
                     help="the grid as a file kept in your repository: command, metric, "
                          "optimizers, seeds, problems, trials, output, script, launcher, ... "
@@ -204,7 +220,7 @@ def experiment_argv(path):
 def program_args(ap, args):
     """--command: a grid over the user's own program; its specs are handed to it, never
     resolved by Keras. Everything that can be known is checked before anything is written."""
-    from pyimagesearch import command
+    from pyimagesearch.program import command
     if args.datasets or args.models or args.preset != "original" or args.train_args \
             or args.tensorboard or args.budget_scale != 1.0:
         ap.error("--command runs your own program: --datasets, --models, --preset, "
@@ -224,7 +240,7 @@ def program_args(ap, args):
     except (specs.SpecError, command.TemplateError) as e:
         ap.exit(2, f"{ap.prog}: error: {e}\n")
     args.seeds = args.seeds or [0, 1, 2]
-    from pyimagesearch import measure
+    from pyimagesearch.stats import measure
     judged = measure.Measure(args.metric)
     if args.margin is None and not judged.accuracy:
         print(f"[INFO] --metric {args.metric} is not an accuracy and has no --margin: plot.py "
@@ -235,7 +251,7 @@ def program_args(ap, args):
 
 def program_main(args):
     """The script of a grid over the user's program: one wrapper line per run."""
-    from pyimagesearch import command
+    from pyimagesearch.program import command
     runs, lines = [], []
     for problem in args.problems or [None]:
         for setting in args.optimizers:
@@ -287,7 +303,7 @@ def check_train_args(base, train_args):
 def check_datasets(datasets):
     """The message for a folder: dataset whose class folders a classifier cannot learn
     from (fewer than 2 with images), or None: refused now, not in every run."""
-    from pyimagesearch import datasets as data
+    from pyimagesearch.data import datasets as data
     for text in datasets:
         kind, _, path = text.partition(":")
         if kind == "folder":
@@ -329,7 +345,7 @@ def main(argv=None):
 
 
 def write_script(args, runs, lines, original):
-    from pyimagesearch import storage
+    from pyimagesearch.runs import storage
     try:
         os.makedirs(os.path.dirname(os.path.abspath(args.script)), exist_ok=True)
         storage.check_writable(args.script, "--script")

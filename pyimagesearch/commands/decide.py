@@ -19,7 +19,7 @@ import os
 import subprocess
 import sys
 
-from pyimagesearch import launchers
+from pyimagesearch.launch import launchers
 from pyimagesearch.cli import OneLineParser, positive_int
 
 # decide.py runs a round here one after another ("local": the sh launcher), or hands it on
@@ -69,7 +69,8 @@ def one_optimizer(folder, rows):
 def launch(args, specs, look, metric=None):
     """Run one round's new runs through the chosen launcher; returns its exit status
     (None for Slurm: submitted, to be awaited by the user)."""
-    from pyimagesearch import rounds, storage, wrap
+    from pyimagesearch.runs import rounds, storage
+    from pyimagesearch.program import wrap
     pairs = [rounds.train_line(spec, args.input) for spec in specs]
     runs, lines = [p[0] for p in pairs], [p[1] for p in pairs]
     rounds.record_round(args.input, look, [run.name for run in runs])
@@ -105,106 +106,132 @@ def main(argv=None):
         return 130
 
 
+class Refused(ValueError):
+    """What decide.py refuses, in one line (exit 2)."""
+
+
 def decide(args):
-    from pyimagesearch import analysis, results, rounds, summary, verdicts
+    try:
+        return rounds_until_decided(args)
+    except Refused as e:
+        return fail(e)
+
+
+def opening(args):
+    """(measure, the folder's design or None): decide.json's, or the flags' and the grid's
+    before the first round; Refused for what cannot go on."""
     from pyimagesearch import api
     from pyimagesearch.commands.plot import say_measure
-    plots = args.plots or default_plots(args.input)
+    from pyimagesearch.runs import results, rounds
     rows, _, _ = results.load_rows(args.input, [])
     try:
         measure, design, note = api.choose_measure(
             args.input, rows, args.metric, args.goal, args.margin, args.baseline, args.race,
             args.max_seeds)
     except ValueError as e:
-        return fail(e)
+        raise Refused(e) from None
     if design is None:
         say_measure(measure, note)
-    margin = measure.points_margin
     if design is not None and design.kind == "fixed":
-        return fail(f"--input {args.input}: its design is fixed (one look with all of alpha, "
-                    f"plot.py --fixed, {rounds.DESIGN_FILE}): seeds added now would be tested "
-                    "with alpha already spent; start a new folder to decide by rounds")
+        raise Refused(f"--input {args.input}: its design is fixed (one look with all of alpha, "
+                      f"plot.py --fixed, {rounds.DESIGN_FILE}): seeds added now would be tested "
+                      "with alpha already spent; start a new folder to decide by rounds")
     scripts = rounds.round_scripts(args.input)
     if design is None and scripts:
-        return fail(f"--input {args.input}: has decide.py's round scripts "
-                    f"({os.path.basename(scripts[0])}, ...) but no {rounds.DESIGN_FILE}: its "
-                    "looks were taken under a design now lost, and a new one would spend alpha "
-                    f"again after a peek; restore {rounds.DESIGN_FILE}, or copy the grid's own "
-                    "runs (not the rounds') to a new folder to start over")
+        raise Refused(f"--input {args.input}: has decide.py's round scripts "
+                      f"({os.path.basename(scripts[0])}, ...) but no {rounds.DESIGN_FILE}: its "
+                      "looks were taken under a design now lost, and a new one would spend "
+                      f"alpha again after a peek; restore {rounds.DESIGN_FILE}, or copy the "
+                      "grid's own runs (not the rounds') to a new folder to start over")
+    return measure, design
+
+
+def first_look(args, rows, measure, cap):
+    """Fix the design in decide.json and take look 0 (the grid as run): on a tuned grid
+    each optimizer's setting is selected on validation now, once. Returns (measure with
+    its baseline resolved, design)."""
+    from pyimagesearch.runs import rounds
+    from pyimagesearch.stats import analysis, verdicts
+    chosen = analysis.tuned_selection(rows)
+    selection = {(s["dataset"], s["model"], s["optimizer"]): s["chosen"] for s in chosen
+                 } if any(s["budget"] > 1 for s in chosen) else {}
+    compare = analysis.tuned_rows(rows) if selection else rows
+    if measure.baseline:
+        try:
+            measure = dataclasses.replace(measure, baseline=analysis.resolve_baseline(
+                compare, measure.baseline))
+        except ValueError as e:
+            raise Refused(e) from None
+    counts = analysis.seed_counts(compare, measure)
+    if not counts:
+        raise Refused(one_optimizer(args.input, rows))
+    if max(counts) > cap:
+        raise Refused(f"--max-seeds {cap}: {args.input} already has {max(counts)} seeds of a "
+                      "pair; give at least that many")
+    plan = analysis.default_plan(counts, cap, verdicts.RACE_LOOKS if measure.race
+                                 else verdicts.LOOKS)
+    design = rounds.start(args.input, measure, cap, plan, rows, tuned=selection)
+    print(f"[INFO] {rounds.DESIGN_FILE}: {measure.sentence()}; margin "
+          f"{measure.margin_text()}; looks at {', '.join(map(str, plan))} seeds "
+          f"(alpha {', '.join(f'{w:.1%}' for w in design.weights)}); look 0: the grid as run")
+    if selection:
+        print(f"[INFO] {rounds.DESIGN_FILE}: each optimizer's tuned setting, selected on "
+              "validation from the seeds run and fixed now (only they get new seeds): "
+              + "; ".join(f"{o} on {d} / {m}: {c}" for (d, m, o), c in selection.items()))
+    return measure, design
+
+
+def records_of(rows, histories, compare, undecided):
+    """{(dataset, model, optimizer): a run record of it} for the undecided comparisons'
+    optimizers (a tuned optimizer's: its chosen setting's); Refused where a run has none."""
+    from pyimagesearch.runs import results
+    by_setting = {(*results.problem(r), r["optimizer"]): h["run"]
+                  for r, h in zip(rows, histories) if isinstance(h.get("run"), dict)}
+    records = {(*results.problem(r), r["optimizer"]):
+               by_setting[(*results.problem(r), r.get("setting", r["optimizer"]))]
+               for r in compare if (*results.problem(r), r.get("setting", r["optimizer"]))
+               in by_setting}
+    lacking = [p for p in undecided if (p["dataset"], p["model"], p["a"]) not in records
+               or (p["dataset"], p["model"], p["b"]) not in records]
+    if lacking:
+        raise Refused(f"{lacking[0]['dataset']} / {lacking[0]['model']}: runs without a run "
+                      "record (from before records existed) cannot be run again with new seeds")
+    return records
+
+
+def rounds_until_decided(args):
+    """Look, and where a comparison is undecided run the next round, until every one is
+    decided or the plan's last look; then write the verdicts."""
+    from pyimagesearch.outputs import summary
+    from pyimagesearch.runs import results, rounds
+    from pyimagesearch.stats import analysis, verdicts
+    plots = args.plots or default_plots(args.input)
+    measure, design = opening(args)
     cap = args.max_seeds or (verdicts.MAX_SEEDS if design is None else None)
     while True:
-        missing = []
-        rows, histories, _ = results.load_rows(args.input, missing)
-        selection = rounds.fixed_selection(args.input, rows)
+        rows, histories, _ = results.load_rows(args.input, [])
         if design is None:  # the first call fixes the design and takes the first look
-            # a tuned grid: each optimizer's setting is selected on validation now, once
-            chosen = analysis.tuned_selection(rows)
-            selection = {(s["dataset"], s["model"], s["optimizer"]): s["chosen"] for s in chosen
-                         } if any(s["budget"] > 1 for s in chosen) else {}
-            compare = analysis.tuned_rows(rows) if selection else rows
-            if measure.baseline:
-                try:
-                    measure = dataclasses.replace(measure, baseline=analysis.resolve_baseline(
-                        compare, measure.baseline))
-                except ValueError as e:
-                    return fail(e)
-            counts = analysis.seed_counts(compare, measure)
-            if not counts:
-                return fail(one_optimizer(args.input, rows))
-            if max(counts) > cap:
-                return fail(f"--max-seeds {cap}: {args.input} already has {max(counts)} seeds "
-                            "of a pair; give at least that many")
-            plan = analysis.default_plan(counts, cap, verdicts.RACE_LOOKS if measure.race
-                                         else verdicts.LOOKS)
-            design = rounds.start(args.input, measure, cap, plan, rows, tuned=selection)
-            print(f"[INFO] {rounds.DESIGN_FILE}: {measure.sentence()}; margin "
-                  f"{measure.margin_text()}; looks at {', '.join(map(str, plan))} seeds "
-                  f"(alpha {', '.join(f'{w:.1%}' for w in design.weights)}); look 0: the grid as run")
-            if selection:
-                print(f"[INFO] {rounds.DESIGN_FILE}: each optimizer's tuned setting, selected on "
-                      "validation from the seeds run and fixed now (only they get new seeds): "
-                      + "; ".join(f"{o} on {d} / {m}: {c}" for (d, m, o), c in selection.items()))
-            selection = rounds.fixed_selection(args.input, rows)
+            measure, design = first_look(args, rows, measure, cap)
         else:
             _, design = rounds.design(args.input, measure, rows=rows)
+        selection = rounds.fixed_selection(args.input, rows)
         # on a tuned grid the comparisons are the tuned optimizers' (each at its fixed setting)
         compare = analysis.tuned_rows(rows) if selection else rows
-        problems, _ = summary.verdict_table(compare, margin, design, measure)
+        problems, _ = summary.verdict_table(compare, measure.points_margin, design, measure)
         if not problems:
-            return fail(one_optimizer(args.input, rows))
+            raise Refused(one_optimizer(args.input, rows))
         # a race's comparisons with a side that left get no more seeds
         undecided = [p for p in problems if p["verdict"] == "undecided" and p["learned"]
                      and p.get("a_left") is None and p.get("b_left") is None]
         look = design.taken()
         if not undecided or look >= len(design.plan):
             break
-        by_setting = {(*results.problem(r), r["optimizer"]): h["run"]
-                      for r, h in zip(rows, histories) if isinstance(h.get("run"), dict)}
-        records = {(*results.problem(r), r["optimizer"]):
-                   by_setting[(*results.problem(r), r.get("setting", r["optimizer"]))]
-                   for r in compare if (*results.problem(r), r.get("setting", r["optimizer"]))
-                   in by_setting}
-        lacking = [p for p in undecided
-                   if (p["dataset"], p["model"], p["a"]) not in records
-                   or (p["dataset"], p["model"], p["b"]) not in records]
-        if lacking:
-            return fail(f"{lacking[0]['dataset']} / {lacking[0]['model']}: runs without a run "
-                        "record (from before records existed) cannot be run again with new seeds")
+        records = records_of(rows, histories, compare, undecided)
         specs = rounds.missing_runs(compare, records, undecided, design.plan[look])
         if specs:
-            script = os.path.join(args.input, f"decide_round{look}.sh")
-            if args.launcher != "local" and launchers.TABLE[args.launcher].submit \
-                    and os.path.exists(script):
-                print(f"[INFO] round {look} was submitted ({script}) and {len(specs)} of its runs "
-                      "have not finished: wait for its jobs (squeue), or resubmit it with sbatch "
-                      "if they failed; then run decide.py again")
-                return 0
-            status = launch(args, specs, look, measure.name)
-            if status is None:
-                return 0
-            if status != 0:
-                return fail(f"round {look}: some runs failed (see the lines above and their "
-                            "logs); fix them and run decide.py again: finished runs are kept")
+            status = run_round(args, specs, look, measure)
+            if status is not None:
+                return status
             rows, _, _ = results.load_rows(args.input, [])
         else:
             print(f"[INFO] look {look}: no runs to add (every undecided pair has "
@@ -214,10 +241,31 @@ def decide(args):
     return write(args.input, plots)
 
 
+def run_round(args, specs, look, measure):
+    """Launch a round's runs; None when they finished here, else decide.py's exit status
+    (0: handed to a scheduler, to be awaited; 2: some runs failed)."""
+    script = os.path.join(args.input, f"decide_round{look}.sh")
+    if args.launcher != "local" and launchers.TABLE[args.launcher].submit \
+            and os.path.exists(script):
+        print(f"[INFO] round {look} was submitted ({script}) and {len(specs)} of its runs "
+              "have not finished: wait for its jobs (squeue), or resubmit it with sbatch "
+              "if they failed; then run decide.py again")
+        return 0
+    status = launch(args, specs, look, measure.name)
+    if status is None:
+        return 0
+    if status != 0:
+        return fail(f"round {look}: some runs failed (see the lines above and their logs); "
+                    "fix them and run decide.py again: finished runs are kept")
+    return None
+
+
 def write(folder, plots):
     """The verdicts as they stand after the last look: plot.py's outputs in ``plots``, and
     a race's best named last."""
-    from pyimagesearch import api, rounds, summary
+    from pyimagesearch import api
+    from pyimagesearch.runs import rounds
+    from pyimagesearch.outputs import summary
     from pyimagesearch.commands import plot
     try:
         os.makedirs(plots, exist_ok=True)

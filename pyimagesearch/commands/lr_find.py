@@ -61,7 +61,9 @@ def main(argv=None):
     args = parse_args(argv)
     from pyimagesearch import environment
     environment.load_backend()
-    from pyimagesearch import datasets, lr_finder, runspec, storage, training
+    from pyimagesearch.data import datasets
+    from pyimagesearch.train import lr_finder, training
+    from pyimagesearch.runs import runspec, storage
     try:
         os.makedirs(args.output, exist_ok=True)
         storage.check_writable(os.path.join(args.output, "lr_find.json"), "--output")

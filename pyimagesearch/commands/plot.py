@@ -22,7 +22,9 @@ def write_tuning(curves, flat, margin, folder):
     and per problem a tuning-budget figure and, for searches over the learning rate, a
     sensitivity figure (``curves``, ``flat``: analysis.tuning_curves and .sensitivity).
     Returns what was written (nothing for folders without trials)."""
-    from pyimagesearch import figures, registry, storage, summary
+    from pyimagesearch.outputs import figures, summary
+    from pyimagesearch import registry
+    from pyimagesearch.runs import storage
     if not curves:
         return []
     storage.write_text(os.path.join(folder, "tuning_curves.csv"), summary.tuning_csv(curves))
@@ -101,7 +103,8 @@ def main(argv=None):
         print(f"plot.py: error: --plots {args.plots}: {e.strerror}", file=sys.stderr)
         return 2
 
-    from pyimagesearch import api, rounds
+    from pyimagesearch import api
+    from pyimagesearch.runs import rounds
     runs = api.load_runs(args.input)
     if not runs.rows:
         print(f"plot.py: error: nothing to plot in {args.input} "
@@ -136,7 +139,10 @@ def main(argv=None):
 def write(result, plots):
     """Every output of plot.py from the comparison (:func:`pyimagesearch.api.compare`)
     into the folder ``plots``: figures, summary, tables, page; and the verdicts printed."""
-    from pyimagesearch import analysis, figures, outputs, registry, report, storage, summary
+    from pyimagesearch.stats import analysis
+    from pyimagesearch.outputs import figures, report, summary
+    from pyimagesearch import outputs, registry
+    from pyimagesearch.runs import storage
     measure, design = result.measure, result.design
     rows, histories = list(result.rows), list(result.histories)
     margin = measure.points_margin

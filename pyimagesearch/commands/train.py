@@ -18,6 +18,43 @@ from pyimagesearch.cli import (OneLineParser, batch_size, dataset_type, fraction
                                resolve_optimizer_arg)
 
 
+def add_training_arguments(ap):
+    """How the run trains: its rate and schedule, images, augmentation, precision, BatchNorm
+    statistics, tuning family, and the language model's shape."""
+    ap.add_argument("--learning-rate", type=positive_float, default=None,
+                    help="override the optimizer's default learning rate (its base rate, "
+                         "when it follows a schedule)")
+    ap.add_argument("--total-steps", type=positive_int, default=None,
+                    help="rescale the original RAdam schedule (5000 steps: warm-up 10%%, "
+                         "then down to 1e-5) for the scheduled optimizers; others ignore it")
+    ap.add_argument("--image-size", type=positive_int, default=None,
+                    help="resize images to N x N (default: 32 for folder: datasets and the "
+                         "study's CNNs; as stored for the MLPs and your own models)")
+    ap.add_argument("--augment", default=None, choices=registry.AUGMENTATIONS,
+                    help="batched: the study's transforms as one batched op on the device "
+                         "(default); legacy: the original ImageDataGenerator on the CPU; none")
+    ap.add_argument("--mixed-precision", action="store_true",
+                    help="compute in bfloat16 with float32 weights (Keras' mixed_bfloat16): "
+                         "for GPUs with bfloat16 units (A100, H100); slower on CPUs")
+    ap.add_argument("--precise-bn", nargs="?", const="auto", default=None, metavar="N",
+                    type=lambda text: text if text == "auto" else positive_int(text),
+                    help="before every validation and the test, recompute the model's "
+                         "BatchNorm statistics as the mean over N training batches (default N: "
+                         "about 4,096 images), weights untouched; for short runs, whose moving "
+                         "averages have not settled. No effect on models without BatchNorm")
+    ap.add_argument("--setting-of", metavar="NAME", default=None,
+                    help="this setting is one trial of optimizer NAME's tuning (combinations.py "
+                         "--trials and --tune write it): the summary compares NAME at its setting "
+                         "selected on validation; without it the setting is a rival of its own")
+    lm = ap.add_argument_group("the language model (--model gpt; default "
+                               + ", ".join(f"{k} {v}" for k, v in registry.GPT_SHAPE.items())
+                               + f", {registry.GPT_STEPS} steps)")
+    lm.add_argument("--layers", type=positive_int, help="transformer blocks")
+    lm.add_argument("--width", type=positive_int, help="the residual stream's width")
+    lm.add_argument("--heads", type=positive_int, help="attention heads (must divide --width)")
+    lm.add_argument("--context", type=positive_int, help="bytes a window holds")
+
+
 def parse_args(argv=None):
     # --verbose first: resolving an optimizer spec below may start the backend already
     early = argparse.ArgumentParser(add_help=False)
@@ -62,38 +99,7 @@ def parse_args(argv=None):
                          "every optimizer and seed) to validate on every epoch; the test set is "
                          "then touched once, after training. Default: validate on the test set, "
                          "as the original did")
-    ap.add_argument("--learning-rate", type=positive_float, default=None,
-                    help="override the optimizer's default learning rate (its base rate, "
-                         "when it follows a schedule)")
-    ap.add_argument("--total-steps", type=positive_int, default=None,
-                    help="rescale the original RAdam schedule (5000 steps: warm-up 10%%, "
-                         "then down to 1e-5) for the scheduled optimizers; others ignore it")
-    ap.add_argument("--image-size", type=positive_int, default=None,
-                    help="resize images to N x N (default: 32 for folder: datasets and the "
-                         "study's CNNs; as stored for the MLPs and your own models)")
-    ap.add_argument("--augment", default=None, choices=registry.AUGMENTATIONS,
-                    help="batched: the study's transforms as one batched op on the device "
-                         "(default); legacy: the original ImageDataGenerator on the CPU; none")
-    ap.add_argument("--mixed-precision", action="store_true",
-                    help="compute in bfloat16 with float32 weights (Keras' mixed_bfloat16): "
-                         "for GPUs with bfloat16 units (A100, H100); slower on CPUs")
-    ap.add_argument("--precise-bn", nargs="?", const="auto", default=None, metavar="N",
-                    type=lambda text: text if text == "auto" else positive_int(text),
-                    help="before every validation and the test, recompute the model's "
-                         "BatchNorm statistics as the mean over N training batches (default N: "
-                         "about 4,096 images), weights untouched; for short runs, whose moving "
-                         "averages have not settled. No effect on models without BatchNorm")
-    ap.add_argument("--setting-of", metavar="NAME", default=None,
-                    help="this setting is one trial of optimizer NAME's tuning (combinations.py "
-                         "--trials and --tune write it): the summary compares NAME at its setting "
-                         "selected on validation; without it the setting is a rival of its own")
-    lm = ap.add_argument_group("the language model (--model gpt; default "
-                               + ", ".join(f"{k} {v}" for k, v in registry.GPT_SHAPE.items())
-                               + f", {registry.GPT_STEPS} steps)")
-    lm.add_argument("--layers", type=positive_int, help="transformer blocks")
-    lm.add_argument("--width", type=positive_int, help="the residual stream's width")
-    lm.add_argument("--heads", type=positive_int, help="attention heads (must divide --width)")
-    lm.add_argument("--context", type=positive_int, help="bytes a window holds")
+    add_training_arguments(ap)
     ap.add_argument("--tensorboard", metavar="DIR", default=None,
                     help="log the run for TensorBoard in DIR (Keras' TensorBoard callback; "
                          "view with: tensorboard --logdir DIR)")
@@ -182,7 +188,7 @@ def skip_early(argv):
 def finished_run(history_path, report_path):
     """The record of the finished run at these paths ({} for a history from before records
     existed), or None when either output is missing or damaged (which means: train again)."""
-    from pyimagesearch import results, runspec
+    from pyimagesearch.runs import results, runspec
     try:
         history = results.load_history(history_path)
         results.load_report(report_path)
@@ -202,7 +208,8 @@ def main(argv=None):
     args = parse_args(argv)
 
     # check everything that can be checked before any long work starts
-    from pyimagesearch import datasets, storage
+    from pyimagesearch.data import datasets
+    from pyimagesearch.runs import storage
     try:
         storage.check_writable(args.history, "--history")
         storage.check_writable(args.report, "--report")
@@ -213,7 +220,7 @@ def main(argv=None):
 
     # finished work is kept: rerunning a grid after a crash redoes only what is missing;
     # but only the same run counts as done, and another one never overwrites it unasked
-    from pyimagesearch import runspec
+    from pyimagesearch.runs import runspec
     run = runspec.RunSpec.from_args(args)
     record = None if args.force else finished_run(args.history, args.report)
     if record is not None:
@@ -232,6 +239,13 @@ def main(argv=None):
     environment.load_backend()
     if run.language:
         return train_language_model(args, run, argv)
+    return train_images(args, run, argv)
+
+
+def train_images(args, run, argv):
+    """An image classifier's run: the data, the fit (checkpointed every epoch), then
+    :func:`test_and_write`."""
+    from pyimagesearch.data import datasets
     print(f"[INFO] loading {args.dataset}...")
     try:
         data = run.load_data()
@@ -244,8 +258,7 @@ def main(argv=None):
               f"classes ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}): its "
               "accuracy does not speak for them; the summary marks this run", file=sys.stderr)
 
-    from sklearn.metrics import classification_report
-    from pyimagesearch import checkpoint, training
+    from pyimagesearch.train import checkpoint, training
     if args.seed is not None:
         training.seed_everything(args.seed)
     data = training.prepare_images(data, run.model_spec, args.image_size)
@@ -280,6 +293,16 @@ def main(argv=None):
               "run the same command to resume", file=sys.stderr)
         return 128 + stop.signum
 
+    return test_and_write(args, argv, model, data, history, batch, checkpoint_dir)
+
+
+def test_and_write(args, argv, model, data, history, batch, checkpoint_dir):
+    """The test set's classification report, the BatchNorm diagnosis, TensorBoard's
+    HParams, and the run's history and report written."""
+    from sklearn.metrics import classification_report
+
+    from pyimagesearch.runs import runspec
+    from pyimagesearch.train import training
     # evaluate on the test set and write both outputs (with --precise-bn, the statistics
     # were recomputed at the last validation, after the last step)
     print("[INFO] evaluating on the test set...")
@@ -295,13 +318,13 @@ def main(argv=None):
                   "non-finite and training stopped there.\nThe report below is of the model "
                   "as it was then.\n\n" + report)
     print(report)
-    from pyimagesearch import results
+    from pyimagesearch.runs import results
     diagnosis = results.batchnorm_diagnosis(history, results.parse_report(report),
                                             len(data.labels))
     if diagnosis:
         print(f"[WARNING] {diagnosis}", file=sys.stderr)
     if args.tensorboard:  # TensorBoard's HParams tab compares the runs of a grid
-        from pyimagesearch import hparams
+        from pyimagesearch.train import hparams
         history[runspec.RECORD_KEY]["tensorboard"] = os.path.abspath(args.tensorboard)
         hparams.write(args.tensorboard, history[runspec.RECORD_KEY], history,
                       trial_id=os.path.splitext(os.path.basename(args.history))[0])
@@ -312,7 +335,8 @@ def main(argv=None):
 def write_outputs(args, argv, history, report, checkpoint_dir, final):
     """The run's history (recording its command line, for the early skip) and report, its
     checkpoint gone; ``final``: the last line, which the launchers' progress lines read."""
-    from pyimagesearch import checkpoint, runspec, storage
+    from pyimagesearch.train import checkpoint
+    from pyimagesearch.runs import runspec, storage
     history[runspec.RECORD_KEY]["command"] = command_words(argv)
     storage.write_pickle(args.history, history)
     storage.write_text(args.report, report)
@@ -323,8 +347,9 @@ def write_outputs(args, argv, history, report, checkpoint_dir, final):
 
 
 def train_language_model(args, run, argv):
-    """--model gpt on text: the same recipe, bytes instead of images (pyimagesearch.language)."""
-    from pyimagesearch import checkpoint, datasets, language, training
+    """--model gpt on text: the same recipe, bytes instead of images (pyimagesearch.train.language)."""
+    from pyimagesearch.train import checkpoint, language, training
+    from pyimagesearch.data import datasets
     print(f"[INFO] loading {args.dataset}...")
     try:
         data = run.load_data()

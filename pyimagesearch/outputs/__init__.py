@@ -6,7 +6,7 @@ compute: a new output is one module and one entry here.
     for name, write in TABLES.items():
         text = write(result)
 """
-from . import latex, tables
+from pyimagesearch.outputs import latex, tables
 
 TABLES = {
     "summary.csv": tables.summary_csv,

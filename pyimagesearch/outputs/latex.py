@@ -2,8 +2,9 @@
 \\usepackage{booktabs}). Every name a user chose is escaped for LaTeX."""
 import math
 
-from .. import registry, verdicts
-from ..analysis import raw
+from pyimagesearch import registry
+from pyimagesearch.stats import verdicts
+from pyimagesearch.stats.analysis import raw
 
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",

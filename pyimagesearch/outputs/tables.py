@@ -1,5 +1,6 @@
 """The CSV tables of a comparison (:class:`pyimagesearch.api.Comparison`)."""
-from .. import results, summary
+from pyimagesearch.runs import results
+from pyimagesearch.outputs import summary
 
 
 def _tuned(result):

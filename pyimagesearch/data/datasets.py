@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from . import safepickle
+from pyimagesearch.runs import safepickle
 
 MNIST_LABELS = [str(i) for i in range(10)]
 FASHION_MNIST_LABELS = ["top", "trouser", "pullover", "dress", "coat", "sandal",

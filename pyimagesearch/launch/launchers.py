@@ -11,14 +11,14 @@ import shlex
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from . import grid
+from pyimagesearch import grid
 
 # Two processes on one GPU must not each grab all its memory at start (TensorFlow and JAX
 # both do by default); PyTorch's caching allocator already takes memory as it needs it.
 SHARED_GPU_ENV = {"TF_FORCE_GPU_ALLOW_GROWTH": "true", "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
 
 
-PROGRESS = "python -m pyimagesearch.progress"
+PROGRESS = "python -m pyimagesearch.launch.progress"
 # one launch of the script: the id its runs share in the folder's journal (progress.log)
 NEW_JOB = 'PROGRESS_JOB=$(date +%Y%m%d-%H%M%S)-$$; export PROGRESS_JOB'
 

@@ -20,10 +20,13 @@ from collections import defaultdict
 
 import numpy as np
 
-from . import analysis, registry, results, style, summary
-from .measure import Measure
-from .measure import value as value_of
-from .results import seed_band
+from pyimagesearch.stats import analysis
+from pyimagesearch import registry
+from pyimagesearch.runs import results
+from pyimagesearch.outputs import style, summary
+from pyimagesearch.stats.measure import Measure
+from pyimagesearch.stats.measure import value as value_of
+from pyimagesearch.runs.results import seed_band
 
 SERIES = ("accuracy", "val_accuracy", "loss", "val_loss")  # train and validation, per epoch
 TUNING_NUMBERS = ("expected_best_val", "band_low", "band_high", "expected_test_at_selection")
@@ -49,8 +52,8 @@ def _json_for_script(data):
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-PLOTLY_BUNDLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor",
-                             "plotly-cartesian.min.js")
+PLOTLY_BUNDLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                             "vendor", "plotly-cartesian.min.js")
 
 
 def plotly_js():
@@ -210,7 +213,7 @@ def _spec_text(history):
     """What a run was: train.py's arguments, or the command a program's run ran."""
     import shlex
 
-    from . import runspec
+    from pyimagesearch.runs import runspec
     record = runspec.from_history(history)
     if not record:
         return ""
@@ -274,25 +277,55 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
     ``sensitivity``: analysis.tuning_curves and analysis.sensitivity rows; ``plots``: the
     folder the page goes to (links to the figures and run files are relative to it);
     ``tuned_table``: verdict_table of analysis.tuned_rows, when the caller has it already."""
-    problem_rows, overall = table
     if not isinstance(measure, Measure):  # a margin in accuracy points
         measure = Measure(margin=measure)
     margin = measure.points_margin  # the learning-rate sensitivity's, in accuracy points
-    figures, sections = [], []
-    labels = defaultdict(set)
-    seeds_of = {}
-    for row, history in zip(rows, histories):
-        record = history.get("run") if isinstance(history.get("run"), dict) else {}
-        labels[results.problem(row)].update(str(label) for label in record.get("labels") or [])
-        seeds_of[id(history)] = row["seed"]
+    figures = []
+    figure = _figure_maker(figures)
+    sections = _problem_sections(rows, histories, groups, curves, sensitivity, margin, figure)
+    profile_html = _profile_html(rows, figure)
+    headline, matrix, rule, tuned = _answer_html(rows, table, measure, design, tuned_table,
+                                                 speed_rows, left_out)
+    counts = ", ".join((_count(len(rows), "run"),
+                        _count(len({results.problem(r) for r in rows}), "problem"),
+                        _count(len({r["optimizer"] for r in rows}), "optimizer setting")))
+    return TEMPLATE.format(
+        title=_esc(title), counts=_esc(counts), headline=headline or (
+            "<p>One optimizer per problem, at several settings: no two optimizers to compare; "
+            "its settings are compared below.</p>" if tuned else
+            "<p>No pair of optimizers was run on the same problem: nothing to compare.</p>"),
+        matrix=matrix, rule=_esc(rule),
+        sections="".join(sections) + markdown_html(summary.budget_markdown(rows, margin, design)),
+        profile=profile_html,
+        runs=runs_table(rows, histories, plots, measure), plotly=plotly_js(),
+        data=_json_for_script({"figures": figures, "palette": style.PALETTE,
+                               "markers": [m[1] for m in style.MARKERS]}),
+        script=SCRIPT, style=STYLE)
 
+
+
+def _figure_maker(figures):
+    """figure(kind, data, png, title) -> the page's element for one figure, its data
+    appended to ``figures`` (drawn by the page's script; the PNG without JavaScript)."""
     def figure(kind, data, png=None, title=""):
         figure_id = f"figure-{len(figures)}"
         figures.append({"id": figure_id, "kind": kind, "title": _plotly_text(title), **data})
         fallback = (f'<noscript><img src="{_esc(urllib.parse.quote(png))}" alt="{_esc(title)}">'
                     "</noscript>") if png else ""
         return f'<div class="figure" id="{figure_id}" data-kind="{kind}"></div>{fallback}'
+    return figure
 
+
+def _problem_sections(rows, histories, groups, curves, sensitivity, margin, figure):
+    """Per problem: its classes, its curves, and where tuned its tuning and sensitivity
+    figures."""
+    labels = defaultdict(set)
+    seeds_of = {}
+    for row, history in zip(rows, histories):
+        record = history.get("run") if isinstance(history.get("run"), dict) else {}
+        labels[results.problem(row)].update(str(label) for label in record.get("labels") or [])
+        seeds_of[id(history)] = row["seed"]
+    sections = []
     # per problem where some optimizer was tuned: each optimizer's chosen setting
     selection = analysis.tuned_selection(rows)
     tuned_on = {(s["dataset"], s["model"]) for s in selection if s["budget"] > 1}
@@ -336,6 +369,11 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
                 f"sensitivity_{stem}.png", f"{key[1]} on {dataset}: final validation accuracy "
                 "against learning rate"))
         sections.append("".join(parts) + "</section>")
+    return sections
+
+
+def _profile_html(rows, figure):
+    """The performance profile across problems, or nothing."""
     profile = performance_profile(rows)
     profile_html = ""
     if profile:
@@ -348,6 +386,14 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
                         + figure("profile", {"taus": _round(taus), "shares": {
                             _plotly_text(registry.display_name(s)): v
                             for s, v in shares.items()}}))
+    return profile_html
+
+
+def _answer_html(rows, table, measure, design, tuned_table, speed_rows, left_out):
+    """(the answer, the verdict matrix with what goes beside it, the rule sentence,
+    whether the grid was tuned)."""
+    problem_rows, overall = table
+    margin = measure.points_margin
     design = analysis.design_for(rows, design)  # the folder's one design, for every verdict
     rule = summary.rule_sentence(measure, design, problem_rows) if problem_rows else ""
     matrix = verdict_matrix(problem_rows) if problem_rows else ""
@@ -388,21 +434,7 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
     if left_out:  # the runs no verdict reads, each named with why
         matrix += ('<h3>Runs left out</h3><ul class="left-out">' + "".join(
             f"<li>{_esc(run)}: {_esc(why)}</li>" for run, why in left_out) + "</ul>")
-    counts = ", ".join((_count(len(rows), "run"),
-                        _count(len({results.problem(r) for r in rows}), "problem"),
-                        _count(len({r["optimizer"] for r in rows}), "optimizer setting")))
-    return TEMPLATE.format(
-        title=_esc(title), counts=_esc(counts), headline=headline or (
-            "<p>One optimizer per problem, at several settings: no two optimizers to compare; "
-            "its settings are compared below.</p>" if tuned else
-            "<p>No pair of optimizers was run on the same problem: nothing to compare.</p>"),
-        matrix=matrix, rule=_esc(rule),
-        sections="".join(sections) + markdown_html(summary.budget_markdown(rows, margin, design)),
-        profile=profile_html,
-        runs=runs_table(rows, histories, plots, measure), plotly=plotly_js(),
-        data=_json_for_script({"figures": figures, "palette": style.PALETTE,
-                               "markers": [m[1] for m in style.MARKERS]}),
-        script=SCRIPT, style=STYLE)
+    return headline, matrix, rule, tuned
 
 
 STYLE = """

@@ -8,8 +8,11 @@ import glob
 import json
 import os
 
-from . import command, grid, measure, results, runspec, storage, verdicts
-from .results import DESIGN_FILE
+from pyimagesearch.program import command
+from pyimagesearch import grid
+from pyimagesearch.stats import measure, verdicts
+from pyimagesearch.runs import results, runspec, storage
+from pyimagesearch.runs.results import DESIGN_FILE
 
 
 def _path(folder):
@@ -132,7 +135,7 @@ def fixed_selection(folder, rows):
     compares the optimizers at those settings instead of selecting again on more seeds.
     Returns the selection ({} when none was fixed)."""
     tuned = read(folder).get("tuned") or {} if os.path.exists(_path(folder)) else {}
-    from .analysis import family
+    from pyimagesearch.stats.analysis import family
     for row in rows:
         key = (*results.problem(row), family(row))
         if key in tuned:

@@ -16,8 +16,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from . import runspec, safepickle
-from .measure import BOOKKEEPING
+from pyimagesearch.runs import runspec, safepickle
+from pyimagesearch.stats.measure import BOOKKEEPING
 
 # Very old Keras wrote acc/val_acc; Keras 2.3+ and 3 write accuracy/val_accuracy.
 _SPELLINGS = {"accuracy": ("accuracy", "acc"), "val_accuracy": ("val_accuracy", "val_acc"),
@@ -73,7 +73,7 @@ def load_history(path):
 
 
 def _program_history(history, record, path):
-    """A user's program's history (pyimagesearch.wrap): its metric at every evaluation
+    """A user's program's history (pyimagesearch.program.wrap): its metric at every evaluation
     point, against ``step``. The figures and summaries draw ``val_accuracy``, ``loss``...:
     in memory only, the verdict's metric stands as ``val_accuracy`` and the losses the
     program logged as ``loss``/``val_loss`` (nan where it logged none)."""
@@ -111,7 +111,7 @@ _PROGRAM_FINAL = re.compile(r"^metric (\S+) \(final, at step [^)]*\): (\S+)$", r
 
 def parse_report(text, path="<report>"):
     """Accuracy, macro precision and macro F1 from a classification_report text; for a
-    user's program's run (pyimagesearch.wrap), its final metric stands as the accuracy."""
+    user's program's run (pyimagesearch.program.wrap), its final metric stands as the accuracy."""
     program = _PROGRAM_FINAL.search(text)
     if program:
         try:
@@ -137,7 +137,7 @@ def parse_report(text, path="<report>"):
             "test_images": int(values["accuracy"][-1]) if len(values["accuracy"]) > 1 else None}
 
 
-_LANGUAGE_REPORT = "language model report"  # pyimagesearch.language writes it
+_LANGUAGE_REPORT = "language model report"  # pyimagesearch.train.language writes it
 _LANGUAGE_LINE = re.compile(r"^test (loss \(nats per byte\)|bits per byte|next-byte accuracy|"
                             r"bytes predicted): (\S+)$", re.M)
 
@@ -283,7 +283,7 @@ def _program_metrics(history, record, status, wall):
     dressed = history.get(DRESSED, ())
     metric = record.get("metric")
     values = history[metric]
-    from .measure import infer_goal
+    from pyimagesearch.stats.measure import infer_goal
     # tuning selects a program's setting on its own metric, in its own direction
     oriented = values[-1] if (record.get("goal") or infer_goal(metric)) == "max" else -values[-1]
 
@@ -359,7 +359,7 @@ def warn(message):
     print(f"[WARNING] {message}", file=sys.stderr)
 
 
-DESIGN_FILE = "decide.json"  # decide.py's design and looks (pyimagesearch.rounds)
+DESIGN_FILE = "decide.json"  # decide.py's design and looks (pyimagesearch.runs.rounds)
 # RunSpec fields a grid's file names already tell apart, or that do not change what a run is
 _NAMED = ("dataset", "model", "optimizer", "seed", "data_dir", "setting_of")
 
@@ -380,7 +380,7 @@ def find_runs(folder):
     which have none) by its file name. Runs of one name that differ in another field of
     what a run is (``--precise-bn``, ``--epochs``, ...) are told apart: their optimizer
     is written with the fields that differ, ``adam [precise_bn=auto]``."""
-    from . import grid
+    from pyimagesearch import grid
     found, variants = {}, {}
     for entry in sorted(os.listdir(folder)):
         stem, ext = os.path.splitext(entry)
@@ -440,7 +440,7 @@ def load_rows(folder, missing=None):
     there are appended to ``missing`` as (Run, history path) when it is a list (plot.py
     and decide.py tell the seeds decide.py chose not to add from runs that are lost);
     otherwise each is warned about, unless decide.py's rounds made the holes."""
-    from . import grid, registry
+    from pyimagesearch import grid, registry
     # the grid the outputs describe: every dataset x model x optimizer (x seed, x batching)
     # seen, taken apart for runs that vary the batching (study B) and runs that do not
     found = find_runs(folder)
@@ -502,8 +502,8 @@ def _written_for(record):
 def left_out(folder, rows, measure=None):
     """The runs no verdict reads, each with why: (run name, reason) for a run that failed
     or timed out (its ``.failed`` status beside where its result would be, written by
-    pyimagesearch.wrap), a diverged one, and one whose ``measure`` is not a finite number."""
-    from .measure import value
+    pyimagesearch.program.wrap), a diverged one, and one whose ``measure`` is not a finite number."""
+    from pyimagesearch.stats.measure import value
     import json
     out = []
     for entry in sorted(os.listdir(folder)):
@@ -571,7 +571,7 @@ def optimizer_arguments(optimizer, record):
     entry it names fixes), and its learning rate whichever way it was set: the spec's,
     train.py's --learning-rate, or the rate the built optimizer had (its Keras config), so
     that a searched run's rate is in runs.csv."""
-    from . import registry, specs
+    from pyimagesearch import registry, specs
     try:
         spec = specs.parse(optimizer)
     except specs.SpecError:

@@ -20,8 +20,11 @@ import time
 import keras
 import numpy as np
 
-from . import checkpoint, registry, runspec, text
-from .control import Interrupted, learning_rate_now, stop_on_signals
+from pyimagesearch.train import checkpoint
+from pyimagesearch import registry
+from pyimagesearch.runs import runspec
+from pyimagesearch.data import text
+from pyimagesearch.train.control import Interrupted, learning_rate_now, stop_on_signals
 
 EVALUATIONS = 20  # validation points in a run, the last at its last step
 
@@ -98,8 +101,8 @@ def evaluation_point(model):
 def compiled_model(run):
     """The run's transformer with its optimizer, seeded here so that for a given seed every
     optimizer starts from the same weights."""
-    from .gpt import GPT
-    from .training import jit_compile
+    from pyimagesearch.models.gpt import GPT
+    from pyimagesearch.train.training import jit_compile
     layers, width, heads, context = shape(run)
     if run.seed is not None:
         keras.utils.set_random_seed(run.seed)

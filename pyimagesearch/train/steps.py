@@ -17,8 +17,8 @@ import time
 import keras
 import numpy as np
 
-from . import checkpoint
-from .control import Interrupted, learning_rate_now, stop_on_signals
+from pyimagesearch.train import checkpoint
+from pyimagesearch.train.control import Interrupted, learning_rate_now, stop_on_signals
 
 CHUNK = 8192  # steps per compiled call, at most
 LOSS_POINTS = 2000  # the per-step training loss is kept as at most this many bucket means

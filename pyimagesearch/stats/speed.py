@@ -26,7 +26,7 @@ import math
 import numpy as np
 from scipy import stats
 
-from . import verdicts
+from pyimagesearch.stats import verdicts
 
 SPEED_MARGIN = 0.05  # as fast within 5%: |log(T_B / T_A)| < log(1.05)
 RESOLUTION = 1e-6  # the floor of the log ratios' spread
@@ -128,7 +128,8 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
     speedups.csv and ``text``. ``design``: the folder's looks (the speed-ups are their own
     family, spending the same shares of alpha); ``target``: a fixed target value, else each
     pair's A's worst final value."""
-    from . import analysis, results
+    from pyimagesearch.stats import analysis
+    from pyimagesearch.runs import results
     # each run's curve once (a run is in as many comparisons as there are rivals)
     by_run = {(*results.problem(r), r["optimizer"], -1 if r.get("seed") is None else r["seed"]):
               series(h, measure) for r, h in zip(rows, histories)}
@@ -186,7 +187,7 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
 
 def speed_text(row):
     """One line: how fast B reaches the target against A."""
-    from . import registry
+    from pyimagesearch import registry
     a, b = registry.display_name(row["a"]), registry.display_name(row["b"])
     interval = "" if math.isnan(row["ci_low"]) else f" [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
     censored = (f", {row['censored']} censored (a run that never reached it: sign test)"

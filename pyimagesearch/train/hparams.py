@@ -9,7 +9,8 @@ and the final metrics as scalars (``final/...``) beside Keras' per-epoch ones.
 import math
 import time
 
-from . import runspec, specs
+from pyimagesearch.runs import runspec
+from pyimagesearch import specs
 
 
 def hyperparameters(record):

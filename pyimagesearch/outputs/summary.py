@@ -6,12 +6,13 @@ import io
 import math
 from collections import defaultdict
 
-from . import analysis, registry, verdicts
-from .analysis import (budget_verdicts, design_for, effort_ranking, group_stats, headline,
+from pyimagesearch.stats import analysis, verdicts
+from pyimagesearch import registry
+from pyimagesearch.stats.analysis import (budget_verdicts, design_for, effort_ranking, group_stats, headline,
                        raw, sensitivity, tuned_rows, tuned_selection)
-from .measure import Measure
-from .measure import value as value_of
-from .results import TARGET_FRACTION, _model, csv_text
+from pyimagesearch.stats.measure import Measure
+from pyimagesearch.stats.measure import value as value_of
+from pyimagesearch.runs.results import TARGET_FRACTION, _model, csv_text
 
 
 COLUMNS = ["dataset", "model", "batch", "optimizer", "seed", "test_accuracy", "macro_f1",
@@ -299,9 +300,10 @@ def to_csv(rows):
     return buffer.getvalue()
 
 
-def program_markdown(rows, measure, title, verdict_lines, left_out=()):
+def program_markdown(rows, measure, title, verdict_lines, left_out=(), tuned_lines=()):
     """The summary of a program's runs, in its metrics' own terms: no test accuracy, no
-    best validation accuracy, no target it never had."""
+    best validation accuracy, no target it never had (``tuned_lines``: the tuned
+    optimizers' section, where the grid tuned)."""
     headers = ["problem", "program", "optimizer", "seed", f"final {measure.name}",
                "final train loss", "final val loss", "evaluations", "wall s", "status"]
     lines = [f"# {title}", ""] + verdict_lines + left_out_markdown(left_out) + [
@@ -317,7 +319,7 @@ def program_markdown(rows, measure, title, verdict_lines, left_out=()):
     for g in group_stats(rows, measure):
         lines.append(f"| {g['dataset']} | {g['model']} | {registry.display_name(g['optimizer'])} | "
                      f"{g['n']} | {_fmt(g['mean'], 6)} | {_fmt(g['std'], 6)} |")
-    return "\n".join(lines + [""])
+    return "\n".join(lines + list(tuned_lines) + [""])
 
 
 def left_out_markdown(left_out):
@@ -333,7 +335,8 @@ def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, design=None, tabl
     if rows and all(r.get("program") for r in rows):
         measure = measure or Measure(margin=margin)
         return program_markdown(rows, measure, title, verdict_markdown(
-            rows, margin, design, table, measure) + speed_markdown(speed_rows), left_out)
+            rows, margin, design, table, measure) + speed_markdown(speed_rows), left_out,
+            tuned_markdown(rows, margin, design, tuned_table, measure))
     headers = ["dataset", "model", "optimizer", "seed", "test acc.", "macro-F1",
                "final train loss", "final val loss", "best val acc. (epoch)",
                "val loss std, last quarter", "epochs", "wall s", "status"]
@@ -473,11 +476,21 @@ def tuned_markdown(rows, margin=verdicts.MARGIN, design=None, tuned_table=None, 
     selection = tuned_selection(rows)
     if all(s["budget"] < 2 for s in selection):
         return []
-    lines = ["", "## Tuned verdict (each optimizer at the setting with the best mean "
-             "final-epoch validation accuracy, then compared on the test set)", "",
-             "| dataset | model | optimizer | settings tried | chosen setting | mean val acc. | "
-             "mean test acc. | selected on |", "|" + " --- |" * 8]
-    for s in selection:
+    program = next((r["program_metric"] for r in rows if r.get("program")), None)
+    if program:  # a program's own metric, in its own direction, selects and is compared
+        lines = ["", f"## Tuned verdict (each optimizer at the setting with the best mean "
+                 f"final {program}, then compared)", "",
+                 f"| problem | program | optimizer | settings tried | chosen setting | mean "
+                 f"{program} |", "|" + " --- |" * 6]
+        lines += [f"| {s['dataset']} | {s['model']} | {registry.display_name(s['optimizer'])} | "
+                  f"{s['budget']} | {registry.display_name(s['chosen'])} | "
+                  f"{_fmt(s['test_accuracy'], 6)} |" for s in selection]
+    else:
+        lines = ["", "## Tuned verdict (each optimizer at the setting with the best mean "
+                 "final-epoch validation accuracy, then compared on the test set)", "",
+                 "| dataset | model | optimizer | settings tried | chosen setting | mean val acc. "
+                 "| mean test acc. | selected on |", "|" + " --- |" * 8]
+    for s in selection if not program else ():
         where = "the test set: optimistic" if s["on_test"] else "the validation hold-out"
         lines.append(f"| {s['dataset']} | {s['model']} | {registry.display_name(s['optimizer'])} | "
                      f"{s['budget']} | {registry.display_name(s['chosen'])} | "
@@ -488,8 +501,8 @@ def tuned_markdown(rows, margin=verdicts.MARGIN, design=None, tuned_table=None, 
         lines += ["", "The chosen settings were selected on validation from the seeds of the "
                   "first look and fixed by decide.py before its first round (decide.json): the "
                   "seeds it added went to them alone, and selecting again on those seeds would "
-                  "favour whichever setting they happened to flatter. The mean validation "
-                  "accuracy shown is over every seed now."]
+                  "favour whichever setting they happened to flatter. The means shown are "
+                  "over every seed now."]
     # a family of its own, under its own heading, by the folder's one design
     tuned = verdict_markdown(tuned_rows(rows), margin, design, tuned_table, measure)[2:]
     return lines + ["", "The tuned settings compared (a family of its own):", ""] + tuned

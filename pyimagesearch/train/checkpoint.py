@@ -15,7 +15,7 @@ import zipfile
 
 import numpy as np
 
-from . import storage
+from pyimagesearch.runs import storage
 
 STATE_FILE = "state.npz"
 

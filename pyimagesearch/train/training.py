@@ -10,10 +10,13 @@ import keras
 import numpy as np
 from keras import layers
 
-from . import augment, checkpoint, datasets, precise_bn, registry, runspec
-from .control import Interrupted, learning_rate_now, stop_on_signals
-from .registry import AUGMENTATIONS
-from .steps import fit_steps
+from pyimagesearch.data import augment, datasets
+from pyimagesearch.train import checkpoint, precise_bn
+from pyimagesearch import registry
+from pyimagesearch.runs import runspec
+from pyimagesearch.train.control import Interrupted, learning_rate_now, stop_on_signals
+from pyimagesearch.registry import AUGMENTATIONS
+from pyimagesearch.train.steps import fit_steps
 
 
 def _model_spec(model):

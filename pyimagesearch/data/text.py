@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .datasets import DatasetError
+from pyimagesearch.data.datasets import DatasetError
 
 VOCABULARY = 256  # bytes
 BY_FILE = 20  # a folder of at least this many files is split by file

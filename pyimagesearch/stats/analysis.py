@@ -9,10 +9,11 @@ from collections import defaultdict
 
 import numpy as np
 
-from . import registry, specs, tuning, verdicts
-from .measure import Measure, oriented
-from .measure import value as value_of
-from .results import _model, problem
+from pyimagesearch import registry, specs
+from pyimagesearch.stats import tuning, verdicts
+from pyimagesearch.stats.measure import Measure, oriented
+from pyimagesearch.stats.measure import value as value_of
+from pyimagesearch.runs.results import _model, problem
 
 
 def _mean(values):

@@ -79,7 +79,7 @@ def sweep(model, batches, learning_rates, log=print):
 
 def figure(result, path):
     """Loss against learning rate (log axis), the suggestion marked."""
-    from .figures import plt, save
+    from pyimagesearch.outputs.figures import plt, save
     plt.style.use("ggplot")
     fig, ax = plt.subplots(figsize=(7, 4.5))
     curve = result["curve"]

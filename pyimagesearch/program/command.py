@@ -17,7 +17,7 @@ import shutil
 from dataclasses import asdict, dataclass
 from typing import Optional
 
-from . import specs
+from pyimagesearch import specs
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -160,7 +160,7 @@ class ProgramSpec:
         return program_label(self.template)
 
     def run(self):
-        from . import grid
+        from pyimagesearch import grid
         return grid.Run(self.dataset, self.model, self.optimizer, self.seed,
                         setting_of=self.setting_of)
 
@@ -175,7 +175,7 @@ class ProgramSpec:
     def line(self, folder):
         """(grid.Run, the wrapper's line) for this run in ``folder``."""
         run = self.run()
-        words_ = ["python", "-m", "pyimagesearch.wrap", "--output", folder, "--name", run.name,
+        words_ = ["python", "-m", "pyimagesearch.program.wrap", "--output", folder, "--name", run.name,
                   "--template", self.template, "--optimizer", self.optimizer,
                   "--metric", self.metric, "--seed", str(self.seed)]
         if self.problem:

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Optional, Union
 
-from . import registry
+from pyimagesearch import registry
 
 RECORD_KEY = "run"  # the history's key for the record
 
@@ -32,7 +32,7 @@ class RunSpec:
     #                                              batches ("auto": a few thousand images)
     data_dir: Optional[str] = None
     setting_of: Optional[str] = None  # the optimizer whose tuning trial this setting is
-    # the transformer's shape (--model gpt; None: pyimagesearch.language's defaults)
+    # the transformer's shape (--model gpt; None: pyimagesearch.train.language's defaults)
     layers: Optional[int] = None
     width: Optional[int] = None
     heads: Optional[int] = None
@@ -63,7 +63,7 @@ class RunSpec:
 
     @property
     def language(self):
-        """A language model's run: text in, next-byte loss out (pyimagesearch.language)."""
+        """A language model's run: text in, next-byte loss out (pyimagesearch.train.language)."""
         return registry.is_text(self.dataset)
 
     def augmentation(self):
@@ -74,7 +74,7 @@ class RunSpec:
     def load_data(self):
         """The run's data: loaded (uint8, native size), limited, the hold-out drawn.
         Raises :class:`datasets.DatasetError` with a one-line message."""
-        from . import datasets
+        from pyimagesearch.data import datasets
         data = self.dataset_loader(self.data_dir, self.image_size)
         if self.language:
             return data  # text.TextData, split once and for all

@@ -10,8 +10,10 @@ import numpy as np  # noqa: E402
 
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from . import registry, storage, style  # noqa: E402
-from .results import seed_band  # noqa: E402
+from pyimagesearch import registry  # noqa: E402
+from pyimagesearch.runs import storage
+from pyimagesearch.outputs import style
+from pyimagesearch.runs.results import seed_band  # noqa: E402
 
 
 def save(fig, path):
@@ -186,7 +188,7 @@ def accuracy_vs_time(step_rows, path):
 
 def effort_ranking(step_rows, path):
     """Every run ranked by effort (training seconds / test accuracy), least first."""
-    from .summary import effort_ranking as rank
+    from pyimagesearch.outputs.summary import effort_ranking as rank
     plt.style.use("ggplot")
     ranked = rank(step_rows)
     fig, ax = plt.subplots(figsize=(8, max(4, 0.35 * len(ranked) + 1.5)))

@@ -12,9 +12,7 @@ start=$(date +%s)
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-# --no-compile: byte-compiling every module of TensorFlow took a minute of the demo's
-# setup; Python compiles the few it imports on first use
-.venv/bin/python -m pip install -q --disable-pip-version-check --no-compile -r requirements.txt
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
 . .venv/bin/activate
 echo "[INFO] $(( $(date +%s) - start )) s: set up. The question: is RAdam (its warm-up and decay"
 echo "       rescaled to the run) better than Adam on MiniVGGNet, on the 1,437 training images"

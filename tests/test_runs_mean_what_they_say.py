@@ -302,3 +302,22 @@ def test_a_failed_run_leaves_why_beside_its_result(tmp_path, program):
     assert results.left_out(str(out), []) == [
         ("prog_adam-lr=0.05_run_s9", json.loads(failed.read_text())["status"] + ": "
          + json.loads(failed.read_text())["reason"])]
+
+
+def test_a_programs_figures_draw_its_own_metric(tmp_path, program, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from pyimagesearch.outputs import figures
+    drawn = {}
+
+    def keep(fig, path):
+        drawn[os.path.basename(path)] = [(ax.get_title(), ax.get_xlabel(), ax.get_ylabel())
+                                         for ax in fig.axes]
+        plt.close(fig)
+    monkeypatch.setattr(figures, "save", keep)
+    out = make_grid(tmp_path, program, "--metric", "val_loss", "--margin", "0.005")
+    assert plot.main(["-i", str(out), "-p", str(tmp_path / "plots")]) == 0
+    # its metric against the steps it logged, its logged loss below: no accuracy panel
+    assert drawn["prog_run.png"] == [("prog on run (val_loss)", "step", "val_loss"),
+                                     ("prog on run (loss)", "step", "loss")]
+    assert drawn["overview.png"][0][0] == "final val_loss (lower is better) of every run"

@@ -186,7 +186,7 @@ def write(result, plots):
                        + summary.iterations_markdown(step_rows))
     curves, flat = analysis.tuning_curves(rows), analysis.sensitivity(rows, margin)
     written = write_tuning(curves, flat, margin, plots)
-    figures.overview(rows, os.path.join(plots, "overview.png"))
+    figures.overview(rows, os.path.join(plots, "overview.png"), measure)
     storage.write_text(os.path.join(plots, "report.html"), report.page(
         rows, histories, groups, table, measure, design, plots,
         # the folder by its name: a page (or a picture of it) does not show the machine's paths

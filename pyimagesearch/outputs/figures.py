@@ -13,7 +13,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from pyimagesearch import registry  # noqa: E402
 from pyimagesearch.runs import storage
 from pyimagesearch.outputs import style
-from pyimagesearch.runs.results import seed_band  # noqa: E402
+from pyimagesearch.runs.results import DRESSED, seed_band  # noqa: E402
 
 
 def save(fig, path):
@@ -47,6 +47,50 @@ def _curve(ax, histories, key, label, **style):
         ax.fill_between(epochs, mean - std, mean + std, color=line.get_color(), alpha=0.2)
 
 
+def _program(histories):
+    """The run record of a user's program's run (pyimagesearch.program.wrap), or None."""
+    record = histories[0].get("run") if histories else None
+    return record if isinstance(record, dict) and record.get("kind") == "program" else None
+
+
+def program_curves(by_optimizer, model, dataset, path):
+    """A program's runs in their own terms: its metric against the steps it logged, and
+    the losses it logged (if any) below; never under an accuracy panel it does not have."""
+    metric = _program(next(iter(by_optimizer.values())))["metric"]
+    logged = {key for hs in by_optimizer.values() for h in hs for key in ("train_loss", "loss",
+                                                                           "val_loss", "eval_loss")
+              if key in h and key not in h.get(DRESSED, ()) and key != metric}
+    panels = [(metric, [metric])] + ([("loss", sorted(logged))] if logged else [])
+    plt.style.use("ggplot")
+    beside = len(by_optimizer) > LEGEND_INSIDE_UP_TO
+    fig, axes = plt.subplots(len(panels), 1, figsize=(12 if beside else 7, 4.5 * len(panels)),
+                             squeeze=False)
+    for ax, (title, keys) in zip(axes[:, 0], panels):
+        for i, (optimizer, histories) in enumerate(by_optimizer.items()):
+            look = {"color": style.colour(i), "marker": style.marker(i), "markersize": 4}
+            for key in keys:
+                kept = [h for h in histories if isinstance(h.get(key), list) and h[key]]
+                if not kept:
+                    continue
+                length = min(len(h[key]) for h in kept)
+                values = np.array([h[key][:length] for h in kept], float)
+                steps = np.array(kept[0].get("step") or range(1, length + 1), float)[:length]
+                mean = values.mean(axis=0)
+                (line,) = ax.plot(steps, mean, label=f"{optimizer} {key}" + (
+                    f" (mean of {len(kept)})" if len(kept) > 1 else ""),
+                    linestyle="--" if key.startswith("train") or key == "loss" else "-", **look)
+                if len(kept) > 1:
+                    spread = values.std(axis=0, ddof=1)
+                    ax.fill_between(steps, mean - spread, mean + spread, color=line.get_color(),
+                                    alpha=0.2)
+        ax.set_title(f"{model} on {dataset} ({title})")
+        ax.set_xlabel("step")
+        ax.set_ylabel(title)
+        place_legend(ax, "best", len(by_optimizer))
+    plt.tight_layout()
+    save(fig, path)
+
+
 def comparison(by_optimizer, model, dataset, path):
     """The original's two stacked panels, for every optimizer in ``by_optimizer``.
 
@@ -55,6 +99,8 @@ def comparison(by_optimizer, model, dataset, path):
     lasts; with more optimizers than that, each optimizer gets one colour and its
     training curves are dashed, so no two curves look alike.
     """
+    if _program(next(iter(by_optimizer.values()), [])):
+        return program_curves(by_optimizer, model, dataset, path)
     plt.style.use("ggplot")
     beside = len(by_optimizer) > LEGEND_INSIDE_UP_TO
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(12 if beside else 7, 9))
@@ -80,8 +126,15 @@ def comparison(by_optimizer, model, dataset, path):
     save(fig, path)
 
 
-def overview(rows, path):
-    """Test accuracy of every run in one picture: grouped bars per dataset and model."""
+def overview(rows, path, measure=None):
+    """Test accuracy of every run in one picture: grouped bars per dataset and model; for
+    a program's runs, the metric judged (``measure``), in its own units and direction."""
+    from pyimagesearch.stats.measure import value
+    if measure is None or not any(r.get("program") for r in rows):
+        name, score, accuracy = "Test accuracy", (lambda r: r["test_accuracy"]), True
+    else:
+        name = f"final {measure.name} ({'higher' if measure.goal == 'max' else 'lower'} is better)"
+        score, accuracy = (lambda r: value(r, measure)), False
     plt.style.use("ggplot")
     groups = sorted({(r["dataset"], r["model"]) for r in rows},
                     key=lambda g: (registry.order(registry.DATASETS, g[0]),
@@ -94,17 +147,19 @@ def overview(rows, path):
     for i, optimizer in enumerate(optimizers):
         means, errors = [], []
         for dataset, model in groups:
-            accs = [r["test_accuracy"] for r in rows if (r["dataset"], r["model"], r["optimizer"])
-                    == (dataset, model, optimizer) and not math.isnan(r["test_accuracy"])]
+            accs = [score(r) for r in rows if (r["dataset"], r["model"], r["optimizer"])
+                    == (dataset, model, optimizer) and not math.isnan(score(r))]
             means.append(np.mean(accs) if accs else 0.0)
             errors.append(np.std(accs, ddof=1) if len(accs) > 1 else 0.0)
         bars = ax.bar(x + (i - (len(optimizers) - 1) / 2) * width, means, width, yerr=errors,
                       label=registry.display_name(optimizer), color=style.colour(i))
-        ax.bar_label(bars, labels=[f"{m:.2f}" if m else "" for m in means], fontsize=7, padding=2)
+        ax.bar_label(bars, labels=[(f"{m:.2f}" if accuracy else f"{m:.3g}") if m else ""
+                                   for m in means], fontsize=7, padding=2)
     ax.set_xticks(x, [f"{d}\n{m}" for d, m in groups], fontsize=8)
-    ax.set_ylabel("Test accuracy")
-    ax.set_ylim(0, 1.08)
-    ax.set_title("Test accuracy of every run")
+    ax.set_ylabel(name)
+    if accuracy:
+        ax.set_ylim(0, 1.08)
+    ax.set_title(f"{name} of every run")
     # beside the bars, not over them (inside, it covered the tallest two)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize="small")
     plt.tight_layout()

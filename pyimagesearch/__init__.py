@@ -1,10 +1,10 @@
 """Is optimizer X really better than Y? The models, optimizers and data of the studies."""
 
 
-def load_runs(path):
+def load_runs(path, **options):
     """A folder of runs as a result object (:func:`pyimagesearch.api.load_runs`)."""
     from pyimagesearch.api import load_runs as load
-    return load(path)
+    return load(path, **options)
 
 
 def compare(runs, **options):

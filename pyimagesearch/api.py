@@ -81,16 +81,18 @@ class Comparison:
     runs: Runs
 
 
-def load_runs(path):
+def load_runs(path, trials_by_name=False):
     """Every run in the folder ``path`` (train.py's runs and a program's runs through the
-    wrapper), damaged files warned about by name and left out. ValueError when ``path`` is
-    not a folder."""
+    wrapper), damaged files warned about by name and left out; failed runs have their row
+    (status and reason) in ``frame`` and no analysis reads them. ``trials_by_name``: the
+    settings of one optimizer name are its tuning trials, for runs written before records
+    held their family (plot.py --trials-by-name). ValueError when ``path`` is not a folder."""
     if not os.path.isdir(path):
         raise ValueError(f"{path}: not a directory")
     missing = []
-    rows, histories, _ = results.load_rows(path, missing)
+    rows, histories, _ = results.load_rows(path, missing, trials_by_name)
     results.add_time_to_target(rows, histories)
-    table, epoch_rows = results.tidy(rows, histories)
+    table, epoch_rows = results.tidy(rows, histories, results.failed_runs(path))
     return Runs(path, tuple(table), tuple(epoch_rows), tuple(rows), tuple(histories),
                 tuple(missing))
 

@@ -52,6 +52,7 @@ def test_a_split_without_some_classes_is_warned_and_marked(tmp_path):
     assert len(warning) == 1 and "no image of 5 of 10 classes" in warning[0]
     history = results.load_history(str(tmp_path / "h.pickle"))
     assert len(history["run"]["missing_classes"]["test"]) == 5
+    assert history["run"]["n_params"] > 0  # its size, counted by Keras (a run's size axis)
     metrics = results.run_metrics(history, results.load_report(str(tmp_path / "h.txt")))
     assert "test set lacks 5 of 10 classes" in metrics["status"]
 

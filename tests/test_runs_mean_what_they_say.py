@@ -302,6 +302,35 @@ def test_a_failed_run_leaves_why_beside_its_result(tmp_path, program):
     assert results.left_out(str(out), []) == [
         ("prog_adam-lr=0.05_run_s9", json.loads(failed.read_text())["status"] + ": "
          + json.loads(failed.read_text())["reason"])]
+    # and it has its row in the run table: what it was, its status and why, no numbers
+    from pyimagesearch import load_runs
+    row = load_runs(str(out)).frame.iloc[0]
+    assert (row.run, row.model, row.optimizer, row.seed) == (
+        "prog_adam-lr=0.05_run_s9", "prog", "adam(lr=0.05)", 9)
+    assert row.status.startswith("failed (exit 3): the program exited 3") and \
+        "out of memory" in row.status
+
+
+def test_each_kind_of_run_has_its_reader_found_by_name(tmp_path, program):
+    from pyimagesearch.runs import readers
+    assert set(readers.READERS) == {"train.py", "program"}
+    assert readers.of_record(None) is readers.trainpy
+    assert readers.of_record({"kind": "program"}) is readers.program
+    with pytest.raises(ValueError, match="kind 'mystery': no reader"):
+        readers.of_record({"kind": "mystery"})
+    report = "metric val_loss (final, at step 50): 0.0812\n"
+    assert readers.of_report(report) is readers.program
+    assert results.parse_report(report)["final"] == pytest.approx(0.0812)
+
+
+def test_a_runs_size_is_in_its_row(tmp_path, program):
+    """A program that logs n_params has its size in runs.csv (the axis of a trend over
+    scale); train.py's records count their model's parameters."""
+    from pyimagesearch.runs.readers.common import run_size
+    assert run_size({"n_params": 1234}) == 1234
+    assert run_size({"language_model": {"weights": 99}}) == 99
+    assert run_size({}, {"n_params": 5e6}) == 5_000_000 and run_size({}, {}) is None
+    assert run_size({"n_params": True}) is None and run_size({"n_params": -3}) is None
 
 
 def test_a_programs_figures_draw_its_own_metric(tmp_path, program, monkeypatch):
@@ -321,3 +350,50 @@ def test_a_programs_figures_draw_its_own_metric(tmp_path, program, monkeypatch):
     assert drawn["prog_run.png"] == [("prog on run (val_loss)", "step", "val_loss"),
                                      ("prog on run (loss)", "step", "loss")]
     assert drawn["overview.png"][0][0] == "final val_loss (lower is better) of every run"
+
+
+def test_an_old_trials_folder_says_how_to_mark_its_trials(tmp_path, program, capsys):
+    """A --trials grid from before runs recorded their tuning family: one line names the
+    flag; with --trials-by-name the optimizers are compared each at its tuned setting."""
+    import pickle
+    out = make_grid(tmp_path, program, "--metric", "val_loss", "--margin", "0.005",
+                    optimizers="sgd(lr=[0.1, 0.5]), adam(lr=[0.01, 0.05, 0.1])")
+    for path in out.glob("*.pickle"):  # as an older wrapper wrote them: no setting_of
+        history = pickle.loads(path.read_bytes())
+        del history["run"]["setting_of"]
+        path.write_bytes(pickle.dumps(history))
+    from pyimagesearch import compare, load_runs
+    capsys.readouterr()
+    rivals = compare(load_runs(str(out)))
+    note = capsys.readouterr().err
+    assert "[NOTE]" in note and "3 settings of adam" in note and "--trials-by-name" in note
+    assert rivals.tuned is None and len(rivals.problems) == 10  # every pair of 5 settings
+    tuned = compare(load_runs(str(out), trials_by_name=True))
+    assert "[NOTE]" not in capsys.readouterr().err
+    assert {(r["a"], r["b"]) for r in tuned.tuned} in ({("sgd", "adam")}, {("adam", "sgd")})
+    plots = tmp_path / "plots"
+    assert plot.main(["-i", str(out), "-p", str(plots), "--trials-by-name"]) == 0
+    assert "tuned" in (plots / "summary.md").read_text().lower()
+
+
+@pytest.mark.skipif(__import__("tests.browser", fromlist=["missing"]).missing() and
+                    not os.environ.get("REQUIRE_BROWSER"), reason="no headless browser")
+def test_the_pages_curves_of_a_program_are_its_own_metric(tmp_path, program):
+    """The page draws a program's runs as it logged them: its metric and its losses against
+    its steps, never an accuracy panel or epochs it does not have."""
+    from tests import browser
+    out = make_grid(tmp_path, program, "--metric", "val_acc")
+    plots = tmp_path / "plots"
+    assert plot.main(["-i", str(out), "-p", str(plots)]) == 0
+    with browser.open_page(str(plots / "report.html")) as page:
+        p = page.page
+        p.wait_for_selector("#figure-0 .main-svg")
+        assert page.errors == [] and page.blocked == []
+        titles = p.locator("#figure-0 .g-ytitle, #figure-0 .g-y2title").all_text_contents()
+        assert titles == ["val_acc", "loss"], titles
+        assert set(p.locator("#figure-0 .g-xtitle, #figure-0 .g-x2title")
+                   .all_text_contents()) == {"step"}
+        ticks = [t.replace(",", "") for t in p.locator("#figure-0 .xtick text").all_text_contents()]
+        assert max(float(t) for t in ticks) >= 40  # the steps logged (10 ... 50), not 1 ... 5
+        traces = p.locator("#figure-0 .scatterlayer .trace").count()
+        assert traces == 2 * 3 * 2  # 2 settings: val_acc, train_loss, val_loss, each a band

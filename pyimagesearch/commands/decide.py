@@ -117,13 +117,12 @@ def decide(args):
         return fail(e)
 
 
-def opening(args):
+def opening(args, rows):
     """(measure, the folder's design or None): decide.json's, or the flags' and the grid's
     before the first round; Refused for what cannot go on."""
     from pyimagesearch import api
     from pyimagesearch.commands.plot import say_measure
-    from pyimagesearch.runs import results, rounds
-    rows, _, _ = results.load_rows(args.input, [])
+    from pyimagesearch.runs import rounds
     try:
         measure, design, note = api.choose_measure(
             args.input, rows, args.metric, args.goal, args.margin, args.baseline, args.race,
@@ -170,7 +169,8 @@ def first_look(args, rows, measure, cap):
                       "pair; give at least that many")
     plan = analysis.default_plan(counts, cap, verdicts.RACE_LOOKS if measure.race
                                  else verdicts.LOOKS)
-    design = rounds.start(args.input, measure, cap, plan, rows, tuned=selection)
+    design = rounds.start(args.input, measure, cap, plan, rows, tuned=selection,
+                          trials_by_name=args.trials_by_name)
     print(f"[INFO] {rounds.DESIGN_FILE}: {measure.sentence()}; margin "
           f"{measure.margin_text()}; looks at {', '.join(map(str, plan))} seeds "
           f"(alpha {', '.join(f'{w:.1%}' for w in design.weights)}); look 0: the grid as run")
@@ -206,10 +206,10 @@ def rounds_until_decided(args):
     from pyimagesearch.runs import results, rounds
     from pyimagesearch.stats import analysis, verdicts
     plots = args.plots or default_plots(args.input)
-    measure, design = opening(args)
+    rows, histories, _ = results.load_rows(args.input, [], args.trials_by_name)
+    measure, design = opening(args, rows)
     cap = args.max_seeds or (verdicts.MAX_SEEDS if design is None else None)
     while True:
-        rows, histories, _ = results.load_rows(args.input, [])
         if design is None:  # the first call fixes the design and takes the first look
             measure, design = first_look(args, rows, measure, cap)
         else:
@@ -232,13 +232,13 @@ def rounds_until_decided(args):
             status = run_round(args, specs, look, measure)
             if status is not None:
                 return status
-            rows, _, _ = results.load_rows(args.input, [])
+            rows, histories, _ = results.load_rows(args.input, [], args.trials_by_name)
         else:
             print(f"[INFO] look {look}: no runs to add (every undecided pair has "
                   f"{design.plan[look]} seeds or more)")
         design = rounds.take_look(args.input, rows)
         print(f"[INFO] look {look} taken ({design.spent():.1%} of alpha spent)", flush=True)
-    return write(args.input, plots)
+    return write(args.input, plots, args.trials_by_name)
 
 
 def run_round(args, specs, look, measure):
@@ -260,7 +260,7 @@ def run_round(args, specs, look, measure):
     return None
 
 
-def write(folder, plots):
+def write(folder, plots, trials_by_name=False):
     """The verdicts as they stand after the last look: plot.py's outputs in ``plots``, and
     a race's best named last."""
     from pyimagesearch import api
@@ -272,7 +272,7 @@ def write(folder, plots):
     except OSError as e:
         return fail(f"--plots {plots}: {e.strerror or e}")
     try:
-        result = api.compare(api.load_runs(folder))
+        result = api.compare(api.load_runs(folder, trials_by_name))
     except ValueError as e:
         return fail(e)
     rounds.explain_missing(folder, list(result.runs.missing), True)

@@ -14,6 +14,7 @@ import sys
 from collections import defaultdict
 
 from pyimagesearch.cli import margin as margin_type
+from pyimagesearch.stats.measure import direction
 
 
 
@@ -65,13 +66,17 @@ def add_measure_arguments(ap):
                     help="compare each other optimizer against NAME only (k - 1 comparisons, "
                          "their family-wise error controlled over those), e.g. adamw; "
                          "default: every pair")
+    ap.add_argument("--trials-by-name", action="store_true",
+                    help="the settings of one optimizer name are its tuning trials (a --trials "
+                         "grid written before runs recorded their family): the optimizers are "
+                         "compared each at its setting selected on validation, not every "
+                         "setting against every other")
 
 
 def say_measure(measure, note):
     """The line that says which metric is judged when the grid chose it, not a flag."""
     if note:
-        print(f"[INFO] judging {measure.name} ({'higher' if measure.goal == 'max' else 'lower'} "
-              f"is better), margin "
+        print(f"[INFO] judging {measure.name} ({direction(measure.goal)}), margin "
               f"{measure.margin_text()}: {note}; --metric NAME to judge another")
 
 
@@ -105,7 +110,7 @@ def main(argv=None):
 
     from pyimagesearch import api
     from pyimagesearch.runs import rounds
-    runs = api.load_runs(args.input)
+    runs = api.load_runs(args.input, args.trials_by_name)
     if not runs.rows:
         print(f"plot.py: error: nothing to plot in {args.input} "
               "(no readable history named {model}_{optimizer}_{dataset}.pickle)", file=sys.stderr)

@@ -13,7 +13,9 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from pyimagesearch import registry  # noqa: E402
 from pyimagesearch.runs import storage
 from pyimagesearch.outputs import style
-from pyimagesearch.runs.results import DRESSED, seed_band  # noqa: E402
+from pyimagesearch.runs.readers import program  # noqa: E402
+from pyimagesearch.runs.results import seed_band  # noqa: E402
+from pyimagesearch.stats.measure import direction  # noqa: E402
 
 
 def save(fig, path):
@@ -56,11 +58,7 @@ def _program(histories):
 def program_curves(by_optimizer, model, dataset, path):
     """A program's runs in their own terms: its metric against the steps it logged, and
     the losses it logged (if any) below; never under an accuracy panel it does not have."""
-    metric = _program(next(iter(by_optimizer.values())))["metric"]
-    logged = {key for hs in by_optimizer.values() for h in hs for key in ("train_loss", "loss",
-                                                                           "val_loss", "eval_loss")
-              if key in h and key not in h.get(DRESSED, ()) and key != metric}
-    panels = [(metric, [metric])] + ([("loss", sorted(logged))] if logged else [])
+    panels = program.figure_panels([h for hs in by_optimizer.values() for h in hs])
     plt.style.use("ggplot")
     beside = len(by_optimizer) > LEGEND_INSIDE_UP_TO
     fig, axes = plt.subplots(len(panels), 1, figsize=(12 if beside else 7, 4.5 * len(panels)),
@@ -78,7 +76,7 @@ def program_curves(by_optimizer, model, dataset, path):
                 mean = values.mean(axis=0)
                 (line,) = ax.plot(steps, mean, label=f"{optimizer} {key}" + (
                     f" (mean of {len(kept)})" if len(kept) > 1 else ""),
-                    linestyle="--" if key.startswith("train") or key == "loss" else "-", **look)
+                    linestyle="--" if program.is_train_series(key) else "-", **look)
                 if len(kept) > 1:
                     spread = values.std(axis=0, ddof=1)
                     ax.fill_between(steps, mean - spread, mean + spread, color=line.get_color(),
@@ -133,7 +131,7 @@ def overview(rows, path, measure=None):
     if measure is None or not any(r.get("program") for r in rows):
         name, score, accuracy = "Test accuracy", (lambda r: r["test_accuracy"]), True
     else:
-        name = f"final {measure.name} ({'higher' if measure.goal == 'max' else 'lower'} is better)"
+        name = f"final {measure.name} ({direction(measure.goal)})"
         score, accuracy = (lambda r: value(r, measure)), False
     plt.style.use("ggplot")
     groups = sorted({(r["dataset"], r["model"]) for r in rows},

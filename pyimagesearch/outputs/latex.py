@@ -4,6 +4,7 @@ import math
 
 from pyimagesearch import registry
 from pyimagesearch.stats import verdicts
+from pyimagesearch.stats.measure import direction
 from pyimagesearch.stats.analysis import raw
 
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
@@ -43,9 +44,8 @@ def verdicts_tex(result):
                  "" if math.isnan(r["p_adjusted"]) else f"{r['p_adjusted']:.2g}",
                  escape(r["verdict"])]
         lines.append(" & ".join(cells) + r" \\")
-    goal = "higher" if measure.goal == "max" else "lower"
     lines += [r"\bottomrule", r"\end{tabular}",
-              r"\caption{" + escape(f"{measure.name} ({goal} is better), B - A in "
+              r"\caption{" + escape(f"{measure.name} ({direction(measure.goal)}), B - A in "
                                     f"{measure.unit}, margin {measure.margin_text()}; paired "
                                     "t-test and TOST over seeds, Holm within each look; the "
                                     "chance of any wrong better, worse or equivalent call at "

@@ -23,6 +23,7 @@ import numpy as np
 from pyimagesearch.stats import analysis
 from pyimagesearch import registry
 from pyimagesearch.runs import results
+from pyimagesearch.runs.readers import program
 from pyimagesearch.outputs import style, summary
 from pyimagesearch.stats.measure import Measure
 from pyimagesearch.stats.measure import value as value_of
@@ -65,25 +66,41 @@ def plotly_js():
 
 # ------------------------------------------------------------------ what the charts get
 
-def curve_data(by_setting, shown=None):
+def curve_panels(histories):
+    """The curves figure's panels, [(y title, [(series, dotted)])]: train.py's accuracy and
+    loss per epoch (train dotted, validation solid); a program's own metric against its
+    steps and the losses it logged (readers.program.figure_panels), never an accuracy it
+    does not have."""
+    if histories and results.is_program(histories[0]):
+        return [(title, [(key, program.is_train_series(key)) for key in keys])
+                for title, keys in program.figure_panels(histories)]
+    return [("accuracy (solid: validation, dotted: train)",
+             [("accuracy", True), ("val_accuracy", False)]),
+            ("loss", [("loss", True), ("val_loss", False)])]
+
+
+def curve_data(by_setting, shown=None, series=SERIES):
     """One problem's training curves: per optimizer setting, per series, the mean and
     sample std over seeds (epochs every seed has), and every seed's own curve; ``x``, the
-    evaluation points (a --steps run's updates, else epochs 1, 2, ...), and ``shown``:
-    whether the curve is drawn at first (``shown``: the settings to draw, e.g. each
-    optimizer's tuned one; the others are a click on the legend away; None: all)."""
+    evaluation points (a --steps run's updates, a program's steps, else epochs 1, 2, ...),
+    and ``shown``: whether the curve is drawn at first (``shown``: the settings to draw,
+    e.g. each optimizer's tuned one; the others are a click on the legend away; None: all).
+    A series a setting's seeds did not all log is left out of its entry."""
     out = []
     for setting, members in by_setting.items():
         first = members[0][1]
-        x = first.get("iterations") if isinstance(first.get("iterations"), list) else None
+        x = next((first[k] for k in ("iterations", "step") if isinstance(first.get(k), list)),
+                 None)
         entry = {"name": _plotly_text(registry.display_name(setting)), "mean": {}, "std": {},
                  "seeds": [], "x": _round(x) if x else None,
                  "shown": shown is None or setting in shown}
-        for key in SERIES:
+        kept = [key for key in series if all(isinstance(h.get(key), list) for _, h in members)]
+        for key in kept:
             mean, std = seed_band([h for _, h in members], key)
             entry["mean"][key], entry["std"][key] = _round(mean), None if std is None else _round(std)
         if len(members) > 1:
             entry["seeds"] = [{"seed": "-" if seed is None else seed,
-                               **{key: _round(h[key]) for key in SERIES}}
+                               **{key: _round(h[key]) for key in kept}}
                               for seed, h in members]
         out.append(entry)
     return out
@@ -345,13 +362,23 @@ def _problem_sections(rows, histories, groups, curves, sensitivity, margin, figu
         members = {s: [(seeds_of.get(id(h)), h) for h in hs] for s, hs in by_setting.items()}
         names = sorted(labels[key])
         chosen = tuned_settings.get(key)  # with settings of a tuning: the tuned ones first
+        panels = curve_panels([h for hs in by_setting.values() for h in hs])
+        own = results.is_program(next(iter(by_setting.values()))[0])
+        steps = batch is not None or own
         parts = [f'<section class="problem"><h2>{_esc(key[1])} on {_esc(dataset)}</h2>',
                  f'<p class="classes">{len(names)} classes: {_esc(", ".join(names[:30]))}'
                  f"{' ...' if len(names) > 30 else ''}</p>" if names else "",
-                 figure("curves", {"settings": curve_data(members, chosen),
-                                   "x_title": "step" if batch is not None else "epoch"},
-                        f"{stem}.png", f"{key[1]} on {dataset}: accuracy and loss per "
-                        + ("evaluation point" if batch is not None else "epoch")
+                 figure("curves", {
+                     "settings": curve_data(members, chosen,
+                                            [k for _, keys in panels for k, _ in keys]),
+                     "panels": [[_plotly_text(title), [[k, _plotly_text(k), dotted]
+                                                        for k, dotted in keys]]
+                                for title, keys in panels],
+                     "x_title": "step" if steps else "epoch"},
+                        f"{stem}.png", f"{key[1]} on {dataset}: "
+                        + (" and ".join(title for title, _ in panels) if own
+                           else "accuracy and loss") + " per "
+                        + ("evaluation point" if steps else "epoch")
                         + (" (each optimizer's tuned setting; the others in the legend)"
                            if chosen else ""))]
         if key in by_problem_curves:
@@ -469,42 +496,56 @@ function band(ys, sd, axes, color, group, xs) {
           mode: "lines",
           showlegend: false, legendgroup: group, xaxis: axes[0], yaxis: axes[1], type: "scatter"};
 }
-const PANELS = [["accuracy", ["x", "y"]], ["val_accuracy", ["x", "y"]],
-                ["loss", ["x2", "y2"]], ["val_loss", ["x2", "y2"]]];
 const BUILD = {
   curves(f) {
+    // panels: [y title, [[series, its label, dotted (a training series)], ...]], top to bottom
+    const axes = (p) => p === 0 ? ["x", "y"] : [`x${p + 1}`, `y${p + 1}`];
     const traces = [];
     let longest = 1;
     f.settings.forEach((s, k) => {
       const color = COLORS[k % COLORS.length], symbol = MARKERS[k % MARKERS.length];
       const xs = (ys) => s.x || epochs(ys), shown = s.shown ? true : "legendonly";
-      PANELS.forEach(([key, axes], j) => {
-        const val = key.startsWith("val_");
+      let first = true;  // one legend entry per setting
+      f.panels.forEach(([, series], p) => series.forEach(([key, label, dotted]) => {
+        if (!(key in s.mean)) return;
         longest = Math.max(longest, s.mean[key].length);
-        if (s.std) traces.push({...band(s.mean[key], s.std[key], axes, color, s.name, s.x),
-                                visible: shown});
+        if (s.std[key]) traces.push({...band(s.mean[key], s.std[key], axes(p), color, s.name, s.x),
+                                     visible: shown});
         // a marker of its own on every curve: two settings that overlap still show both
         traces.push({y: s.mean[key], x: xs(s.mean[key]), name: s.name, legendgroup: s.name,
-                     showlegend: j === 1, mode: "lines+markers", type: "scatter", visible: shown,
+                     showlegend: first, mode: "lines+markers", type: "scatter", visible: shown,
                      marker: {symbol: symbol, size: 6, color: color},
-                     line: {color: color, dash: val ? "solid" : "dot"}, xaxis: axes[0],
-                     yaxis: axes[1], hovertemplate: `${s.name}<br>${key}, ${f.x_title} %{x}: %{y}<extra>` +
+                     line: {color: color, dash: dotted ? "dot" : "solid"}, xaxis: axes(p)[0],
+                     yaxis: axes(p)[1], hovertemplate: `${s.name}<br>${label}, ${f.x_title} %{x}: %{y}<extra>` +
                      (s.seeds.length ? `mean of ${s.seeds.length} seeds` : "") + "</extra>"});
-      });
+        first = false;
+      }));
       // every seed's own curves: one legend entry per setting, not one per seed
-      s.seeds.forEach((seed, i) => PANELS.forEach(([key, axes], j) => traces.push({
-        y: seed[key], x: xs(seed[key]), name: `${s.name} · its ${s.seeds.length} seeds`,
-        legendgroup: `${s.name} seeds`, showlegend: i === 0 && j === 1, visible: "legendonly",
-        mode: "lines", type: "scatter", line: {color: color, width: 1,
-        dash: key.startsWith("val_") ? "solid" : "dot"}, xaxis: axes[0], yaxis: axes[1],
-        hovertemplate: `${s.name}, seed ${seed.seed}<br>${key}, ${f.x_title} %{x}: %{y}<extra></extra>`})));
+      s.seeds.forEach((seed, i) => {
+        let firstSeed = i === 0;
+        f.panels.forEach(([, series], p) => series.forEach(([key, label, dotted]) => {
+          if (!(key in seed)) return;
+          traces.push({
+            y: seed[key], x: xs(seed[key]), name: `${s.name} · its ${s.seeds.length} seeds`,
+            legendgroup: `${s.name} seeds`, showlegend: firstSeed, visible: "legendonly",
+            mode: "lines", type: "scatter", line: {color: color, width: 1,
+            dash: dotted ? "dot" : "solid"}, xaxis: axes(p)[0], yaxis: axes(p)[1],
+            hovertemplate: `${s.name}, seed ${seed.seed}<br>${label}, ${f.x_title} %{x}: %{y}<extra></extra>`});
+          firstSeed = false;
+        }));
+      });
     });
     // whole epochs only (ticks at 1.5 and 2.5 meant nothing)
     const ticks = f.x_title === "epoch" ? {tick0: 1, dtick: Math.max(1, Math.ceil(longest / 10))} : {};
-    return [traces, {xaxis: {domain: [0, 0.45], title: {text: f.x_title}, ...ticks},
-                     yaxis: {title: {text: "accuracy (solid: validation, dotted: train)"}},
-                     xaxis2: {domain: [0.55, 1], title: {text: f.x_title}, ...ticks},
-                     yaxis2: {anchor: "x2", title: {text: "loss"}}}];
+    const layout = {};
+    const width = 1 / f.panels.length;
+    f.panels.forEach(([title], p) => {
+      const suffix = p === 0 ? "" : String(p + 1);
+      layout[`xaxis${suffix}`] = {domain: [p * width + (p ? 0.05 : 0), (p + 1) * width - (p + 1 < f.panels.length ? 0.05 : 0)],
+                                  title: {text: f.x_title}, ...ticks};
+      layout[`yaxis${suffix}`] = {title: {text: title}, ...(p ? {anchor: `x${suffix}`} : {})};
+    });
+    return [traces, layout];
   },
   tuning(f) {
     const by = {};

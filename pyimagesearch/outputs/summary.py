@@ -10,7 +10,7 @@ from pyimagesearch.stats import analysis, verdicts
 from pyimagesearch import registry
 from pyimagesearch.stats.analysis import (budget_verdicts, design_for, effort_ranking, group_stats, headline,
                        raw, sensitivity, tuned_rows, tuned_selection)
-from pyimagesearch.stats.measure import Measure
+from pyimagesearch.stats.measure import Measure, direction
 from pyimagesearch.stats.measure import value as value_of
 from pyimagesearch.runs.results import TARGET_FRACTION, _model, csv_text
 
@@ -79,7 +79,7 @@ def _verdict_evidence(row):
     digits = ".2f" if points else ".4g"
     unit = "points" if points else row["unit"]
     metric = "" if row.get("metric", "test_accuracy") == "test_accuracy" else (
-        f" (on {row['metric']}, {'lower' if row['goal'] == 'min' else 'higher'} is better)")
+        f" (on {row['metric']}, {direction(row['goal'])})")
     mean, low, high = raw(row)
     interval = "" if math.isnan(low) else f" [{low:+{digits}}, {high:+{digits}}]"
     if row["verdict"] in ("better", "worse"):  # by how much: the size, its interval likewise

@@ -42,9 +42,14 @@ JUDGED = "OPTIMIZER_VERDICT_METRIC"  # set by decide.py for its rounds' progress
 FAILED = ".failed"  # out/NAME.failed: why a run left no result (the summary names it)
 
 
-def failure(path, status, message, code=2):
-    """A failed run: said in one line, and its status kept beside where its result would be."""
-    storage.write_text(path, json.dumps({"status": status, "reason": message}) + "\n")
+def failure(path, status, message, args=None, code=2):
+    """A failed run: said in one line, and its status kept beside where its result would be
+    with what the run was (its row in runs.csv)."""
+    run = {} if args is None else {
+        "dataset": args.problem or command.DEFAULT_PROBLEM,
+        "model": command.program_label(args.template), "optimizer": args.optimizer,
+        "seed": args.seed, "metric": args.metric}
+    storage.write_text(path, json.dumps({"status": status, "reason": message, **run}) + "\n")
     return fail(message, code)
 
 
@@ -173,17 +178,17 @@ def main(argv=None):
     failed = os.path.join(args.output, args.name + FAILED)
     if code is None:
         return failure(failed, "timed out", f"timed out after {args.timeout:g} s (--timeout); "
-                       f"last line: {last[:200]}", 124)
+                       f"last line: {last[:200]}", args, 124)
     if code != 0:
         return failure(failed, f"failed (exit {code})", f"the program exited {code}; last "
-                       f"line: {last[:200]}", code if 0 < code < 256 else 1)
+                       f"line: {last[:200]}", args, code if 0 < code < 256 else 1)
     try:
         source, found = metrics.read(run_dir, stdout)
     except (metrics.MetricsError, OSError) as e:
-        return failure(failed, "failed (metrics unreadable)", str(e))
+        return failure(failed, "failed (metrics unreadable)", str(e), args)
     if args.metric not in found:
         return failure(failed, "failed (metric not logged)", f"metric {args.metric!r} not in "
-                       f"{source} (it has: {', '.join(sorted(found))})")
+                       f"{source} (it has: {', '.join(sorted(found))})", args)
     if os.path.exists(failed):  # an earlier try's failure: this one finished
         os.remove(failed)
     history = metrics.history(found, args.metric)

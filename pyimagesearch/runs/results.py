@@ -10,94 +10,30 @@ import dataclasses
 import itertools
 import math
 import os
-import re
 import sys
 from collections import defaultdict
 
 import numpy as np
 
-from pyimagesearch.runs import runspec, safepickle
+from pyimagesearch.runs import readers, runspec, safepickle
+from pyimagesearch.runs.readers.common import DRESSED, run_size
+# train.py's diagnoses, where they have always been read from
+from pyimagesearch.runs.readers.trainpy import (  # noqa: F401
+    BN_NOT_SETTLED, CHANCE_MARGIN, FAR_ABOVE_CHANCE, batchnorm_diagnosis, batchnorm_not_settled,
+    classes_of, did_not_learn, stability_window)
 from pyimagesearch.stats.measure import BOOKKEEPING
-
-# Very old Keras wrote acc/val_acc; Keras 2.3+ and 3 write accuracy/val_accuracy.
-_SPELLINGS = {"accuracy": ("accuracy", "acc"), "val_accuracy": ("val_accuracy", "val_acc"),
-              "loss": ("loss",), "val_loss": ("val_loss",)}
-CHANCE_MARGIN = 0.02  # a test accuracy within 2 points of chance (1 / classes): did not learn
-
-
-def stability_window(epochs):
-    """How many last epochs the validation-loss spread covers: the last quarter, at
-    least 2 (the first epochs' BatchNorm warm-up would otherwise dominate it)."""
-    return min(epochs, max(2, math.ceil(epochs / 4)))
-
-
-def _number_list(value, key, path):
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if not isinstance(value, (list, tuple)):
-        raise ValueError(f"{path}: '{key}' is {type(value).__name__}, not a list of numbers")
-    try:
-        return [float(v) for v in value]
-    except (TypeError, ValueError):
-        raise ValueError(f"{path}: '{key}' holds something other than numbers") from None
 
 
 def load_history(path):
-    """A history as a dict of float lists with the current key names."""
+    """A history as a dict of float lists in its reader's terms (pyimagesearch.runs.readers:
+    train.py's under Keras' current key names, a program's against its steps)."""
     obj = safepickle.load(path)
     if not isinstance(obj, dict):
         raise ValueError(f"{path}: holds a {type(obj).__name__}, not a history dict")
-    history = {}
-    for key, value in obj.items():
-        if isinstance(key, str):
-            history[key] = value
+    history = {key: value for key, value in obj.items() if isinstance(key, str)}
     record = history.get(runspec.RECORD_KEY)
-    if isinstance(record, dict) and record.get("kind") == "program":
-        return _program_history(history, record, path)
-    for key, spellings in _SPELLINGS.items():
-        found = next((s for s in spellings if s in history), None)
-        if found is None:
-            raise ValueError(f"{path}: no '{spellings[0]}' series"
-                             + (f" (nor '{spellings[1]}')" if len(spellings) > 1 else ""))
-        history[key] = history.pop(found)
-    out = {}
-    for key, value in history.items():
-        if isinstance(value, (list, tuple, np.ndarray)):
-            out[key] = _number_list(value, key, path)
-        else:
-            out[key] = value
-    lengths = {len(out[k]) for k in _SPELLINGS}
-    if len(lengths) != 1 or 0 in lengths:
-        raise ValueError(f"{path}: series of unequal or zero length {sorted(lengths)}")
-    return out
-
-
-def _program_history(history, record, path):
-    """A user's program's history (pyimagesearch.program.wrap): its metric at every evaluation
-    point, against ``step``. The figures and summaries draw ``val_accuracy``, ``loss``...:
-    in memory only, the verdict's metric stands as ``val_accuracy`` and the losses the
-    program logged as ``loss``/``val_loss`` (nan where it logged none)."""
-    metric = record.get("metric")
-    out = {k: (_number_list(v, k, path) if isinstance(v, (list, tuple, np.ndarray)) else v)
-           for k, v in history.items()}
-    if not isinstance(out.get(metric), list) or not out[metric]:
-        raise ValueError(f"{path}: no {metric!r} series (the program's metric)")
-    length = len(out[metric])
-    missing = [math.nan] * length
-    dressed = []
-    for name, sources in (("val_accuracy", (metric,)), ("accuracy", ("train_" + metric,)),
-                          ("loss", ("train_loss", "loss")), ("val_loss", ("val_loss", "eval_loss"))):
-        if name not in out:
-            out[name] = next((out[k] for k in sources if isinstance(out.get(k), list)
-                              and len(out[k]) == length), missing)
-            dressed.append(name)
-    # the names above are the figures' and never a metric of the run: no verdict, table or
-    # final value reads them (a loss is not judged as an accuracy)
-    out[DRESSED] = tuple(dressed)
-    return out
-
-
-DRESSED = "_dressed"  # a program's history: the series named only for the figures
+    return readers.of_record(record if isinstance(record, dict) else None).history(
+        history, record if isinstance(record, dict) else {}, path)
 
 
 def is_program(history):
@@ -105,70 +41,11 @@ def is_program(history):
     return record.get("kind") == "program"
 
 
-_ROW = re.compile(r"^\s*(accuracy|macro avg|weighted avg)\s+(.*)$")
-_PROGRAM_FINAL = re.compile(r"^metric (\S+) \(final, at step [^)]*\): (\S+)$", re.M)
-
-
 def parse_report(text, path="<report>"):
-    """Accuracy, macro precision and macro F1 from a classification_report text; for a
-    user's program's run (pyimagesearch.program.wrap), its final metric stands as the accuracy."""
-    program = _PROGRAM_FINAL.search(text)
-    if program:
-        try:
-            value = float(program[2])
-        except ValueError:
-            raise ValueError(f"{path}: final {program[1]} {program[2]!r} is not a number") from None
-        # no test accuracy: the program's metric is read from its history, under its name
-        return {"accuracy": math.nan, "macro_precision": math.nan, "macro_f1": math.nan,
-                "classes": None, "test_images": None, "metric": program[1],
-                "final": value if math.isfinite(value) else math.nan}
-    if text.startswith(_LANGUAGE_REPORT):
-        return _language_report(text, path)
-    values = {}
-    for line in text.splitlines():
-        match = _ROW.match(line)
-        if match:
-            values[match[1]] = [float(x) for x in match[2].split()]
-    if "accuracy" not in values or "macro avg" not in values:
-        raise ValueError(f"{path}: not a classification report (no accuracy / macro avg rows)")
-    macro = values["macro avg"]
-    return {"accuracy": values["accuracy"][0], "macro_precision": macro[0], "macro_f1": macro[2],
-            "classes": _class_rows(text),
-            "test_images": int(values["accuracy"][-1]) if len(values["accuracy"]) > 1 else None}
-
-
-_LANGUAGE_REPORT = "language model report"  # pyimagesearch.train.language writes it
-_LANGUAGE_LINE = re.compile(r"^test (loss \(nats per byte\)|bits per byte|next-byte accuracy|"
-                            r"bytes predicted): (\S+)$", re.M)
-
-
-def _language_report(text, path):
-    """A language model's report: its next-byte accuracy stands as the accuracy (of 256
-    classes); the test loss is in the history (``test_loss``, for --metric)."""
-    found = {name: value for name, value in _LANGUAGE_LINE.findall(text)}
-    try:
-        accuracy = float(found["next-byte accuracy"])
-        predicted = int(found["bytes predicted"])
-    except (KeyError, ValueError):
-        raise ValueError(f"{path}: a language model report without its test lines") from None
-    return {"accuracy": accuracy, "macro_precision": math.nan, "macro_f1": math.nan,
-            "classes": None, "test_images": predicted}
-
-
-def _class_rows(text):
-    """How many classes a report lists: the rows between its header and 'accuracy'."""
-    rows = 0
-    for line in text.splitlines():
-        if _ROW.match(line):
-            break
-        parts = line.split()
-        if len(parts) >= 5 and "precision" not in line:
-            try:
-                [float(x) for x in parts[-4:]]
-                rows += 1
-            except ValueError:
-                pass
-    return rows or None
+    """A run's report read by the reader whose report it is: for train.py, accuracy, macro
+    precision and macro F1 of a classification_report; for a user's program (the
+    wrapper's), its final metric and no test accuracy."""
+    return readers.of_report(text).report(text, path)
 
 
 def load_report(path):
@@ -179,125 +56,11 @@ def load_report(path):
         raise ValueError(f"{path}: cannot read ({e})") from None
 
 
-def classes_of(history, report=None):
-    """The number of classes: from the run's record, else from its report's rows."""
-    record = runspec.from_history(history) or {}
-    if record.get("labels"):
-        return len(record["labels"])
-    return (report or {}).get("classes")
-
-
-def did_not_learn(test_accuracy, classes):
-    """Within CHANCE_MARGIN of chance (1 / classes), or below it."""
-    return bool(classes) and not math.isnan(test_accuracy) and \
-        test_accuracy <= 1.0 / classes + CHANCE_MARGIN
-
-
-FAR_ABOVE_CHANCE = 0.3  # training accuracy this far above chance: the model did learn
-BN_NOT_SETTLED = "evaluation at chance: BatchNorm statistics not settled"
-
-
-def batchnorm_not_settled(history, test_accuracy, classes):
-    """A model with BatchNorm (and no precise BN) whose training accuracy is far above
-    chance while its validation or test accuracy is at chance: it learned, but its moving
-    statistics still hold their first values, so evaluation says chance."""
-    batchnorm = (runspec.from_history(history) or {}).get("batchnorm") or {}
-    if not batchnorm.get("layers") or batchnorm.get("precise_bn_batches") or not classes:
-        return False
-    train = history.get("accuracy") or [math.nan]
-    val = history.get("val_accuracy") or [math.nan]
-    at_chance = did_not_learn(test_accuracy, classes) or did_not_learn(val[-1], classes)
-    return at_chance and train[-1] >= 1.0 / classes + FAR_ABOVE_CHANCE
-
-
-def batchnorm_diagnosis(history, report, classes):
-    """One line naming the cause and the fix, or None (see :func:`batchnorm_not_settled`)."""
-    test = report["accuracy"] if report else math.nan
-    if not batchnorm_not_settled(history, test, classes):
-        return None
-    batchnorm = runspec.from_history(history)["batchnorm"]
-    momentum = batchnorm["momentum"]
-    return (f"{BN_NOT_SETTLED}: training accuracy {history['accuracy'][-1]:.2f}, validation "
-            f"{history['val_accuracy'][-1]:.2f}, test {test:.2f} (chance {1 / classes:.2f}) after "
-            f"{batchnorm['steps']:,} steps; the slowest of its {batchnorm['layers']} BatchNorm "
-            f"layers has momentum {momentum:g}, so its moving statistics need about "
-            f"{round(3 / (1 - momentum)) if momentum < 1 else 'infinitely many':,} steps to forget "
-            "their first values. Add --precise-bn to recompute them from training batches "
-            "before every evaluation (or train longer)")
-
-
 def run_metrics(history, report=None):
-    """The summary's per-run numbers from a history (and its report, when there is one)."""
-    val_acc, val_loss = history["val_accuracy"], history["val_loss"]
-    best = int(np.nanargmax(val_acc)) if not all(math.isnan(v) for v in val_acc) else 0
-    tail = val_loss[-stability_window(len(val_loss)):]
-    seconds = history.get("total_seconds") or []
-    per_epoch = history.get("epoch_seconds") or []
-    wall = seconds[0] if seconds else (sum(per_epoch) if per_epoch else math.nan)
-    diverged = history.get("diverged_epoch")
-    test_accuracy = report["accuracy"] if report else math.nan
-    classes = classes_of(history, report)
-    status = f"diverged at epoch {int(diverged[0])}" if diverged else "ok"
-    if batchnorm_not_settled(history, test_accuracy, classes):
-        status = BN_NOT_SETTLED if status == "ok" else f"{status}; {BN_NOT_SETTLED}"
-    elif did_not_learn(test_accuracy, classes):
-        status = ("did not learn" if status == "ok" else f"{status}; did not learn") + \
-            f" (chance {1 / classes:.2f})"
+    """The summary's per-run numbers from a history (and its report, when there is one),
+    in the terms of the run's reader."""
     record = runspec.from_history(history) or {}
-    baseline = record.get("byte_frequency_loss")  # a language model's: order learned or not
-    if baseline is not None and not history.get("diverged_epoch") and \
-            not val_loss[-1] < baseline - CHANCE_MARGIN:
-        status = (f"did not learn (validation loss {val_loss[-1]:.3f}, byte-frequency "
-                  f"baseline {baseline:.3f} nats per byte)")
-    lacking = [f"{split} set lacks {len(names)} of {classes or '?'} classes"
-               for split, names in (record.get("missing_classes") or {}).items()]
-    if lacking:  # from a --train-limit/--test-limit too small for every class, say
-        status = "; ".join(([] if status == "ok" else [status]) + lacking)
-    if record.get("kind") == "program":
-        return _program_metrics(history, record, status, wall)
-    return {
-        "status": status,
-        "learned": "did not learn" not in status,
-        "validation": ("the program's metric" if record.get("kind") == "program" else
-                       "hold-out" if record.get("validation_split") else "test set"),
-        "final_val_accuracy": val_acc[-1],
-        "test_accuracy": test_accuracy,
-        "test_images": (report or {}).get("test_images"),
-        "macro_f1": report["macro_f1"] if report else math.nan,
-        "final_train_loss": history["loss"][-1],
-        "final_val_loss": val_loss[-1],
-        "best_val_accuracy": val_acc[best],
-        "best_epoch": best + 1,
-        "val_loss_std_last_quarter": float(np.std(tail, ddof=1)) if len(tail) > 1 else math.nan,
-        "stability_epochs": len(tail),
-        "epochs": len(val_acc),
-        "wall_seconds": wall,
-        # what tuning selects on (validation) and what it yields (test), higher is better
-        "selection_score": val_acc[-1], "outcome_score": test_accuracy,
-    }
-
-
-def _program_metrics(history, record, status, wall):
-    """A program's run in its own terms: its metric's final value under its name, the
-    losses it logged, and no test or validation accuracy it never had."""
-    dressed = history.get(DRESSED, ())
-    metric = record.get("metric")
-    values = history[metric]
-    from pyimagesearch.stats.measure import infer_goal
-    # tuning selects a program's setting on its own metric, in its own direction
-    oriented = values[-1] if (record.get("goal") or infer_goal(metric)) == "max" else -values[-1]
-
-    def final(*names):
-        return next((history[n][-1] for n in names if n in history and n not in dressed),
-                    math.nan)
-    return {
-        "status": status, "learned": True, "validation": "the program's metric",
-        "program": True, "program_metric": metric, "final_metric": values[-1],
-        "final_val_accuracy": math.nan, "test_accuracy": math.nan, "test_images": None,
-        "macro_f1": math.nan, "final_train_loss": final("train_loss", "loss"),
-        "final_val_loss": final("val_loss", "eval_loss"), "best_val_accuracy": math.nan, "best_epoch": None,
-        "val_loss_std_last_quarter": math.nan, "stability_epochs": 0, "epochs": len(values),
-        "wall_seconds": wall, "selection_score": oriented, "outcome_score": oriented}
+    return readers.of_record(record).metrics(history, report, record)
 
 
 def time_to_target(history, target):
@@ -433,13 +196,15 @@ def finals(history):
     return out
 
 
-def load_rows(folder, missing=None):
+def load_rows(folder, missing=None, trials_by_name=False):
     """Every run in ``folder``: (rows for the summary, their histories, and per (dataset,
     model, batch) the histories of each optimizer). Damaged files are warned about by
     name and left out. The runs the grid's axes lead one to expect but that are not
     there are appended to ``missing`` as (Run, history path) when it is a list (plot.py
     and decide.py tell the seeds decide.py chose not to add from runs that are lost);
-    otherwise each is warned about, unless decide.py's rounds made the holes."""
+    otherwise each is warned about, unless decide.py's rounds made the holes.
+    ``trials_by_name`` (or decide.json's, once decide.py fixed it): the settings of one
+    optimizer name that carry no tuning family are its trials (:func:`mark_trials`)."""
     from pyimagesearch import grid, registry
     # the grid the outputs describe: every dataset x model x optimizer (x seed, x batching)
     # seen, taken apart for runs that vary the batching (study B) and runs that do not
@@ -488,8 +253,50 @@ def load_rows(folder, missing=None):
                      "path": history_path, "setting_of": record.get("setting_of"),
                      "finals": finals(history),
                      "written_for": _written_for(record),
-                     "tensorboard": record.get("tensorboard")})
+                     "tensorboard": record.get("tensorboard"),
+                     "n_params": run_size(record, finals(history)),
+                     "family_recorded": "setting_of" in record})
+    mark_trials(folder, rows, trials_by_name or _design_says_trials_by_name(folder))
     return rows, histories, groups
+
+
+def _design_says_trials_by_name(folder):
+    import json
+    try:
+        with open(os.path.join(folder, DESIGN_FILE), encoding="utf-8") as f:
+            return bool(json.load(f).get("trials_by_name"))
+    except (OSError, ValueError, AttributeError):
+        return False  # no design, or a damaged one (rounds.read names it)
+
+
+def mark_trials(folder, rows, trials_by_name):
+    """Runs written before records held their tuning family (``setting_of``: a --trials
+    grid's trials of adam) read as rivals, every pair of settings compared. With
+    ``trials_by_name`` the settings of one optimizer name that carry no family are its
+    trials; without it, one line says so where such a folder has several settings of a
+    name, and how to mark them."""
+    from pyimagesearch import specs
+    name_of = {}
+    for row in rows:
+        if row["setting_of"] is None and not row["family_recorded"]:
+            try:
+                name_of[row["optimizer"]] = specs.parse(row["optimizer"]).name
+            except specs.SpecError:
+                continue
+    settings = defaultdict(set)
+    for setting, name in name_of.items():
+        settings[name].add(setting)
+    several = {name for name, found in settings.items() if len(found) > 1}
+    if trials_by_name:
+        for row in rows:
+            if name_of.get(row["optimizer"]) in several:
+                row["setting_of"] = name_of[row["optimizer"]]
+    elif any(len(settings[name]) > 2 for name in several):
+        name = max(several, key=lambda n: len(settings[n]))
+        print(f"[NOTE] {folder}: {len(settings[name])} settings of {name} from before runs "
+              "recorded their tuning family: each compared with each as a rival; if a --trials "
+              "grid wrote them, add --trials-by-name to compare the optimizers, each at its "
+              "setting selected on validation", file=sys.stderr)
 
 
 def _written_for(record):
@@ -499,11 +306,11 @@ def _written_for(record):
     return record["metric"], record.get("goal"), record.get("margin")
 
 
-def left_out(folder, rows, measure=None):
-    """The runs no verdict reads, each with why: (run name, reason) for a run that failed
-    or timed out (its ``.failed`` status beside where its result would be, written by
-    pyimagesearch.program.wrap), a diverged one, and one whose ``measure`` is not a finite number."""
-    from pyimagesearch.stats.measure import value
+def failed_runs(folder):
+    """The runs that left no result, each a dict: ``run`` (its name), ``status`` (failed
+    with its exit code, timed out, metrics unreadable...), ``reason``, and what the run
+    was where its ``.failed`` file says (dataset, model, optimizer, seed: written by
+    pyimagesearch.program.wrap beside where its result would be)."""
     import json
     out = []
     for entry in sorted(os.listdir(folder)):
@@ -513,9 +320,21 @@ def left_out(folder, rows, measure=None):
         try:
             with open(os.path.join(folder, entry), encoding="utf-8") as f:
                 state = json.load(f)
-            out.append((stem, f"{state['status']}: {state['reason']}"))
-        except (OSError, ValueError, KeyError, TypeError):
-            out.append((stem, "failed"))
+            out.append({**{k: state.get(k) for k in ("dataset", "model", "optimizer", "seed")},
+                        "run": stem, "status": str(state["status"]),
+                        "reason": str(state["reason"])})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            out.append({"run": stem, "status": "failed", "reason": "its .failed file unreadable"})
+    return out
+
+
+def left_out(folder, rows, measure=None):
+    """The runs no verdict reads, each with why: (run name, reason) for a run that failed
+    or timed out (:func:`failed_runs`), a diverged one, and one whose ``measure`` is not a
+    finite number."""
+    from pyimagesearch.stats.measure import value
+    out = [(f["run"], f"{f['status']}: {f['reason']}" if f["reason"] != "its .failed file "
+            "unreadable" else f["status"]) for f in failed_runs(folder)]
     for row in rows:
         if str(row.get("status", "")).startswith("diverged"):
             out.append((row["run"], row["status"]))
@@ -528,7 +347,7 @@ def left_out(folder, rows, measure=None):
 
 RUN_FIELDS = [f for f in runspec.RunSpec.__dataclass_fields__ if f not in ("dataset", "model",
                                                                             "optimizer", "seed")]
-METRICS = ["test_accuracy", "macro_f1", "final_train_loss", "final_val_loss",
+METRICS = ["n_params", "test_accuracy", "macro_f1", "final_train_loss", "final_val_loss",
            "final_val_accuracy", "validation", "best_val_accuracy", "best_epoch",
            "val_loss_std_last_quarter", "epochs_run", "wall_seconds", "status", "learned",
            "test_images", "target_val_accuracy", "epochs_to_target", "seconds_to_target"]
@@ -536,11 +355,12 @@ RUN_COLUMNS = ["run", "dataset", "model", "optimizer", "seed", "batch", *RUN_FIE
 EPOCH_COLUMNS = ["run", "epoch", "metric", "value"]
 
 
-def tidy(rows, histories):
+def tidy(rows, histories, failed=()):
     """One row per run (``RUN_COLUMNS``: its id, every run-spec field, every summary
-    metric; a field its history does not record is None) and one per run, epoch and
-    metric (``EPOCH_COLUMNS``, epochs from 1; a --steps run's evaluations count as its
-    epochs, and its ``iterations`` are one of the metrics)."""
+    metric; a field its history does not record is None), a run that left no result
+    (``failed``, :func:`failed_runs`) with its status and reason only, and one row per
+    run, epoch and metric (``EPOCH_COLUMNS``, epochs from 1; a --steps run's evaluations
+    count as its epochs, and its ``iterations`` are one of the metrics)."""
     runs, epochs = [], []
     for row, history in zip(rows, histories):
         record = runspec.from_history(history) or {}
@@ -559,6 +379,9 @@ def tidy(rows, histories):
         for metric, values in history.items():
             if isinstance(values, list) and len(values) == length and metric not in dressed:
                 epochs += [(row["run"], i + 1, metric, v) for i, v in enumerate(values)]
+    for run in failed:
+        runs.append({**{k: run.get(k) for k in ("run", "dataset", "model", "optimizer", "seed")},
+                     "status": f"{run['status']}: {run['reason']}", "learned": None})
     columns = run_columns(runs)
     return [{c: r.get(c) for c in columns} for r in runs], epochs
 
@@ -636,5 +459,5 @@ def load(folder):
 
     rows, histories, _ = load_rows(folder)
     add_time_to_target(rows, histories)
-    runs, epochs = tidy(rows, histories)
+    runs, epochs = tidy(rows, histories, failed_runs(folder))
     return pd.DataFrame(runs, columns=run_columns(runs)), pd.DataFrame(epochs, columns=EPOCH_COLUMNS)

@@ -104,11 +104,14 @@ def _write(folder, fixed):
     storage.write_text(_path(folder), json.dumps({**kept, "looks": looks}, indent=1) + "\n")
 
 
-def start(folder, chosen, max_seeds, plan, rows, kind="sequential", tuned=None):
+def start(folder, chosen, max_seeds, plan, rows, kind="sequential", tuned=None,
+          trials_by_name=False):
     """Fix the design (``chosen``: the Measure, or a margin in accuracy points; ``plan``:
     decide.py's target seeds per look; "fixed": one look with all of alpha; ``tuned``:
     each tuned optimizer's setting, {(dataset, model, optimizer): setting}) and take the
-    first look at ``rows``; returns the Design."""
+    first look at ``rows``; ``trials_by_name``: the folder's settings of one optimizer name
+    were read as its trials (results.mark_trials), and are at every later look); returns
+    the Design."""
     if not isinstance(chosen, measure.Measure):
         chosen = measure.Measure(margin=chosen)
     weights = [1.0] if kind == "fixed" else [float(w) for w in verdicts.look_weights(plan)]
@@ -120,6 +123,8 @@ def start(folder, chosen, max_seeds, plan, rows, kind="sequential", tuned=None):
              "tested on every paired seed it has at the look; look k spends alpha in "
              "proportion to the square root of plan[k] (Bonferroni over looks, Holm within)",
              "looks": [], "rounds": {}, "tuned": dict(tuned or {})}
+    if trials_by_name:
+        fixed["trials_by_name"] = True
     if tuned:
         fixed["tuned_rule"] = ("each optimizer's setting selected on validation (the best mean "
                                "final validation accuracy over the seeds of the first look) and "

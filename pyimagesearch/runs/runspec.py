@@ -130,11 +130,11 @@ class RunSpec:
                 if k in record and record[k] != v and not _same_number(record[k], v)]
 
     def record(self, optimizer=None, batch=None, labels=None, missing_classes=None,
-               batchnorm=None):
+               batchnorm=None, n_params=None):
         """The history's record: this spec, the optimizer with all its resolved
         arguments, the batch size used, the class names, the classes a split lacks,
-        the model's BatchNorm (layers, slowest momentum, precise-BN batches), and
-        package versions."""
+        the model's BatchNorm (layers, slowest momentum, precise-BN batches), its size
+        in parameters (the axis of a speed-up's trend over scale), and package versions."""
         out = asdict(self)
         out.update(dataset_label=registry.label(self.dataset), model_label=registry.label(self.model),
                    optimizer_label=registry.label(self.optimizer), versions=versions())
@@ -149,6 +149,8 @@ class RunSpec:
             out["missing_classes"] = {k: list(v) for k, v in missing_classes.items()}
         if batchnorm:
             out["batchnorm"] = dict(batchnorm)
+        if n_params is not None:
+            out["n_params"] = int(n_params)
         return out
 
 

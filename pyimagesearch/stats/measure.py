@@ -82,8 +82,13 @@ class Measure:
     def sentence(self):
         """Which metric, in which units, and which way is better, in one clause."""
         assumed = " (assumed from its name; --goal to say otherwise)" if self.goal_assumed else ""
-        return (f"{self.name}, its final value, {'higher' if self.goal == 'max' else 'lower'} "
-                f"is better{assumed}; differences in {self.unit}")
+        return (f"{self.name}, its final value, {direction(self.goal)}{assumed}; "
+                f"differences in {self.unit}")
+
+
+def direction(goal):
+    """Which way is better, as every output says it: 'higher is better' or 'lower is better'."""
+    return f"{'lower' if goal == 'min' else 'higher'} is better"
 
 
 def oriented(a, b, measure):

@@ -180,7 +180,7 @@ def fit(run, data, checkpoint_dir=None, log=print):
                 raise Interrupted(signals[0], len(history["iterations"]), checkpoint_dir)
     history["step_loss_every"] = [1.0]
     history["total_seconds"] = [seconds]
-    record = run.record(model.optimizer, batch)
+    record = run.record(model.optimizer, batch, n_params=model.count_params())
     record.update(language_model=dict(zip(("layers", "width", "heads", "context"), shape(run)),
                                       weights=int(model.count_params())),
                   text=data.describe(), updates=rules,

@@ -270,7 +270,8 @@ def fit(data, run, checkpoint_dir=None, callbacks=(), log=print, verbose="auto")
         batchnorm["precise_bn_batches"] = bn_batches
         batchnorm["steps"] = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
     history[runspec.RECORD_KEY] = run.record(model.optimizer, batch_size, data.labels,
-                                             data.missing_classes(), batchnorm)
+                                             data.missing_classes(), batchnorm,
+                                             n_params=model.count_params())
     return model, history
 
 

@@ -232,10 +232,11 @@ def test_pyproject_installs_the_package_with_the_pinned_requirements():
         project = tomllib.load(f)
     packages = project["tool"]["setuptools"]["packages"]
     # every subpackage of the layout by concern is installed (each folder with __init__.py)
-    folders = sorted("pyimagesearch." + d for d in os.listdir(os.path.join(ROOT, "pyimagesearch"))
-                     if os.path.isfile(os.path.join(ROOT, "pyimagesearch", d, "__init__.py")))
-    assert packages == ["pyimagesearch", *folders] or sorted(packages) == sorted(
-        ["pyimagesearch", *folders])
+    # (nested ones too: runs/readers, runs/sources), or an installed copy misses their modules
+    folders = sorted(os.path.relpath(d, ROOT).replace(os.sep, ".")
+                     for d, _, files in os.walk(os.path.join(ROOT, "pyimagesearch"))
+                     if "__init__.py" in files and "__pycache__" not in d)
+    assert sorted(packages) == folders
     assert set(project["project"]["scripts"]) == {"optimizer-grid", "optimizer-train",
                                                   "optimizer-plot", "optimizer-decide",
                                                   "optimizer-lr-find"}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up .venv (once) and run the test suite. INSTALL_BACKENDS=1 also installs the CPU
-# builds of PyTorch and JAX, so the tests of those Keras backends run instead of skipping.
+# builds of PyTorch and JAX, so the tests of those Keras backends run instead of skipping;
+# INSTALL_TRACKERS=1 the readers of MLflow and W&B (requirements-trackers.txt) and Ray
+# (requirements-ray.txt: the ray launcher).
 set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3.11}
@@ -10,5 +12,9 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 if [ "${INSTALL_BACKENDS:-${INSTALL_TORCH:-0}}" = 1 ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check torch==2.13.0 \
         jax==0.10.2 jaxlib==0.10.2 optax==0.2.8  # optax: examples/jax_loop.py
+fi
+if [ "${INSTALL_TRACKERS:-0}" = 1 ]; then  # the extras: MLflow, W&B, parquet; Ray
+    .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-trackers.txt \
+        -r requirements-ray.txt
 fi
 exec .venv/bin/python -m pytest -q -rs "$@" tests

@@ -31,12 +31,15 @@ class Runs:
     ``epoch_rows``, the same as runs.csv's and epochs.csv's records; and what the analysis
     reads (``rows``, ``histories``; runs the grid's axes lead one to expect but that are
     not there, ``missing``)."""
-    folder: str
+    folder: Optional[str]  # where decide.json is kept (None: nowhere, nothing recorded)
     table: tuple
     epoch_rows: tuple
     rows: tuple
     histories: tuple
     missing: tuple
+    failed: tuple = ()  # runs that left no result, each with its status and why
+    read: Optional[str] = None  # for another system's runs: the line that says how
+    source: Optional[str] = None  # what was read: the folder, the table, the log directory
 
     def __len__(self):
         return len(self.rows)
@@ -81,20 +84,39 @@ class Comparison:
     runs: Runs
 
 
-def load_runs(path, trials_by_name=False):
-    """Every run in the folder ``path`` (train.py's runs and a program's runs through the
-    wrapper), damaged files warned about by name and left out; failed runs have their row
-    (status and reason) in ``frame`` and no analysis reads them. ``trials_by_name``: the
-    settings of one optimizer name are its tuning trials, for runs written before records
-    held their family (plot.py --trials-by-name). ValueError when ``path`` is not a folder."""
-    if not os.path.isdir(path):
-        raise ValueError(f"{path}: not a directory")
-    missing = []
-    rows, histories, _ = results.load_rows(path, missing, trials_by_name)
+def load_runs(path, trials_by_name=False, keys=None, param_keys=(), metric=None,
+              leave_out_missing=False, design_folder=None):
+    """Every run at ``path``: a folder of this project's runs (train.py's and a program's
+    through the wrapper; damaged files warned about by name and left out), or runs logged
+    elsewhere (pyimagesearch.runs.sources: a ``.csv``/``.parquet`` table or a pandas
+    DataFrame, a TensorBoard log directory), sorted by ``keys`` (sources.Keys: which
+    recorded key is the optimizer, the seed, the problem; every other parameter that
+    varies makes a setting of its own), ``param_keys`` naming a table's unmarked number
+    columns that are parameters, ``metric`` the one judged (a run without it refused, or
+    left out and named with ``leave_out_missing``). Failed runs have their row (status and
+    reason) in ``frame`` and no analysis reads them. ``trials_by_name``: the settings of
+    one optimizer name are its tuning trials, for runs written before records held their
+    family (plot.py --trials-by-name). ``design_folder``: where decide.json is kept (a
+    folder's own; for another system's runs, the plots folder). ValueError, one line, for
+    what cannot be read."""
+    from pyimagesearch.runs import sources
+    if sources.source_of(path) is not None:
+        read = sources.read(path, keys, param_keys, metric, leave_out_missing)
+        rows, histories, failed, missing, line = read.rows, read.histories, read.failed, [], \
+            read.line
+        folder = design_folder
+    else:
+        if not os.path.isdir(path):
+            raise ValueError(f"{path}: not a directory, a table (.csv, .parquet) or a "
+                             "TensorBoard log directory")
+        missing = []
+        rows, histories, _ = results.load_rows(path, missing, trials_by_name)
+        failed, line, folder = results.failed_runs(path), None, design_folder or path
     results.add_time_to_target(rows, histories)
-    table, epoch_rows = results.tidy(rows, histories, results.failed_runs(path))
-    return Runs(path, tuple(table), tuple(epoch_rows), tuple(rows), tuple(histories),
-                tuple(missing))
+    table, epoch_rows = results.tidy(rows, histories, failed)
+    return Runs(folder, tuple(table), tuple(epoch_rows), tuple(rows), tuple(histories),
+                tuple(missing), tuple(failed), line,
+                path if isinstance(path, str) else "DataFrame")
 
 
 def choose_measure(folder, rows, metric=None, goal=None, margin=None, baseline=None,
@@ -169,5 +191,5 @@ def compare(runs, metric=None, goal=None, margin=None, baseline=None, race=False
         speed_rows=tuple(speed_rows),
         tuned_speed_rows=None if tuned_speed is None else tuple(tuned_speed),
         race=tuple(analysis.race_standings(shown)) if measure.race else (),
-        answer=answer, left_out=tuple(results.left_out(runs.folder, rows, measure)),
+        answer=answer, left_out=tuple(results.left_out(runs.failed, rows, measure)),
         note=note, rows=tuple(rows), histories=tuple(histories), runs=runs)

@@ -82,7 +82,7 @@ def add_launcher_arguments(ap):
     launch = ap.add_argument_group("launchers (running the grid on many GPUs or a cluster)")
     launch.add_argument("--launcher", choices=launchers.LAUNCHERS, default="sh",
                         help="sh: the original script (default); parallel: GNU parallel on one "
-                             "machine; slurm: an sbatch job array")
+                             "machine; slurm: an sbatch job array; ray: each run a Ray task")
     launch.add_argument("--logs", action="store_true",
                         help="sh: send each run's output to {output}/{run}.log "
                              "(parallel and slurm always do)")
@@ -98,6 +98,18 @@ def add_launcher_arguments(ap):
                         help="slurm: at most N array tasks at once (--array=0-K%%N)")
     launch.add_argument("--sbatch", action="append", default=[], metavar="LINE",
                         help="slurm: an extra #SBATCH line (repeatable); write it as --sbatch=--mem=16G")
+    add_ray_arguments(launch)
+
+
+def add_ray_arguments(group):
+    """The ray launcher's flags (combinations.py and decide.py)."""
+    group.add_argument("--ray-address", metavar="ADDRESS",
+                       help="ray: a running cluster's address (ray start --head prints it; auto: "
+                            "the one on this machine); default: a local Ray started by the script")
+    group.add_argument("--gpus-per-run", type=positive_float, default=None, metavar="G",
+                       help="ray: GPUs each run holds (0.5: two runs share a GPU; default 0)")
+    group.add_argument("--cpus-per-run", type=positive_float, default=None, metavar="C",
+                       help="ray: CPUs each run holds (default 1)")
 
 
 def add_program_arguments(ap):
@@ -161,13 +173,7 @@ def parse_args(argv=None):
     if args.metric or args.goal or args.margin or args.problems or args.timeout:
         ap.error("--metric, --goal, --margin, --problems and --timeout are for --command (your "
                  "own program); train.py's runs are judged by plot.py's and decide.py's flags")
-    if args.launcher != "parallel" and (args.gpus or args.jobs):
-        ap.error("--gpus and --jobs are for --launcher parallel")
-    if args.launcher != "slurm" and (args.gres_gpu or args.partition or args.time
-                                     or args.throttle or args.sbatch):
-        ap.error("--gres-gpu, --partition, --time, --throttle and --sbatch are for --launcher slurm")
-    if args.gpus and args.jobs:
-        ap.error("give --gpus or --jobs, not both")
+    check_launcher_flags(ap, args)
     # grids and searches expanded into concrete settings now, before anything is written
     preset = registry.PRESETS[args.preset]
     trials = args.trials or (None if args.optimizers else preset.trials)
@@ -181,9 +187,26 @@ def parse_args(argv=None):
     return args
 
 
+# each launcher's own flags: given with another launcher, they would silently do nothing
+LAUNCHER_FLAGS = {"parallel": ("gpus", "jobs"),
+                  "slurm": ("gres_gpu", "partition", "time", "throttle", "sbatch"),
+                  "ray": ("ray_address", "gpus_per_run", "cpus_per_run")}
+
+
+def check_launcher_flags(ap, args):
+    for launcher, flags in LAUNCHER_FLAGS.items():
+        given = [f for f in flags if getattr(args, f)]
+        if args.launcher != launcher and given:
+            ap.error(f"{', '.join('--' + f.replace('_', '-') for f in given)}: "
+                     f"for --launcher {launcher}")
+    if args.gpus and args.jobs:
+        ap.error("give --gpus or --jobs, not both")
+
+
 EXPERIMENT_KEYS = {"command", "metric", "goal", "margin", "optimizers", "seeds", "problems", "trials",
                    "search_seed", "timeout", "tune", "output", "script", "launcher", "logs",
-                   "gpus", "jobs", "gres_gpu", "partition", "time", "throttle", "sbatch"}
+                   "gpus", "jobs", "gres_gpu", "partition", "time", "throttle", "sbatch",
+                   "ray_address", "gpus_per_run", "cpus_per_run"}
 
 
 def experiment_argv(path):
@@ -231,8 +254,7 @@ def program_args(ap, args):
         ap.error("--command needs --optimizers: the settings handed to your program")
     if args.problems and any(not command.NAME.match(p) for p in args.problems):
         ap.error(f"--problems {','.join(args.problems)}: give names (letters, digits, _)")
-    if args.launcher != "parallel" and (args.gpus or args.jobs):
-        ap.error("--gpus and --jobs are for --launcher parallel")
+    check_launcher_flags(ap, args)
     try:
         args.optimizers, args.family = grid.expand_optimizers(
             args.optimizers, args.trials, args.search_seed, tune=args.tune, resolve=False)
@@ -355,7 +377,9 @@ def write_script(args, runs, lines, original):
     text = launchers.script(args.launcher, runs, args.output, lines, logs=args.logs,
                             original=original, jobs=args.jobs, gpus=args.gpus,
                             gres_gpu=args.gres_gpu, partition=args.partition, time=args.time,
-                            throttle=args.throttle, sbatch=args.sbatch)
+                            throttle=args.throttle, sbatch=args.sbatch,
+                            ray_address=args.ray_address, gpus_per_run=args.gpus_per_run,
+                            cpus_per_run=args.cpus_per_run)
     storage.write_text(args.script, text)
     mode = os.stat(args.script).st_mode
     os.chmod(args.script, mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)

@@ -2,7 +2,7 @@
 
     python decide.py --input output [--plots plots] [--max-seeds 20] [--metric NAME] \
         [--goal max|min] [--margin M] [--baseline NAME | --race] \
-        [--launcher local|parallel|slurm]
+        [--launcher local|parallel|slurm|ray]
 
 Takes a finished grid's folder, writes its verdicts as plot.py does, and where a pair is
 undecided trains the recorded runs of both optimizers with new seeds, up to the next look
@@ -42,17 +42,37 @@ def parse_args(argv=None):
                          "than every other, they are equivalent within the margin, or the cap")
     ap.add_argument("--launcher", choices=LAUNCHERS, default="local",
                     help="local: one run after another, here; parallel: GNU parallel "
-                         "(--jobs at once); slurm: an sbatch array per round")
+                         "(--jobs at once); slurm: an sbatch array per round; ray: each run a "
+                         "Ray task (--ray-address, --gpus-per-run)")
     ap.add_argument("--jobs", type=positive_int, default=1, help="parallel: runs at once")
+    from pyimagesearch.commands.combinations import add_ray_arguments
+    add_ray_arguments(ap)
+    ap.add_argument("--ask", action="store_true",
+                    help="take the look and write the next round's runs (next_runs.csv in the "
+                         "plots folder, and printed) instead of running them: run them however "
+                         "you run things, then decide.py again; the only way for runs logged "
+                         "elsewhere (a table, TensorBoard)")
+    from pyimagesearch.commands.plot import add_source_arguments
+    add_source_arguments(ap)
     args = ap.parse_args(argv)
-    if not os.path.isdir(args.input):
-        ap.error(f"--input {args.input}: not a directory")
+    from pyimagesearch.runs import sources
+    args.elsewhere = sources.source_of(args.input) is not None
+    if not args.elsewhere and not os.path.isdir(args.input):
+        ap.error(f"--input {args.input}: not a directory, a table (.csv, .parquet) or a "
+                 "TensorBoard log directory")
+    if args.elsewhere and not args.ask:
+        ap.error(f"--input {args.input}: runs logged elsewhere are not run from here: add "
+                 "--ask to get the next round's runs as a table")
     return args
 
 
 def default_plots(folder):
     """The plots folder beside a grid's folder, named after it (output -> output_plots), so
     that two grids side by side never write over each other's verdicts."""
+    from pyimagesearch.runs.sources import tensorboard
+    folder = folder.removeprefix(tensorboard.PREFIX)
+    if os.path.isfile(folder):  # a table: runs.csv -> runs_plots
+        folder = os.path.splitext(folder)[0]
     return os.path.abspath(folder).rstrip(os.sep) + "_plots"
 
 
@@ -78,7 +98,9 @@ def launch(args, specs, look, metric=None):
     name = "sh" if args.launcher == "local" else args.launcher
     storage.write_text(script, launchers.script(
         name, runs, args.input, lines, logs=True, jobs=args.jobs, job_name=f"decide{look}",
-        joblog=os.path.join(args.input, f"decide_round{look}.joblog")))
+        joblog=os.path.join(args.input, f"decide_round{look}.joblog"),
+        ray_address=args.ray_address, gpus_per_run=args.gpus_per_run,
+        cpus_per_run=args.cpus_per_run))
     os.chmod(script, 0o755)
     print(f"[INFO] round {look}: {len(runs)} runs ({script})", flush=True)
     submit = launchers.TABLE[name].submit
@@ -117,15 +139,15 @@ def decide(args):
         return fail(e)
 
 
-def opening(args, rows):
-    """(measure, the folder's design or None): decide.json's, or the flags' and the grid's
-    before the first round; Refused for what cannot go on."""
+def opening(args, rows, where):
+    """(measure, the design kept in ``where`` or None): decide.json's, or the flags' and
+    the grid's before the first round; Refused for what cannot go on."""
     from pyimagesearch import api
     from pyimagesearch.commands.plot import say_measure
     from pyimagesearch.runs import rounds
     try:
         measure, design, note = api.choose_measure(
-            args.input, rows, args.metric, args.goal, args.margin, args.baseline, args.race,
+            where, rows, args.metric, args.goal, args.margin, args.baseline, args.race,
             args.max_seeds)
     except ValueError as e:
         raise Refused(e) from None
@@ -135,7 +157,7 @@ def opening(args, rows):
         raise Refused(f"--input {args.input}: its design is fixed (one look with all of alpha, "
                       f"plot.py --fixed, {rounds.DESIGN_FILE}): seeds added now would be tested "
                       "with alpha already spent; start a new folder to decide by rounds")
-    scripts = rounds.round_scripts(args.input)
+    scripts = [] if args.elsewhere else rounds.round_scripts(args.input)
     if design is None and scripts:
         raise Refused(f"--input {args.input}: has decide.py's round scripts "
                       f"({os.path.basename(scripts[0])}, ...) but no {rounds.DESIGN_FILE}: its "
@@ -145,7 +167,7 @@ def opening(args, rows):
     return measure, design
 
 
-def first_look(args, rows, measure, cap):
+def first_look(args, rows, measure, cap, where):
     """Fix the design in decide.json and take look 0 (the grid as run): on a tuned grid
     each optimizer's setting is selected on validation now, once. Returns (measure with
     its baseline resolved, design)."""
@@ -169,7 +191,7 @@ def first_look(args, rows, measure, cap):
                       "pair; give at least that many")
     plan = analysis.default_plan(counts, cap, verdicts.RACE_LOOKS if measure.race
                                  else verdicts.LOOKS)
-    design = rounds.start(args.input, measure, cap, plan, rows, tuned=selection,
+    design = rounds.start(where, measure, cap, plan, rows, tuned=selection,
                           trials_by_name=args.trials_by_name)
     print(f"[INFO] {rounds.DESIGN_FILE}: {measure.sentence()}; margin "
           f"{measure.margin_text()}; looks at {', '.join(map(str, plan))} seeds "
@@ -203,18 +225,21 @@ def rounds_until_decided(args):
     """Look, and where a comparison is undecided run the next round, until every one is
     decided or the plan's last look; then write the verdicts."""
     from pyimagesearch.outputs import summary
-    from pyimagesearch.runs import results, rounds
+    from pyimagesearch.runs import rounds
     from pyimagesearch.stats import analysis, verdicts
     plots = args.plots or default_plots(args.input)
-    rows, histories, _ = results.load_rows(args.input, [], args.trials_by_name)
-    measure, design = opening(args, rows)
+    # decide.json beside the runs; for runs logged elsewhere, in the plots folder
+    where = plots if args.elsewhere else args.input
+    os.makedirs(where, exist_ok=True)
+    rows, histories = read(args, where)
+    measure, design = opening(args, rows, where)
     cap = args.max_seeds or (verdicts.MAX_SEEDS if design is None else None)
     while True:
         if design is None:  # the first call fixes the design and takes the first look
-            measure, design = first_look(args, rows, measure, cap)
+            measure, design = first_look(args, rows, measure, cap, where)
         else:
-            _, design = rounds.design(args.input, measure, rows=rows)
-        selection = rounds.fixed_selection(args.input, rows)
+            _, design = rounds.design(where, measure, rows=rows)
+        selection = rounds.fixed_selection(where, rows)
         # on a tuned grid the comparisons are the tuned optimizers' (each at its fixed setting)
         compare = analysis.tuned_rows(rows) if selection else rows
         problems, _ = summary.verdict_table(compare, measure.points_margin, design, measure)
@@ -227,18 +252,50 @@ def rounds_until_decided(args):
         if not undecided or look >= len(design.plan):
             break
         records = records_of(rows, histories, compare, undecided)
-        specs = rounds.missing_runs(compare, records, undecided, design.plan[look])
-        if specs:
-            status = run_round(args, specs, look, measure)
+        wanted = rounds.wanted_runs(compare, records, undecided, design.plan[look])
+        if wanted and args.ask:
+            return ask(args, wanted, look, design, plots)
+        if wanted:
+            status = run_round(args, [rounds.spec_of(r, s) for r, s in wanted], look, measure)
             if status is not None:
                 return status
-            rows, histories, _ = results.load_rows(args.input, [], args.trials_by_name)
+            rows, histories = read(args, where)
         else:
             print(f"[INFO] look {look}: no runs to add (every undecided pair has "
                   f"{design.plan[look]} seeds or more)")
-        design = rounds.take_look(args.input, rows)
+        design = rounds.take_look(where, rows)
         print(f"[INFO] look {look} taken ({design.spent():.1%} of alpha spent)", flush=True)
-    return write(args.input, plots, args.trials_by_name)
+    return write(args, plots)
+
+
+def read(args, where):
+    """(rows, histories) of the runs as they stand: a folder of ours, or runs logged
+    elsewhere read anew (said in one line)."""
+    from pyimagesearch.commands.plot import read_runs
+    from pyimagesearch.runs import results
+    if not args.elsewhere:
+        rows, histories, _ = results.load_rows(args.input, [], args.trials_by_name)
+        return rows, histories
+    try:
+        runs = read_runs(args, where)
+    except ValueError as e:
+        raise Refused(e) from None
+    return [dict(r) for r in runs.rows], list(runs.histories)
+
+
+def ask(args, wanted, look, design, plots):
+    """The next round as a table (next_runs.csv in ``plots``, and printed), not run:
+    decide.py takes look ``look`` when they have finished and it is called again."""
+    from pyimagesearch.runs import results, rounds, storage
+    columns, rows = rounds.next_run_rows(wanted, None if args.elsewhere else args.input)
+    path = os.path.join(plots, "next_runs.csv")
+    text = results.csv_text(columns, rows)
+    os.makedirs(plots, exist_ok=True)
+    storage.write_text(path, text)
+    print(f"[INFO] look {look} needs {len(rows)} more runs ({design.plan[look]} seeds a "
+          f"pair): {path}; run them however you run things, then decide.py again with the same "
+          "arguments (it reads the runs anew and takes the look)\n" + text, end="", flush=True)
+    return 0
 
 
 def run_round(args, specs, look, measure):
@@ -260,7 +317,7 @@ def run_round(args, specs, look, measure):
     return None
 
 
-def write(folder, plots, trials_by_name=False):
+def write(args, plots):
     """The verdicts as they stand after the last look: plot.py's outputs in ``plots``, and
     a race's best named last."""
     from pyimagesearch import api
@@ -272,10 +329,13 @@ def write(folder, plots, trials_by_name=False):
     except OSError as e:
         return fail(f"--plots {plots}: {e.strerror or e}")
     try:
-        result = api.compare(api.load_runs(folder, trials_by_name))
+        from pyimagesearch.commands.plot import read_runs
+        result = api.compare(read_runs(args, plots) if args.elsewhere else
+                             api.load_runs(args.input, args.trials_by_name))
     except ValueError as e:
         return fail(e)
-    rounds.explain_missing(folder, list(result.runs.missing), True)
+    if not args.elsewhere:
+        rounds.explain_missing(args.input, list(result.runs.missing), True)
     plot.write(result, plots)
     if result.measure.race:  # the last lines name the best
         print("\n" + "\n".join(f"- Race: {summary.race_answer(standing, result.measure)}."

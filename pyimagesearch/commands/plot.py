@@ -73,6 +73,48 @@ def add_measure_arguments(ap):
                          "setting against every other")
 
 
+def add_source_arguments(ap):
+    """How runs logged elsewhere (a table, TensorBoard) are read: plot.py's and decide.py's."""
+    group = ap.add_argument_group(
+        "runs you already have (-i a .csv/.parquet table, mlflow:URI or a TensorBoard log "
+        "directory)")
+    group.add_argument("--optimizer-key", default=None, metavar="KEY",
+                       help="the parameter that names the optimizer (default: optimizer, optim "
+                            "or opt); every other parameter that varies makes a setting of its own")
+    group.add_argument("--seed-key", default=None, metavar="KEY", help="the seed (default: seed)")
+    group.add_argument("--problem-key", default=None, metavar="KEY",
+                       help="the parameter that names the problem (default: one problem)")
+    group.add_argument("--param-keys", default="", metavar="A,B",
+                       help="a table's unmarked number columns that are parameters, not results "
+                            "(lr, batch_size and the like are known; params./config. prefixes "
+                            "say so too)")
+    group.add_argument("--duplicates", choices=("refuse", "latest"), default="refuse",
+                       help="two runs of one setting, problem and seed: refused (default), or "
+                            "the later one kept")
+    group.add_argument("--experiment", default=None, metavar="NAME",
+                       help="-i mlflow:URI: the experiment (default: the one with runs)")
+    group.add_argument("--leave-out-missing", action="store_true",
+                       help="runs that did not log the metric are left out (named), not refused")
+
+
+def read_runs(args, folder=None):
+    """The runs ``args.input`` names (a folder of ours, or runs logged elsewhere: said in
+    one line), decide.json kept beside them or, for runs logged elsewhere, in ``folder``
+    (default: the plots folder)."""
+    from pyimagesearch import api
+    from pyimagesearch.runs import sources
+    elsewhere = sources.source_of(args.input) is not None
+    runs = api.load_runs(
+        args.input, args.trials_by_name,
+        sources.Keys(args.optimizer_key, args.seed_key, args.problem_key, args.duplicates,
+                     args.experiment),
+        tuple(k for k in args.param_keys.split(",") if k), args.metric, args.leave_out_missing,
+        design_folder=(folder or args.plots) if elsewhere else None)
+    if runs.read:
+        print(f"[INFO] read {runs.read}")
+    return runs
+
+
 def say_measure(measure, note):
     """The line that says which metric is judged when the grid chose it, not a flag."""
     if note:
@@ -96,26 +138,32 @@ def main(argv=None):
                          "default plot.py takes the first look of decide.py's plan, spending "
                          "its share, so that decide.py may add seeds later); recorded in "
                          "the folder's decide.json, so that decide.py then adds none")
+    add_source_arguments(ap)
     args = ap.parse_args(argv)
     from pyimagesearch import environment
     environment.require_packages("plot.py", environment.ANALYSIS_PACKAGES)
-    if not os.path.isdir(args.input):
-        print(f"plot.py: error: --input {args.input}: not a directory", file=sys.stderr)
+    from pyimagesearch import api
+    from pyimagesearch.runs import rounds, sources
+    elsewhere = sources.source_of(args.input) is not None
+    if not elsewhere and not os.path.isdir(args.input):
+        print(f"plot.py: error: --input {args.input}: not a directory, a table (.csv, .parquet) "
+              "or a TensorBoard log directory", file=sys.stderr)
         return 2
     try:
         os.makedirs(args.plots, exist_ok=True)
     except OSError as e:
         print(f"plot.py: error: --plots {args.plots}: {e.strerror}", file=sys.stderr)
         return 2
-
-    from pyimagesearch import api
-    from pyimagesearch.runs import rounds
-    runs = api.load_runs(args.input, args.trials_by_name)
+    try:
+        runs = read_runs(args)
+    except ValueError as e:
+        print(f"plot.py: error: {e}", file=sys.stderr)
+        return 2
     if not runs.rows:
         print(f"plot.py: error: nothing to plot in {args.input} "
               "(no readable history named {model}_{optimizer}_{dataset}.pickle)", file=sys.stderr)
         return 1
-    fixed_before = rounds.read(args.input)
+    fixed_before = rounds.read(runs.folder)
     try:
         result = api.compare(runs, args.metric, args.goal, args.margin, args.baseline,
                              getattr(args, "race", False), args.fixed, args.target,
@@ -125,11 +173,12 @@ def main(argv=None):
         return 2
     measure, design = result.measure, result.design
     say_measure(measure, result.note)
-    rounds.explain_missing(args.input, list(runs.missing), bool(fixed_before))
+    if not elsewhere:
+        rounds.explain_missing(args.input, list(runs.missing), bool(fixed_before))
     if args.fixed and not fixed_before:  # recorded, so that decide.py adds no seeds here
-        rounds.start(args.input, measure, None, [], list(result.rows), kind="fixed")
+        rounds.start(runs.folder, measure, None, [], list(result.rows), kind="fixed")
         print(f"[INFO] a fixed design, one look with all of alpha: recorded in "
-              f"{os.path.join(args.input, rounds.DESIGN_FILE)} (decide.py adds no seeds here)")
+              f"{os.path.join(runs.folder, rounds.DESIGN_FILE)} (decide.py adds no seeds here)")
     if measure.goal_assumed:
         print(f"[INFO] --metric {measure.name}: {measure.better} taken as better (from its "
               "name); --goal max or min to say otherwise")
@@ -195,7 +244,7 @@ def write(result, plots):
     storage.write_text(os.path.join(plots, "report.html"), report.page(
         rows, histories, groups, table, measure, design, plots,
         # the folder by its name: a page (or a picture of it) does not show the machine's paths
-        title=f"Optimizer comparison: {os.path.basename(os.path.abspath(result.runs.folder))}", curves=curves,
+        title=f"Optimizer comparison: {os.path.basename(os.path.normpath(result.runs.source))}", curves=curves,
         sensitivity=flat, tuned_table=tuned_table, left_out=left_out,
         speed_rows=speed_rows if tuned_speed is None else tuned_speed))
     print(f"[INFO] report.html, {len(groups)} figures, summary.md, {', '.join(outputs.TABLES)}"

@@ -1,5 +1,5 @@
 """Scripts that run the grid's train.py lines: one after another (the original), through
-GNU parallel on one machine, or as a Slurm job array on a cluster.
+GNU parallel on one machine, as a Slurm job array on a cluster, or as Ray tasks.
 
 No scheduler of our own: the engines users already have do the scheduling, and
 train.py's own behaviour (skip finished runs, resume from checkpoints, stop cleanly
@@ -129,6 +129,30 @@ def slurm_script(runs, folder, lines, gpu=False, partition=None, time=None, thro
             f'  *) echo "no run for array task $SLURM_ARRAY_TASK_ID" >&2; exit 2 ;;\nesac\n')
 
 
+def ray_script(runs, folder, lines, address=None, gpus_per_run=None, cpus_per_run=None):
+    """Each line a Ray task (:mod:`.ray_tasks`) holding ``gpus_per_run`` GPUs and
+    ``cpus_per_run`` CPUs, on the cluster at ``address`` or a local Ray started by the script."""
+    flags = "".join(f" --{name} {shlex.quote(str(value))}" for name, value in (
+        ("address", address), ("gpus-per-run", gpus_per_run), ("cpus-per-run", cpus_per_run))
+        if value is not None)
+    where = f"the Ray cluster at {address}" if address else "a local Ray started here"
+    shared = ""
+    if gpus_per_run is not None and 0 < gpus_per_run < 1:  # runs share a GPU
+        shared = "".join(f"{k}={v}; export {k}\n" for k, v in SHARED_GPU_ENV.items())
+    body = "\n".join(_logged_lines(runs, folder, lines))
+    return (f"#!/bin/sh\n"
+            f"# {len(runs)} runs, each a Ray task on {where} ({gpus_per_run or 0:g} GPUs,\n"
+            f"# {cpus_per_run or 1:g} CPUs each: as many at once as fit); each run's output goes to\n"
+            f"# {folder}/{{run}}.log, one line per run here, then the tally. Run it again after\n"
+            f"# a failure or a Ctrl-C: finished runs are skipped, checkpoints resumed. Exits\n"
+            f"# non-zero when any run failed. Needs ray: pip install '.[ray]'.\n"
+            f"{anywhere()}{NEW_JOB}\n{shared}mkdir -p {shlex.quote(folder)}\n"
+            f"# a Ctrl-C stops the runs (at a safe point) and then the tally still comes\n"
+            f"trap : INT TERM\n"
+            f"python -m pyimagesearch.launch.ray_tasks{flags} <<'RUNS'\n"
+            f"{body}\nRUNS\nstatus=$?\n{_tally(runs, folder)}\nexit $status\n")
+
+
 # ------------------------------------------------------------------ the launchers, by name
 
 @dataclass(frozen=True)
@@ -149,6 +173,8 @@ TABLE = {
         runs, folder, lines, o.get("gres_gpu", False), o.get("partition"), o.get("time"),
         o.get("throttle"), o.get("sbatch", ()), o.get("job_name", "experiments")),
         submit=("sbatch",)),
+    "ray": Launcher(lambda runs, folder, lines, o: ray_script(
+        runs, folder, lines, o.get("ray_address"), o.get("gpus_per_run"), o.get("cpus_per_run"))),
 }
 LAUNCHERS = tuple(TABLE)  # combinations.py's --launcher; decide.py calls sh "local"
 

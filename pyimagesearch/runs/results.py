@@ -243,21 +243,26 @@ def load_rows(folder, missing=None, trials_by_name=False):
                 warn(str(e))
         else:
             warn(f"{report_path}: missing; test accuracy left blank")
-        record = runspec.from_history(history) or {}
         groups[(run.dataset, run.model, run.batch)][run.optimizer].append(history)
         histories.append(history)
-        rows.append({"dataset": run.dataset, "model": run.model, "batch": run.batch,
-                     "optimizer": run.optimizer, "seed": run.seed,
-                     **run_metrics(history, report),
-                     "run": os.path.splitext(os.path.basename(history_path))[0],
-                     "path": history_path, "setting_of": record.get("setting_of"),
-                     "finals": finals(history),
-                     "written_for": _written_for(record),
-                     "tensorboard": record.get("tensorboard"),
-                     "n_params": run_size(record, finals(history)),
-                     "family_recorded": "setting_of" in record})
+        rows.append(row_of(run, os.path.splitext(os.path.basename(history_path))[0],
+                           history_path, history, report))
     mark_trials(folder, rows, trials_by_name or _design_says_trials_by_name(folder))
     return rows, histories, groups
+
+
+def row_of(run, name, path, history, report=None):
+    """A run's row, what the analysis reads: what it was (``run``, a grid.Run), its
+    numbers in its reader's terms, every final value (``finals``), its size."""
+    record = runspec.from_history(history) or {}
+    ends = finals(history)
+    return {"dataset": run.dataset, "model": run.model, "batch": run.batch,
+            "optimizer": run.optimizer, "seed": run.seed,
+            **run_metrics(history, report),
+            "run": name, "path": path, "setting_of": record.get("setting_of"),
+            "finals": ends, "written_for": _written_for(record),
+            "tensorboard": record.get("tensorboard"), "n_params": run_size(record, ends),
+            "family_recorded": "setting_of" in record}
 
 
 def _design_says_trials_by_name(folder):
@@ -300,8 +305,9 @@ def mark_trials(folder, rows, trials_by_name):
 
 
 def _written_for(record):
-    """(metric, goal, margin) a program's run was written to be judged on, else None."""
-    if record.get("kind") != "program" or not record.get("metric"):
+    """(metric, goal, margin) a program's run was written to be judged on, else None (a
+    run read from another system's store was written for no metric of ours)."""
+    if record.get("kind") != "program" or not record.get("metric") or record.get("source"):
         return None
     return record["metric"], record.get("goal"), record.get("margin")
 
@@ -328,13 +334,15 @@ def failed_runs(folder):
     return out
 
 
-def left_out(folder, rows, measure=None):
+def left_out(failed, rows, measure=None):
     """The runs no verdict reads, each with why: (run name, reason) for a run that failed
-    or timed out (:func:`failed_runs`), a diverged one, and one whose ``measure`` is not a
-    finite number."""
+    or timed out (``failed``: :func:`failed_runs`, or the folder to read them from), a
+    diverged one, and one whose ``measure`` is not a finite number."""
     from pyimagesearch.stats.measure import value
+    if isinstance(failed, str):
+        failed = failed_runs(failed)
     out = [(f["run"], f"{f['status']}: {f['reason']}" if f["reason"] != "its .failed file "
-            "unreadable" else f["status"]) for f in failed_runs(folder)]
+            "unreadable" else f["status"]) for f in failed]
     for row in rows:
         if str(row.get("status", "")).startswith("diverged"):
             out.append((row["run"], row["status"]))

@@ -16,13 +16,15 @@ from pyimagesearch.runs.results import DESIGN_FILE
 
 
 def _path(folder):
-    return os.path.join(folder, DESIGN_FILE)
+    # None: runs read from another system with nowhere named to keep a design (the API's
+    # compare() without a plots folder): no decide.json, nothing recorded
+    return os.devnull if folder is None else os.path.join(folder, DESIGN_FILE)
 
 
 def read(folder):
     """decide.json's contents, {} when there is none; ValueError (one line) when damaged."""
     path = _path(folder)
-    if not os.path.exists(path):
+    if folder is None or not os.path.exists(path):
         return {}
     try:
         with open(path, encoding="utf-8") as f:
@@ -97,6 +99,9 @@ def snapshot(rows):
 
 
 def _write(folder, fixed):
+    if folder is None:
+        raise ValueError("runs from another system: name a plots folder to keep "
+                         f"{DESIGN_FILE} in (plot.py -p, decide.py -p)")
     looks = [{**look, "runs": [[*k, sorted(v)] for k, v in sorted(look["runs"].items())]}
              for look in fixed["looks"]]
     kept = {k: v for k, v in fixed.items() if k != "measure"}
@@ -139,7 +144,7 @@ def fixed_selection(folder, rows):
     chosen setting's runs, False for its rivals' trials), so that every part of the summary
     compares the optimizers at those settings instead of selecting again on more seeds.
     Returns the selection ({} when none was fixed)."""
-    tuned = read(folder).get("tuned") or {} if os.path.exists(_path(folder)) else {}
+    tuned = read(folder).get("tuned") or {} if folder and os.path.exists(_path(folder)) else {}
     from pyimagesearch.stats.analysis import family
     for row in rows:
         key = (*results.problem(row), family(row))
@@ -199,12 +204,12 @@ def explain_missing(folder, missing, design_present):
               "seeds only to the pairs still undecided")
 
 
-def missing_runs(rows, records, problems, seeds_wanted):
-    """The runs the next look needs: for every comparison still undecided, both
-    optimizers up to ``seeds_wanted`` seeds shared; the new seeds are the next numbers
-    after the largest shared one, so every earlier look (which read the shared seeds in
-    order) keeps its seeds, and a round cut short is completed with the same seeds.
-    ``records``: {(dataset, model, optimizer): a run record of it}. Returns RunSpecs."""
+def wanted_runs(rows, records, problems, seeds_wanted):
+    """The runs the next look needs, as (a run record, seed): for every comparison still
+    undecided, both optimizers up to ``seeds_wanted`` seeds shared; the new seeds are the
+    next numbers after the largest shared one, so every earlier look (which read the
+    shared seeds in order) keeps its seeds, and a round cut short is completed with the
+    same seeds. ``records``: {(dataset, model, optimizer): a run record of it}."""
     have = {}
     for row in rows:
         if row.get("seed") is not None:
@@ -220,11 +225,43 @@ def missing_runs(rows, records, problems, seeds_wanted):
         target = (shared + list(range(after, after + seeds_wanted)))[:seeds_wanted]
         for optimizer, present in ((p["a"], seeds_a), (p["b"], seeds_b)):
             for seed in target:
-                if seed not in present:
-                    spec = spec_of(records[(*problem, optimizer)], seed)
-                    if spec not in wanted:
-                        wanted.append(spec)
+                if seed not in present and (records[(*problem, optimizer)], seed) not in wanted:
+                    wanted.append((records[(*problem, optimizer)], seed))
     return wanted
+
+
+def missing_runs(rows, records, problems, seeds_wanted):
+    """:func:`wanted_runs` as the runs to launch (RunSpecs, or a program's specs)."""
+    return [spec_of(record, seed) for record, seed in wanted_runs(rows, records, problems,
+                                                                  seeds_wanted)]
+
+
+def next_run_rows(wanted, folder=None):
+    """The next round as a table anyone can run in any system (decide.py --ask): one row
+    per run, its problem, its setting, each of its parameters (a tracker's, with the new
+    seed; else the optimizer's arguments) and its seed, and for runs of this project the
+    line that runs it. Returns (columns, rows)."""
+    from pyimagesearch.runs.results import ARGUMENT_PREFIX, optimizer_arguments
+    out = []
+    for record, seed in wanted:
+        if record.get("source"):  # another system's run: its parameters, the seed changed
+            params = dict(record.get("parameters") or {})
+            if record.get("seed_key"):
+                params[record["seed_key"]] = seed
+            line = None
+        else:
+            params = {k[len(ARGUMENT_PREFIX):]: v for k, v in
+                      optimizer_arguments(record["optimizer"], record).items()}
+            line = train_line(spec_of(record, seed), folder)[1] if folder else None
+        problem = record.get("problem") if record.get("source") else \
+            f"{record.get('model')} on {record.get('dataset')}"
+        out.append({"problem": problem or "", "setting": record["optimizer"],
+                    **{f"param:{k}": v for k, v in params.items()}, "seed": seed,
+                    **({"command": line} if line else {})})
+    params = sorted({k for r in out for k in r if k.startswith("param:")})
+    columns = ["problem", "setting", *params, "seed"] + (
+        ["command"] if any("command" in r for r in out) else [])
+    return columns, [{c: r.get(c) for c in columns} for r in out]
 
 
 def spec_of(record, seed):

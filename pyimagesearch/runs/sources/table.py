@@ -1,0 +1,130 @@
+"""A table of runs: ``.csv`` or ``.parquet`` (or a pandas DataFrame through the API), what
+a tracker's runs table exports. Wide: one row per run, its parameters and final values;
+long: one row per (run, step, metric, value), the curves, with the run's parameters in
+further columns (the same on each of its rows)."""
+import math
+import os
+
+from pyimagesearch.runs.sources import keys as keys_
+
+NAME = "table"
+ID_COLUMNS = ("run", "run_id", "id", "name", "run_name")
+STATE_COLUMNS = ("state", "status")
+ORDER_COLUMNS = ("start_time", "_timestamp", "created", "created_at")
+LONG = ("run", "step", "metric", "value")
+
+
+def claims(location):
+    return not isinstance(location, str) or location.lower().endswith((".csv", ".parquet"))
+
+
+def _frame(location):
+    import pandas as pd
+    if not isinstance(location, str):
+        return location.copy()
+    if not os.path.isfile(location):
+        raise ValueError(f"{location}: no such file")
+    try:
+        if location.lower().endswith(".parquet"):
+            return pd.read_parquet(location)
+        return pd.read_csv(location)
+    except ImportError:  # parquet without pyarrow
+        raise ValueError(f"{location}: reading .parquet needs pyarrow: pip install "
+                         "'.[trackers]'") from None
+    except (OSError, ValueError, pd.errors.ParserError) as e:
+        raise ValueError(f"{location}: cannot read it as a table ({str(e).splitlines()[0]})") \
+            from None
+
+
+def _plain(value):
+    """A cell as a plain value: None for an empty one, a number, or text."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    return value
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def read(location, keys, param_keys=()):
+    """The table's runs as :class:`keys.Logged`."""
+    frame = _frame(location)
+    source = location if isinstance(location, str) else "the DataFrame"
+    if frame.empty:
+        raise ValueError(f"{source}: no runs (an empty table)")
+    columns = [str(c) for c in frame.columns]
+    frame.columns = columns
+    if set(LONG) <= set(columns):
+        return _long(frame, keys, param_keys, source)
+    return [_logged(i, row, keys, param_keys, columns)
+            for i, row in enumerate(frame.to_dict("records"))]
+
+
+def _roles(columns, keys, param_keys):
+    """{column: (role, name)}: id, state, order, step, param or metric."""
+    asked = {k for k in (keys.optimizer, keys.seed, keys.problem) if k}
+    key_names = set(keys_.OPTIMIZER_KEYS + keys_.SEED_KEYS) | asked
+    params, metrics = keys_.split_columns(columns, tuple(param_keys) + tuple(key_names))
+    roles = {}
+    for column in columns:
+        lower = column.lower()
+        if lower in ID_COLUMNS:
+            roles[column] = ("id", column)
+        elif lower in STATE_COLUMNS:
+            roles[column] = ("state", column)
+        elif lower in ORDER_COLUMNS:
+            roles[column] = ("order", column)
+        elif lower in ("step", "_step", "global_step"):
+            roles[column] = ("step", column)
+        elif column in params:
+            roles[column] = ("param", params[column])
+        else:
+            roles[column] = ("metric", metrics[column])
+    return roles
+
+
+def _logged(i, row, keys, param_keys, columns):
+    roles = _roles(columns, keys, param_keys)
+    params, metrics, run_id, state, order, step = {}, {}, f"row {i + 2}", "finished", i, 0.0
+    for column, value in row.items():
+        role, name = roles[column]
+        value = _plain(value)
+        if role == "id" and value is not None:
+            run_id = str(value)
+        elif role == "state" and value is not None:
+            state = str(value)
+        elif role == "order" and value is not None:
+            order = value if _is_number(value) else i
+        elif role == "step" and _is_number(value):
+            step = float(value)
+        elif role == "param" or (role == "metric" and value is not None
+                                 and not _is_number(value)):
+            if value is not None:
+                params[name] = value  # text in an unmarked column: a parameter
+        elif role == "metric" and value is not None:
+            metrics[name] = [(None, float(value))]
+    metrics = {k: [(step, v) for _, v in points] for k, points in metrics.items()}
+    return keys_.Logged(run_id, params, metrics, state, order)
+
+
+def _long(frame, keys, param_keys, source):
+    """Long form: one row per (run, step, metric, value); other columns the run's own."""
+    out = []
+    extra = [c for c in frame.columns if c not in LONG]
+    for position, (run_id, rows) in enumerate(frame.groupby("run", sort=False)):
+        first = rows.iloc[0].to_dict()
+        logged = _logged(position, {c: first[c] for c in extra}, keys, param_keys, extra) \
+            if extra else keys_.Logged(str(run_id), {}, {}, "finished", position)
+        metrics = {}
+        for metric, points in rows.groupby("metric", sort=False):
+            try:
+                series = sorted((float(s), float(v)) for s, v in zip(points["step"], points["value"]))
+            except (TypeError, ValueError):
+                raise ValueError(f"{source}: run {run_id}, metric {metric}: a step or value "
+                                 "that is not a number") from None
+            metrics[str(metric)] = series
+        out.append(keys_.Logged(str(run_id), logged.params, metrics, logged.state, logged.order))
+    return out

@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-from pyimagesearch.stats import analysis, measure as measures, speed, verdicts
+from pyimagesearch.stats import analysis, measure as measures, scale, speed, verdicts
 from pyimagesearch.runs import results, rounds
 from pyimagesearch.outputs import summary
 
@@ -63,7 +63,9 @@ class Comparison:
     setting selected on validation (``tuned_rows``: their runs), where the grid tuned;
     ``race``: a race's standings per problem;
     ``answer``: the answer in one sentence; ``note``: where the metric came from when no
-    flag named it (the grid's record), else None."""
+    flag named it (the grid's record), else None; ``scale``: the trends of each pair's
+    speed-up and difference across the sizes of a series (:mod:`.stats.scale`), as rows,
+    and ``trends``, scale.csv's columns as a DataFrame."""
     measure: measures.Measure
     design: verdicts.Design
     verdicts: object
@@ -82,6 +84,12 @@ class Comparison:
     rows: tuple
     histories: tuple
     runs: Runs
+    scale: tuple = ()
+
+    @functools.cached_property
+    def trends(self):
+        import pandas as pd
+        return pd.DataFrame(list(self.scale), columns=scale.SCALE_COLUMNS)
 
 
 def load_runs(path, trials_by_name=False, keys=None, param_keys=(), metric=None,
@@ -138,12 +146,15 @@ def choose_measure(folder, rows, metric=None, goal=None, margin=None, baseline=N
 
 
 def compare(runs, metric=None, goal=None, margin=None, baseline=None, race=False, fixed=False,
-            target=None, speed_margin="5%"):
+            target=None, speed_margin="5%", size_key=None, trend_margin="5%", project_to=None):
     """Compare the optimizers of ``runs`` (:func:`load_runs`): the verdict of every pair
-    on every problem (or each against ``baseline``, or a ``race``), the speed-ups, and the
-    answer. ``metric``/``goal``/``margin``: as plot.py's flags (default: what the grid
-    recorded, else test accuracy); ``fixed``: one look with all of alpha (plot.py --fixed;
-    nothing is recorded here). ValueError, one line, for what cannot be compared."""
+    on every problem (or each against ``baseline``, or a ``race``), the speed-ups, their
+    trends over sizes, and the answer. ``metric``/``goal``/``margin``: as plot.py's flags
+    (default: what the grid recorded, else test accuracy); ``fixed``: one look with all of
+    alpha (plot.py --fixed; nothing is recorded here); ``size_key``: which logged value or
+    parameter is a run's size (default its n_params); ``trend_margin``: a speed-up steady
+    within it per doubling; ``project_to``: a size to project each trend to. ValueError,
+    one line, for what cannot be compared."""
     import pandas as pd
     if isinstance(runs, str):
         runs = load_runs(runs)
@@ -170,6 +181,10 @@ def compare(runs, metric=None, goal=None, margin=None, baseline=None, race=False
     speed_value, relative = measures.parse_margin(speed_margin)
     speed_value = speed_value if relative else speed_value / 100
     speed_rows = speed.speedups(rows, histories, measure, design, target, speed_value)
+    trend_value, relative = measures.parse_margin(trend_margin)
+    scale_rows = scale.scale_trends(
+        rows, histories, measure, speed_rows, size_key,
+        trend_value if relative else trend_value / 100, project_to)
     tuned_speed = None
     if len({r["optimizer"] for r in tuned}) > 1:  # the tuned optimizers' own family
         history_of = {r["path"]: h for r, h in zip(rows, histories)}
@@ -192,4 +207,4 @@ def compare(runs, metric=None, goal=None, margin=None, baseline=None, race=False
         tuned_speed_rows=None if tuned_speed is None else tuple(tuned_speed),
         race=tuple(analysis.race_standings(shown)) if measure.race else (),
         answer=answer, left_out=tuple(results.left_out(runs.failed, rows, measure)),
-        note=note, rows=tuple(rows), histories=tuple(histories), runs=runs)
+        note=note, rows=tuple(rows), histories=tuple(histories), runs=runs, scale=scale_rows)

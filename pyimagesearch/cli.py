@@ -33,6 +33,23 @@ def margin(text):
     return text
 
 
+SIZE_UNITS = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
+
+
+def size(text):
+    """A model size in parameters: 350000000, 3.5e8 or 350M (k, M, B/G, T)."""
+    text = str(text).strip()
+    scale = SIZE_UNITS.get(text[-1:], 1.0)
+    try:
+        value = float(text[:-1] if text[-1:] in SIZE_UNITS else text) * scale
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (give 350000000, 3.5e8 or "
+                                         "350M)") from None
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"{text!r}: a size must be a positive number")
+    return value
+
+
 def batch_size(text):
     return "full" if text == "full" else positive_int(text)
 

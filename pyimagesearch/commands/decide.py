@@ -52,7 +52,8 @@ def parse_args(argv=None):
                          "plots folder, and printed) instead of running them: run them however "
                          "you run things, then decide.py again; the only way for runs logged "
                          "elsewhere (a table, TensorBoard)")
-    from pyimagesearch.commands.plot import add_source_arguments
+    from pyimagesearch.commands.plot import add_scale_arguments, add_source_arguments
+    add_scale_arguments(ap)
     add_source_arguments(ap)
     args = ap.parse_args(argv)
     from pyimagesearch.runs import sources
@@ -233,6 +234,11 @@ def rounds_until_decided(args):
     os.makedirs(where, exist_ok=True)
     rows, histories = read(args, where)
     measure, design = opening(args, rows, where)
+    try:  # a bad --size-key or --project-to now, not after the rounds
+        from pyimagesearch.stats import scale
+        scale.check(rows, histories, args.size_key, args.project_to)
+    except ValueError as e:
+        raise Refused(e) from None
     cap = args.max_seeds or (verdicts.MAX_SEEDS if design is None else None)
     while True:
         if design is None:  # the first call fixes the design and takes the first look
@@ -329,9 +335,10 @@ def write(args, plots):
     except OSError as e:
         return fail(f"--plots {plots}: {e.strerror or e}")
     try:
-        from pyimagesearch.commands.plot import read_runs
+        from pyimagesearch.commands.plot import read_runs, scale_options
         result = api.compare(read_runs(args, plots) if args.elsewhere else
-                             api.load_runs(args.input, args.trials_by_name))
+                             api.load_runs(args.input, args.trials_by_name),
+                             **scale_options(args))
     except ValueError as e:
         return fail(e)
     if not args.elsewhere:

@@ -73,6 +73,25 @@ def add_measure_arguments(ap):
                          "setting against every other")
 
 
+def add_scale_arguments(ap):
+    """--size-key, --trend-margin, --project-to: the trends of the speed-up and of the
+    difference across the sizes of a series (plots/scale.csv)."""
+    from pyimagesearch.cli import margin as margin_type, size
+    ap.add_argument("--size-key", metavar="NAME",
+                    help="the logged value or parameter that is a run's size (default: the "
+                         "n_params it logged); problems of different sizes form a series")
+    ap.add_argument("--trend-margin", type=margin_type, default="5%", metavar="R",
+                    help="a speed-up steady within R per doubling of size (default 5%%)")
+    ap.add_argument("--project-to", type=size, metavar="SIZE",
+                    help="project each trend to SIZE parameters (e.g. 1B), marked as an "
+                         "extrapolation; at most 8 doublings beyond the largest size run")
+
+
+def scale_options(args):
+    return {"size_key": args.size_key, "trend_margin": args.trend_margin,
+            "project_to": args.project_to}
+
+
 def add_source_arguments(ap):
     """How runs logged elsewhere (a table, TensorBoard) are read: plot.py's and decide.py's."""
     group = ap.add_argument_group(
@@ -138,6 +157,7 @@ def main(argv=None):
                          "default plot.py takes the first look of decide.py's plan, spending "
                          "its share, so that decide.py may add seeds later); recorded in "
                          "the folder's decide.json, so that decide.py then adds none")
+    add_scale_arguments(ap)
     add_source_arguments(ap)
     args = ap.parse_args(argv)
     from pyimagesearch import environment
@@ -167,7 +187,7 @@ def main(argv=None):
     try:
         result = api.compare(runs, args.metric, args.goal, args.margin, args.baseline,
                              getattr(args, "race", False), args.fixed, args.target,
-                             args.speed_margin)
+                             args.speed_margin, **scale_options(args))
     except ValueError as e:
         print(f"plot.py: error: {e}", file=sys.stderr)
         return 2
@@ -194,7 +214,7 @@ def write(result, plots):
     """Every output of plot.py from the comparison (:func:`pyimagesearch.api.compare`)
     into the folder ``plots``: figures, summary, tables, page; and the verdicts printed."""
     from pyimagesearch.stats import analysis
-    from pyimagesearch.outputs import figures, report, summary
+    from pyimagesearch.outputs import figures, report, summary, scale as trends
     from pyimagesearch import outputs, registry
     from pyimagesearch.runs import storage
     measure, design = result.measure, result.design
@@ -237,7 +257,10 @@ def write(result, plots):
                        summary.to_markdown(rows, margin=margin, design=design, table=table,
                                            tuned_table=tuned_table, measure=measure,
                                            speed_rows=speed_rows, left_out=left_out)
+                       + "\n".join(trends.scale_markdown(list(result.scale)))
                        + summary.iterations_markdown(step_rows))
+    if trends.figure(list(result.scale), os.path.join(plots, "scale.png")):
+        print(f"[INFO] {os.path.join(plots, 'scale.png')}")
     curves, flat = analysis.tuning_curves(rows), analysis.sensitivity(rows, margin)
     written = write_tuning(curves, flat, margin, plots)
     figures.overview(rows, os.path.join(plots, "overview.png"), measure)
@@ -246,7 +269,8 @@ def write(result, plots):
         # the folder by its name: a page (or a picture of it) does not show the machine's paths
         title=f"Optimizer comparison: {os.path.basename(os.path.normpath(result.runs.source))}", curves=curves,
         sensitivity=flat, tuned_table=tuned_table, left_out=left_out,
-        speed_rows=speed_rows if tuned_speed is None else tuned_speed))
+        speed_rows=speed_rows if tuned_speed is None else tuned_speed,
+        scale_rows=list(result.scale)))
     print(f"[INFO] report.html, {len(groups)} figures, summary.md, {', '.join(outputs.TABLES)}"
           f"{', ' + ', '.join(written) if written else ''} and overview.png in {plots}/")
     if len({r["optimizer"] for r in tuned}) > 1:  # settings of one optimizer are not rivals:
@@ -261,6 +285,10 @@ def write(result, plots):
     if shown:
         print("\n[INFO] speed-up (speedups.csv): " + "; ".join(r["text"] for r in shown[:6])
               + ("; ..." if len(shown) > 6 else ""))
+    fitted = [r for r in result.scale if r["method"]]
+    if fitted:
+        print("\n[INFO] across sizes (scale.csv):\n" + "\n".join(
+            f"- {trends.trend_text(r)}" for r in fitted))
     return 0
 
 

@@ -6,13 +6,14 @@ compute: a new output is one module and one entry here.
     for name, write in TABLES.items():
         text = write(result)
 """
-from pyimagesearch.outputs import latex, tables
+from pyimagesearch.outputs import latex, scale, tables
 
 TABLES = {
     "summary.csv": tables.summary_csv,
     "verdicts.csv": tables.verdicts_csv,
     "verdicts.tex": latex.verdicts_tex,
     "speedups.csv": tables.speedups_csv,
+    "scale.csv": scale.scale_csv,
     "runs.csv": tables.runs_csv,
     "epochs.csv": tables.epochs_csv,
 }

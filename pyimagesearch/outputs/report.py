@@ -24,7 +24,7 @@ from pyimagesearch.stats import analysis
 from pyimagesearch import registry
 from pyimagesearch.runs import results
 from pyimagesearch.runs.readers import program
-from pyimagesearch.outputs import style, summary
+from pyimagesearch.outputs import scale as trends, style, summary
 from pyimagesearch.stats.measure import Measure
 from pyimagesearch.stats.measure import value as value_of
 from pyimagesearch.runs.results import seed_band
@@ -288,7 +288,7 @@ def speed_table(speed_rows):
 
 
 def page(rows, histories, groups, table, measure, design, plots, title="Report", curves=None,
-         sensitivity=None, tuned_table=None, speed_rows=None, left_out=()):
+         sensitivity=None, tuned_table=None, speed_rows=None, left_out=(), scale_rows=()):
     """The report's HTML text. ``table``: summary.verdict_table's (problem rows, overall
     rows); ``groups``: {(dataset, model, batch): {setting: [history, ...]}}; ``curves``,
     ``sensitivity``: analysis.tuning_curves and analysis.sensitivity rows; ``plots``: the
@@ -300,7 +300,7 @@ def page(rows, histories, groups, table, measure, design, plots, title="Report",
     figures = []
     figure = _figure_maker(figures)
     sections = _problem_sections(rows, histories, groups, curves, sensitivity, margin, figure)
-    profile_html = _profile_html(rows, figure)
+    profile_html = _profile_html(rows, figure) + _scale_html(scale_rows, figure)
     headline, matrix, rule, tuned = _answer_html(rows, table, measure, design, tuned_table,
                                                  speed_rows, left_out)
     counts = ", ".join((_count(len(rows), "run"),
@@ -414,6 +414,42 @@ def _profile_html(rows, figure):
                             _plotly_text(registry.display_name(s)): v
                             for s, v in shares.items()}}))
     return profile_html
+
+
+def _scale_html(scale_rows, figure):
+    """The trends across sizes: the summary's section, and each pair's speed-up per size
+    with its interval, the fitted line and the projection (drawn in grey beyond the sizes
+    run), or nothing."""
+    if not scale_rows:
+        return ""
+    shown = []
+    for r in scale_rows:
+        if r["quantity"] != "speedup" or not r["points"]:
+            continue
+        x = [math.log2(p["size"]) for p in r["points"]]
+        entry = {"name": _plotly_text(f"{registry.display_name(r['b'])} over "
+                                      f"{registry.display_name(r['a'])}: {r['verdict']}"),
+                 "x": _round(x), "y": _round([p["value"] for p in r["points"]]),
+                 "low": _round([p["low"] for p in r["points"]]),
+                 "high": _round([p["high"] for p in r["points"]]), "line": None,
+                 "projection": None}
+        line = r.get("line")
+        if line is not None:
+            end = math.log2(r["project_to"]) if r["project_to"] else max(x)
+            grid = list(np.linspace(min(x), end, 30))
+            entry["line"] = {"x": _round(grid), "y": _round(
+                [math.exp(line.intercept + line.slope * g) for g in grid])}
+            if r["project_to"]:
+                entry["projection"] = {"x": _round([max(x), end]), "y": _round(
+                    [r["projected"]]), "low": _round([r["projected_low"]]),
+                    "high": _round([r["projected_high"]])}
+        shown.append(entry)
+    html_text = markdown_html(trends.scale_markdown(list(scale_rows)))
+    if shown:
+        html_text += figure("scale", {"pairs": shown}, "scale.png",
+                            "The speed-up across sizes (interval: 95% over seeds; grey: "
+                            "extrapolation)")
+    return html_text
 
 
 def _answer_html(rows, table, measure, design, tuned_table, speed_rows, left_out):
@@ -576,6 +612,33 @@ const BUILD = {
     });
     return [traces, {xaxis: {type: "log", title: {text: "learning rate"}},
                      yaxis: {title: {text: "final validation accuracy (mean ± std over seeds)"}}}];
+  },
+  scale(f) {
+    const traces = [], shapes = [];
+    f.pairs.forEach((p, k) => {
+      const color = COLORS[k % COLORS.length];
+      traces.push({x: p.x, y: p.y, name: p.name, legendgroup: p.name, mode: "markers",
+                   type: "scatter", marker: {color: color, size: 8},
+                   error_y: {type: "data", symmetric: false, visible: true,
+                             array: p.high.map((h, i) => h - p.y[i]),
+                             arrayminus: p.low.map((l, i) => p.y[i] - l)}});
+      if (p.line) traces.push({x: p.line.x, y: p.line.y, mode: "lines", type: "scatter",
+                               line: {color: color}, legendgroup: p.name, showlegend: false,
+                               hoverinfo: "skip"});
+      if (p.projection) {
+        const j = p.projection;
+        traces.push({x: [j.x[1]], y: j.y, mode: "markers", type: "scatter", showlegend: false,
+                     legendgroup: p.name, marker: {color: color, symbol: "square-open", size: 9},
+                     error_y: {type: "data", symmetric: false, visible: true,
+                               array: [j.high[0] - j.y[0]], arrayminus: [j.y[0] - j.low[0]]}});
+        shapes.push({type: "rect", xref: "x", yref: "paper", x0: j.x[0], x1: j.x[1], y0: 0,
+                     y1: 1, fillcolor: "#888", opacity: 0.12, line: {width: 0}, layer: "below"});
+      }
+    });
+    shapes.push({type: "line", xref: "paper", x0: 0, x1: 1, y0: 1, y1: 1,
+                 line: {color: "#888", dash: "dash", width: 1}});
+    return [traces, {shapes: shapes, xaxis: {title: {text: "log2(parameters)"}},
+                     yaxis: {type: "log", title: {text: "speed-up (A's steps / B's)"}}}];
   },
   profile(f) {
     return [Object.entries(f.shares).map(([name, ys]) => ({x: f.taus, y: ys, name: name,

@@ -326,3 +326,51 @@ def tuned_decision(gap, experiments=4000, trials=4, start=3, spread=1.5, run_sd=
             **{v: float(np.mean(verdict == v)) for v in verdicts.VERDICTS},
             "mean_seeds": float(np.mean(out["seeds"][:, 0])),
             "selection_flattery": float(np.mean(selected_test[:, :, :start].mean(-1) - truth))}
+
+
+def scale_run(per_doubling, experiments=2000, sizes=4, seeds=5, sd=0.05, sd_growth=0.5,
+              tau=0.0, censored_size=None, project=(2, 4), start_speedup=1.4, seed=0):
+    """Series of known trend through :func:`scale.trends`: B's speed-up is
+    ``start_speedup`` at the smallest size and changes by ``per_doubling`` (a factor) with
+    each of ``sizes`` doublings; each seed pair's log ratio has spread ``sd`` at the
+    smallest size, growing by ``sd_growth`` of it per doubling (larger models noisier);
+    ``seeds``: one number, or one per size (cycled: unequal seeds); ``tau``: each size's
+    own departure from the line (log scale), so that the sizes disagree beyond their seeds;
+    ``censored_size``: a size (index) whose seed pairs include one censored run, left out.
+    Returns the share of experiments whose per-doubling interval holds the truth, the share
+    of each verdict, the share of random-effects fits, and the share of projections
+    ``project`` doublings beyond the largest size whose 95% interval holds the true mean
+    speed-up there (the line plus the size's own departure, where tau)."""
+    from pyimagesearch.stats import scale
+    rng = np.random.default_rng(seed)
+    counts = np.resize(np.atleast_1d(np.asarray(seeds, int)), sizes)
+    beta = np.log(per_doubling)
+    size_values = tuple(float(2 ** (16 + i)) for i in range(sizes))
+    covered, random_effects = 0, 0
+    calls = {w: 0 for w in scale.WORDS.values()}
+    projected = {d: 0 for d in project}
+    for _ in range(experiments):
+        values = []
+        for i in range(sizes):
+            mean = np.log(start_speedup) + beta * i + rng.normal(0, tau)
+            one = rng.normal(mean, sd * (1 + sd_growth * i), counts[i])
+            if i == censored_size:
+                one[0] = np.inf
+            values.append(tuple(one))
+        found = []
+        for d in project:
+            series = scale.Series("a", "b", "speedup", size_values,
+                                  tuple(f"p{i}" for i in range(sizes)), tuple(values),
+                                  np.log(1 + scale.TREND_MARGIN))
+            found.append(scale.trends([series], project_to=size_values[-1] * 2 ** d)[0])
+        row = found[0]
+        covered += row["ci_low"] <= per_doubling <= row["ci_high"]
+        calls[row["verdict"]] += 1
+        random_effects += row["method"].startswith("random")
+        for d, r in zip(project, found):
+            truth = np.exp(np.log(start_speedup) + beta * (sizes - 1 + d) + rng.normal(0, tau))
+            projected[d] += r["projected_low"] <= truth <= r["projected_high"]
+    return {"coverage": covered / experiments,
+            "verdicts": {w: n / experiments for w, n in calls.items()},
+            "random_effects": random_effects / experiments,
+            "projection_coverage": {d: n / experiments for d, n in projected.items()}}

@@ -179,7 +179,8 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
                "seconds_ratio": float(np.exp(-np.mean(fact["clock"]))) if fact["clock"] else math.nan,
                "p_adjusted": float(seq["p_equivalence_adjusted" if verdict == "as fast"
                                        else "p_adjusted"][0, i]),
-               "verdict": verdict, "speed_margin": margin, "look": at}
+               "verdict": verdict, "speed_margin": margin, "look": at,
+               "log_ratios": tuple(float(v) for v in read)}  # the seeds' d: the trend's data
         row["text"] = speed_text(row)
         out.append(row)
     return out

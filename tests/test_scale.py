@@ -213,3 +213,52 @@ def test_decide_refuses_a_bad_projection_before_any_round(known_trend):
     assert done.returncode == 2 and len(err) == 1 and "at most 8" in err[0], done.stderr[-1000:]
     assert not (out / "decide.json").exists()
     assert not list(out.glob("decide_round*.sh"))
+
+
+def test_the_effective_speedup_at_b_final_loss_is_wen_et_al_measure(known_trend):
+    """The program's loss is 0.5 + 2 / (1 + t / tau): A reaches B's final loss after exactly
+    the speed-up times B's steps, past its own run: found from A's fitted curve, said to be
+    model-based."""
+    tmp, out = known_trend
+    result = api.compare(api.load_runs(str(out)))
+    rows = {(r["dataset"], r["a"], r["b"]): r for r in result.speed_rows}
+    for (problem, b), truth in {("s0", "muon"): 2.0, ("s0", "lion"): 1.5,
+                                ("s3", "muon"): 2.0 * 0.85 ** 3}.items():
+        row = rows[(problem, "adamw", b)]
+        assert row["effective_low"] <= truth <= row["effective_high"], row
+        assert row["effective_model_based"] == row["effective_n"] == 4
+        assert "model-based" in row["text"]
+    assert list(result.speedups.columns)[-6:] == [
+        "effective", "effective_low", "effective_high", "effective_n", "effective_model_based",
+        "effective_censored"]
+
+
+def test_a_curve_fit_recovers_a_power_law_and_says_where_it_never_reaches():
+    from pyimagesearch.stats import speed
+    steps = [10.0 * k for k in range(1, 101)]
+    values = [3.0 * t ** -0.5 + 0.2 for t in steps]
+    fit = speed.fit_curve(values, steps)
+    assert fit == pytest.approx((3.0, 0.5, 0.2), rel=1e-4)
+    assert speed.steps_to_reach(fit, 3.0 * 4000 ** -0.5 + 0.2) == pytest.approx(4000, rel=1e-4)
+    assert speed.steps_to_reach(fit, 0.1) == math.inf  # below its asymptote: never
+
+
+def test_sizes_given_to_the_grid_make_a_series_for_a_program_that_logs_none(tmp_path, capsys):
+    program = tmp_path / "prog.py"
+    program.write_text(PROGRAM.replace(',\n                            "n_params": 2 ** (14 + doublings)', ""))
+    assert "n_params" not in program.read_text()
+    out, script = tmp_path / "out", tmp_path / "grid.sh"
+    base = ["-o", str(out), "-s", str(script), "--metric", "val_loss", "--margin", "0.01",
+            "--command", f"python {program} --opt {{optimizer}} --seed {{seed}} "
+                         "--out {run_dir} --problem {problem}",
+            "--optimizers", "adamw,muon", "--seeds", "0,1,2", "--problems", "s0,s1,s2"]
+    with pytest.raises(SystemExit):
+        combinations.main(base + ["--sizes", "16k,32k"])
+    assert "--sizes: 2 sizes for 3 --problems" in capsys.readouterr().err
+    assert combinations.main(base + ["--sizes", "16k,32k,64k"]) == 0
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    assert subprocess.run(["sh", str(script)], env=env, capture_output=True).returncode == 0
+    runs = api.load_runs(str(out))
+    assert sorted(set(runs.frame["n_params"])) == [16000, 32000, 64000]
+    trend, = [r for r in api.compare(runs).scale if r["quantity"] == "speedup"]
+    assert trend["sizes"] == (16000, 32000, 64000) and trend["ci_low"] <= 0.85 <= trend["ci_high"]

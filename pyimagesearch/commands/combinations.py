@@ -12,7 +12,7 @@ import sys
 
 from pyimagesearch import grid, registry, specs
 from pyimagesearch.launch import launchers
-from pyimagesearch.cli import OneLineParser, positive_float, positive_int, spec_list
+from pyimagesearch.cli import OneLineParser, positive_float, positive_int, size, spec_list
 from pyimagesearch.cli import margin as margin_type
 
 
@@ -136,6 +136,11 @@ def add_program_arguments(ap):
                      help="with --command: comma-separated names for {problem}, each a "
                           "problem of the verdicts (a program that trains several models or "
                           "datasets)")
+    own.add_argument("--sizes", type=lambda text: [size(t) for t in text.split(",") if t.strip()],
+                     metavar="N,N,...",
+                     help="with --problems: each problem's size in parameters (e.g. 1M,2M,4M), "
+                          "recorded as its runs' n_params: the trend over sizes (plot.py "
+                          "--project-to) for a program that logs none")
     own.add_argument("--timeout", type=positive_float, default=None, metavar="SECONDS",
                      help="with --command: a run taking longer fails")
 
@@ -170,9 +175,9 @@ def parse_args(argv=None):
             ap.error(f"the following arguments are required: --{flag}")
     if args.command is not None:
         return program_args(ap, args)
-    if args.metric or args.goal or args.margin or args.problems or args.timeout:
-        ap.error("--metric, --goal, --margin, --problems and --timeout are for --command (your "
-                 "own program); train.py's runs are judged by plot.py's and decide.py's flags")
+    if args.metric or args.goal or args.margin or args.problems or args.timeout or args.sizes:
+        ap.error("--metric, --goal, --margin, --problems, --sizes and --timeout are for --command "
+                 "(your own program); train.py's runs are judged by plot.py's and decide.py's flags")
     check_launcher_flags(ap, args)
     # grids and searches expanded into concrete settings now, before anything is written
     preset = registry.PRESETS[args.preset]
@@ -203,7 +208,7 @@ def check_launcher_flags(ap, args):
         ap.error("give --gpus or --jobs, not both")
 
 
-EXPERIMENT_KEYS = {"command", "metric", "goal", "margin", "optimizers", "seeds", "problems", "trials",
+EXPERIMENT_KEYS = {"command", "metric", "goal", "margin", "optimizers", "seeds", "problems", "sizes", "trials",
                    "search_seed", "timeout", "tune", "output", "script", "launcher", "logs",
                    "gpus", "jobs", "gres_gpu", "partition", "time", "throttle", "sbatch",
                    "ray_address", "gpus_per_run", "cpus_per_run"}
@@ -252,6 +257,9 @@ def program_args(ap, args):
         ap.error("--command needs --metric NAME: the metric the verdicts compare")
     if not args.optimizers:
         ap.error("--command needs --optimizers: the settings handed to your program")
+    if args.sizes and len(args.sizes) != len(args.problems or []):
+        ap.error(f"--sizes: {len(args.sizes)} sizes for {len(args.problems or [])} --problems: "
+                 "give one per problem, in its order")
     if args.problems and any(not command.NAME.match(p) for p in args.problems):
         ap.error(f"--problems {','.join(args.problems)}: give names (letters, digits, _)")
     check_launcher_flags(ap, args)
@@ -275,12 +283,14 @@ def program_main(args):
     """The script of a grid over the user's program: one wrapper line per run."""
     from pyimagesearch.program import command
     runs, lines = [], []
+    sizes = dict(zip(args.problems or [], args.sizes or []))
     for problem in args.problems or [None]:
         for setting in args.optimizers:
             for seed in args.seeds:
                 spec = command.ProgramSpec(args.command, setting, args.metric, seed, problem,
                                            args.timeout, args.family.get(setting), args.goal,
-                                           args.margin)
+                                           args.margin, round(sizes[problem]) if problem in sizes
+                                           else None)
                 run, line = spec.line(args.output)
                 runs.append(run)
                 lines.append(line)

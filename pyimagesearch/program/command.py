@@ -149,6 +149,7 @@ class ProgramSpec:
     # them when not told otherwise (a loss is never judged as an accuracy by default)
     goal: Optional[str] = None  # "max" or "min"; None: inferred from the metric's name
     margin: Optional[str] = None  # "0.02" or "1%"
+    n_params: Optional[int] = None  # the problem's size, given by combinations.py --sizes
 
     @property
     def dataset(self):
@@ -188,4 +189,6 @@ class ProgramSpec:
             words_ += ["--goal", self.goal]
         if self.margin:
             words_ += ["--margin", self.margin]
+        if self.n_params:
+            words_ += ["--n-params", str(self.n_params)]
         return run, " ".join(shlex.quote(w) for w in words_)

@@ -66,6 +66,7 @@ def parse_args(argv=None):
     ap.add_argument("--setting-of", default=None)
     ap.add_argument("--goal", choices=("max", "min"), default=None)
     ap.add_argument("--margin", default=None)
+    ap.add_argument("--n-params", type=int, default=None)  # the problem's size (--sizes)
     ap.add_argument("--force", action="store_true")
     return ap.parse_args(argv)
 
@@ -145,7 +146,7 @@ def main(argv=None):
     args = parse_args(argv)
     spec = command.ProgramSpec(args.template, args.optimizer, args.metric, args.seed,
                                args.problem, args.timeout, args.setting_of, args.goal,
-                               args.margin)
+                               args.margin, args.n_params)
     history_path = os.path.join(args.output, args.name + ".pickle")
     report_path = os.path.join(args.output, args.name + ".txt")
     run_dir = os.path.join(args.output, args.name)

@@ -15,6 +15,11 @@ by default the worst final value of A over its seeds (so A reaches it on every s
   B faster), unknown otherwise (left out); the test is the sign test on the known
   directions (exact binomial, two-sided), no interval, and "as fast" is not claimed (the
   censored ratio is unbounded).
+- Beside it, Wen et al.'s (2025) effective speed-up at B's final value: per seed pair, the
+  steps A needs to reach B's final value over B's steps; where A never reached it in its
+  run, from A's curve a t^-b + c fitted to its second half (model-based, and counted as
+  such); where that curve never reaches it, censored. Its geometric mean and t-interval;
+  no verdict of its own (the steps-to-target ratio's verdict is the decision).
 - Verdicts: faster, slower, as fast (within the margin), undecided; the speed-ups are a
   family of their own (Holm over every comparison's two hypotheses, Shaffer's refinement,
   the same looks and alpha shares as the other verdicts), because they answer a question
@@ -22,6 +27,7 @@ by default the worst final value of A over its seeds (so A reaches it on every s
   or as-fast call among them is at most alpha, as it is for the metric's verdicts.
 """
 import math
+import warnings
 
 import numpy as np
 from scipy import stats
@@ -85,6 +91,62 @@ def speed_tests(d, margin=SPEED_MARGIN, resolution=0.0):
         out[key] = np.where(any_censored, np.nan, tests[key])
     out["censored"] = np.sum(censored, axis=-1)
     return out
+
+
+def fit_curve(values, steps):
+    """A's curve L(t) = a t^-b + c (b > 0) fitted to the second half of its evaluation
+    points, as Wen et al. (2025) fit a baseline's loss against its budget; (a, b, c), or
+    None where fewer than 3 finite points or the fit fails."""
+    from scipy import optimize
+    points = [(t, v) for t, v in zip(steps, values) if t > 0 and math.isfinite(v)]
+    half = points[len(points) // 2:]
+    if len(half) < 3:
+        return None
+    t, y = np.array(half, float).T
+    scale_t = t[-1]
+    try:
+        # the parameters' covariance is not used: its warning (a flat tail) says nothing here
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", optimize.OptimizeWarning)
+            (a, b, c), _ = optimize.curve_fit(
+                lambda x, a, b, c: a * x ** -b + c, t / scale_t, y,
+                p0=(y[0] - y[-1] or 1e-3, 1.0, y[-1]), bounds=([-np.inf, 1e-3, -np.inf],
+                                                             [np.inf, 10.0, np.inf]),
+                maxfev=5000)
+    except (RuntimeError, ValueError):
+        return None
+    return a * scale_t ** b, b, c  # back to steps: a t^-b with t in steps
+
+
+def steps_to_reach(fit, target):
+    """Where the fitted curve reaches ``target``: ((target - c) / a)^(-1/b), or inf where it
+    never does (its asymptote c short of the target)."""
+    a, b, c = fit
+    ratio = (target - c) / a if a else -1.0
+    return ratio ** (-1.0 / b) if ratio > 0 else math.inf
+
+
+def effective(a_runs, b_runs, goal):
+    """Wen et al.'s effective speed-up at B's final value, per seed pair: the steps A needs
+    to reach B's final value over the steps B took. Where A reached it in its run, its
+    first step there; else from A's fitted curve (model-based, an extrapolation); where
+    the fit never reaches it, censored (no ratio). Returns (log ratios, model-based count,
+    censored count)."""
+    logs, modelled, censored = [], 0, 0
+    for (va, sa, _), (vb, sb, _) in zip(a_runs, b_runs):
+        if not vb or not sb or not math.isfinite(vb[-1]) or sb[-1] <= 0:
+            continue
+        reached, _ = time_to(va, sa, vb[-1], goal)
+        if reached is None:
+            fit = fit_curve(va, sa)
+            reached = steps_to_reach(fit, vb[-1]) if fit else math.nan
+            if math.isinf(reached) or math.isnan(reached):
+                censored += 1
+                continue
+            modelled += 1
+        if reached > 0:
+            logs.append(math.log(reached / sb[-1]))
+    return logs, modelled, censored
 
 
 def target_for(a_finals, goal, target=None):
@@ -158,7 +220,8 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
                 clock.append(math.log(ca[sa.index(ta[0])] / cb[sb.index(tb[0])]))
         orders.append(counts)
         tables.append(d)
-        facts.append({"target": level, "clock": clock})
+        facts.append({"target": level, "clock": clock,
+                      "effective": effective(a_runs, b_runs, goal)})
     table, counts = analysis.look_table(tables, orders, design)
     seq = verdicts.sequential(table, counts, design.weights, margin, 0.0, test=speed_tests)
     out = []
@@ -180,10 +243,42 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
                "p_adjusted": float(seq["p_equivalence_adjusted" if verdict == "as fast"
                                        else "p_adjusted"][0, i]),
                "verdict": verdict, "speed_margin": margin, "look": at,
-               "log_ratios": tuple(float(v) for v in read)}  # the seeds' d: the trend's data
-        row["text"] = speed_text(row)
+               "log_ratios": tuple(float(v) for v in read),  # the seeds' d: the trend's data
+               **effective_columns(*fact["effective"])}
+        row["text"] = speed_text(row) + effective_text(row)
         out.append(row)
     return out
+
+
+def effective_columns(logs, modelled, censored):
+    """The effective speed-up's columns: its geometric mean over seeds and 95% interval,
+    the seeds read, how many of them model-based and how many censored."""
+    values = np.asarray(logs, float)
+    n = len(values)
+    mean = float(values.mean()) if n else math.nan
+    if n >= verdicts.MIN_PAIRS:
+        half = stats.t.ppf(0.975, n - 1) * max(float(values.std(ddof=1)), RESOLUTION) / math.sqrt(n)
+    else:
+        half = math.nan
+    return {"effective": math.exp(mean), "effective_low": math.exp(mean - half),
+            "effective_high": math.exp(mean + half), "effective_n": n,
+            "effective_model_based": modelled, "effective_censored": censored}
+
+
+def effective_text(row):
+    """The effective speed-up in words, or ""."""
+    if not row.get("effective_n") or math.isnan(row["effective"]):
+        return ""
+    interval = ("" if math.isnan(row["effective_low"]) else
+                f" [{row['effective_low']:.2f}, {row['effective_high']:.2f}]")
+    model = (f", {row['effective_model_based']} of them model-based (A never reached it in its "
+             f"run: its fitted curve a t^-b + c, extrapolated)"
+             if row["effective_model_based"] else "")
+    censored = (f", {row['effective_censored']} censored (A's fitted curve never reaches it)"
+                if row["effective_censored"] else "")
+    return (f"; effective speed-up at B's final {row['metric']} (Wen et al. 2025): A needs "
+            f"{row['effective']:.2f}x B's steps{interval} to reach it, n={row['effective_n']}"
+            f"{model}{censored}")
 
 
 def speed_text(row):
@@ -205,4 +300,5 @@ def speed_text(row):
 
 SPEEDUP_COLUMNS = ["scope", "dataset", "model", "a", "b", "metric", "target", "ratio", "ci_low",
                    "ci_high", "n", "censored", "verdict", "seconds_ratio", "p_adjusted",
-                   "speed_margin", "target_rule"]
+                   "speed_margin", "target_rule", "effective", "effective_low", "effective_high",
+                   "effective_n", "effective_model_based", "effective_censored"]

@@ -203,6 +203,9 @@ def test_fewer_than_three_sizes_for_a_trend_is_one_line(tmp_path):
     err = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(err) == 1, done.stderr[-1000:]
     assert "a trend over sizes needs at least 3 sizes of one series; these runs have 1" in err[0]
+    # not asked for, one size is no series: nothing said of sizes at all
+    result = api.compare(api.load_runs(table, metric="val_loss"), metric="val_loss", margin=0.01)
+    assert result.scale == () and result.trends.empty
 
 
 def test_decide_refuses_a_bad_projection_before_any_round(known_trend):

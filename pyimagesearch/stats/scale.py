@@ -322,6 +322,8 @@ def series(rows, histories, measure, speed_rows, size_key=None, trend_margin=TRE
     def made(found, quantity):
         out = []
         for (a, b), points in found.items():
+            if len({p[0] for p in points}) < 2:  # one size is no series
+                continue
             points.sort(key=lambda p: p[0])
             margin = math.log(1 + trend_margin) if quantity == "speedup" else \
                 float(np.nanmedian([p[3] for p in points]))

@@ -435,11 +435,11 @@ def _scale_html(scale_rows, figure):
                  "projection": None}
         line = r.get("line")
         if line is not None:
-            end = math.log2(r["project_to"]) if r["project_to"] else max(x)
+            end = max(math.log2(r["project_to"]) if r["project_to"] else 0, max(x))
             grid = list(np.linspace(min(x), end, 30))
             entry["line"] = {"x": _round(grid), "y": _round(
                 [math.exp(line.intercept + line.slope * g) for g in grid])}
-            if r["project_to"]:
+            if r["project_to"] and end > max(x):  # beyond the sizes run: the grey band
                 entry["projection"] = {"x": _round([max(x), end]), "y": _round(
                     [r["projected"]]), "low": _round([r["projected_low"]]),
                     "high": _round([r["projected_high"]])}

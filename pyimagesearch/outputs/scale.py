@@ -36,9 +36,11 @@ def trend_text(row):
             f"{_size(max(sizes))} parameters): {row['verdict']}{decided}{censored}")
     if not math.isnan(row["projected"]):
         unit = "x" if row["quantity"] == "speedup" else ""
-        text += (f"; projected at {_size(row['project_to'])} ({row['doublings_beyond']:.1f} "
-                 f"doublings beyond the largest size run: an extrapolation, trusting the line "
-                 f"to hold): {row['projected']:.3g}{unit} [{row['projected_low']:.3g}, "
+        where = (f"{row['doublings_beyond']:.1f} doublings beyond the largest size run: an "
+                 "extrapolation, trusting the line to hold" if row["doublings_beyond"] > 0
+                 else "within the sizes run: read off the line")
+        text += (f"; projected at {_size(row['project_to'])} ({where}): "
+                 f"{row['projected']:.3g}{unit} [{row['projected_low']:.3g}, "
                  f"{row['projected_high']:.3g}] (95% prediction)")
     return text
 
@@ -104,16 +106,19 @@ def figure(rows, path):
                     label=f"{label}: {r['verdict']}")
         line = r.get("line")
         if line is not None:
-            end = math.log2(r["project_to"]) if r["project_to"] else x.max()
+            end = max(math.log2(r["project_to"]) if r["project_to"] else 0, x.max())
             grid = np.linspace(x.min(), end, 50)
             ax.plot(grid, np.exp(line.intercept + line.slope * grid), color=colour)
-            if r["project_to"]:
+            if r["project_to"] and end > x.max():  # beyond the sizes run: the grey band
                 ax.errorbar([end], [r["projected"]], yerr=[[r["projected"] - r["projected_low"]],
                             [r["projected_high"] - r["projected"]]], fmt="s", mfc="none",
                             color=colour, capsize=3)
-                ax.axvspan(x.max(), end, color="0.92", zorder=0)
+                ax.axvspan(x.max(), end, color="0.6", alpha=0.25, zorder=0)
     ax.axhline(1.0, color="0.5", lw=0.8, ls="--")
     ax.set_yscale("log")
+    from matplotlib.ticker import FormatStrFormatter
+    for axis in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
+        axis(FormatStrFormatter("%.2g"))  # 0.6, 1, 2: not 6 x 10^-1
     ax.set_xlabel("log2(parameters)")
     ax.set_ylabel("speed-up (A's steps / B's)")
     ax.set_title("The speed-up across sizes (grey: extrapolation)")

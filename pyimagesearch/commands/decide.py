@@ -232,7 +232,8 @@ def rounds_until_decided(args):
     # decide.json beside the runs; for runs logged elsewhere, in the plots folder
     where = plots if args.elsewhere else args.input
     os.makedirs(where, exist_ok=True)
-    rows, histories = read(args, where)
+    runs = read(args, where)
+    rows, histories = [dict(r) for r in runs.rows], list(runs.histories)
     measure, design = opening(args, rows, where)
     try:  # a bad --size-key or --project-to now, not after the rounds
         from pyimagesearch.stats import scale
@@ -265,28 +266,27 @@ def rounds_until_decided(args):
             status = run_round(args, [rounds.spec_of(r, s) for r, s in wanted], look, measure)
             if status is not None:
                 return status
-            rows, histories = read(args, where)
+            runs = read(args, where)
+            rows, histories = [dict(r) for r in runs.rows], list(runs.histories)
         else:
             print(f"[INFO] look {look}: no runs to add (every undecided pair has "
                   f"{design.plan[look]} seeds or more)")
         design = rounds.take_look(where, rows)
         print(f"[INFO] look {look} taken ({design.spent():.1%} of alpha spent)", flush=True)
-    return write(args, plots)
+    return write(args, plots, runs)
 
 
 def read(args, where):
-    """(rows, histories) of the runs as they stand: a folder of ours, or runs logged
-    elsewhere read anew (said in one line)."""
+    """The runs as they stand (:class:`pyimagesearch.api.Runs`): a folder of ours, or runs
+    logged elsewhere read anew (said in one line); the analysis works on copies of its rows,
+    the last look's read is what the verdicts are written from."""
+    from pyimagesearch import api
     from pyimagesearch.commands.plot import read_runs
-    from pyimagesearch.runs import results
-    if not args.elsewhere:
-        rows, histories, _ = results.load_rows(args.input, [], args.trials_by_name)
-        return rows, histories
     try:
-        runs = read_runs(args, where)
+        return read_runs(args, where) if args.elsewhere else \
+            api.load_runs(args.input, args.trials_by_name)
     except ValueError as e:
         raise Refused(e) from None
-    return [dict(r) for r in runs.rows], list(runs.histories)
 
 
 def ask(args, wanted, look, design, plots):
@@ -323,9 +323,9 @@ def run_round(args, specs, look, measure):
     return None
 
 
-def write(args, plots):
-    """The verdicts as they stand after the last look: plot.py's outputs in ``plots``, and
-    a race's best named last."""
+def write(args, plots, runs):
+    """The verdicts as they stand after the last look, from ``runs`` as it read them:
+    plot.py's outputs in ``plots``, and a race's best named last."""
     from pyimagesearch import api
     from pyimagesearch.runs import rounds
     from pyimagesearch.outputs import summary
@@ -335,10 +335,8 @@ def write(args, plots):
     except OSError as e:
         return fail(f"--plots {plots}: {e.strerror or e}")
     try:
-        from pyimagesearch.commands.plot import read_runs, scale_options
-        result = api.compare(read_runs(args, plots) if args.elsewhere else
-                             api.load_runs(args.input, args.trials_by_name),
-                             **scale_options(args))
+        from pyimagesearch.commands.plot import scale_options
+        result = api.compare(runs, **scale_options(args))
     except ValueError as e:
         return fail(e)
     if not args.elsewhere:

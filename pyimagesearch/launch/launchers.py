@@ -88,17 +88,24 @@ def parallel_script(runs, folder, lines, jobs=None, gpus=None, joblog=None):
         slots = jobs or 1
         command = "sh -c {}"
         what = f"{slots} runs at a time"
+    return _fed_script(
+        runs, folder, lines,
+        f"# {len(runs)} runs through GNU parallel, {what}; each run's output goes to\n"
+        f"# {folder}/{{run}}.log, one line per run here, then the tally. Run it again\n"
+        f"# after a failure: the job log ({joblog}) makes parallel retry only\n"
+        f"# the runs that failed or never ran, and train.py itself skips finished runs\n"
+        f"# and resumes checkpoints. Exits non-zero when any run failed.\n",
+        f"parallel --jobs {slots} --joblog {shlex.quote(joblog)} --resume-failed "
+        f"--halt never {shlex.quote(command)}")
+
+
+def _fed_script(runs, folder, lines, comment, engine, setup=""):
+    """A script that feeds the runs' progress lines to one ``engine`` command on its
+    standard input (GNU parallel, Ray's driver), then prints the tally and exits with the
+    engine's status (non-zero when any run failed)."""
     body = "\n".join(_logged_lines(runs, folder, lines))
-    return (f"#!/bin/sh\n"
-            f"# {len(runs)} runs through GNU parallel, {what}; each run's output goes to\n"
-            f"# {folder}/{{run}}.log, one line per run here, then the tally. Run it again\n"
-            f"# after a failure: the job log ({joblog}) makes parallel retry only\n"
-            f"# the runs that failed or never ran, and train.py itself skips finished runs\n"
-            f"# and resumes checkpoints. Exits non-zero when any run failed.\n"
-            f"{anywhere()}{NEW_JOB}\nmkdir -p {shlex.quote(folder)}\n"
-            f"parallel --jobs {slots} --joblog {shlex.quote(joblog)} --resume-failed "
-            f"--halt never {shlex.quote(command)} <<'RUNS'\n"
-            f"{body}\nRUNS\nstatus=$?\n{_tally(runs, folder)}\nexit $status\n")
+    return (f"#!/bin/sh\n{comment}{anywhere()}{NEW_JOB}\n{setup}mkdir -p {shlex.quote(folder)}\n"
+            f"{engine} <<'RUNS'\n{body}\nRUNS\nstatus=$?\n{_tally(runs, folder)}\nexit $status\n")
 
 
 def slurm_script(runs, folder, lines, gpu=False, partition=None, time=None, throttle=None,
@@ -139,18 +146,16 @@ def ray_script(runs, folder, lines, address=None, gpus_per_run=None, cpus_per_ru
     shared = ""
     if gpus_per_run is not None and 0 < gpus_per_run < 1:  # runs share a GPU
         shared = "".join(f"{k}={v}; export {k}\n" for k, v in SHARED_GPU_ENV.items())
-    body = "\n".join(_logged_lines(runs, folder, lines))
-    return (f"#!/bin/sh\n"
-            f"# {len(runs)} runs, each a Ray task on {where} ({gpus_per_run or 0:g} GPUs,\n"
-            f"# {cpus_per_run or 1:g} CPUs each: as many at once as fit); each run's output goes to\n"
-            f"# {folder}/{{run}}.log, one line per run here, then the tally. Run it again after\n"
-            f"# a failure or a Ctrl-C: finished runs are skipped, checkpoints resumed. Exits\n"
-            f"# non-zero when any run failed. Needs ray: pip install '.[ray]'.\n"
-            f"{anywhere()}{NEW_JOB}\n{shared}mkdir -p {shlex.quote(folder)}\n"
-            f"# a Ctrl-C stops the runs (at a safe point) and then the tally still comes\n"
-            f"trap : INT TERM\n"
-            f"python -m pyimagesearch.launch.ray_tasks{flags} <<'RUNS'\n"
-            f"{body}\nRUNS\nstatus=$?\n{_tally(runs, folder)}\nexit $status\n")
+    return _fed_script(
+        runs, folder, lines,
+        f"# {len(runs)} runs, each a Ray task on {where} ({gpus_per_run or 0:g} GPUs,\n"
+        f"# {cpus_per_run or 1:g} CPUs each: as many at once as fit); each run's output goes to\n"
+        f"# {folder}/{{run}}.log, one line per run here, then the tally. Run it again after\n"
+        f"# a failure or a Ctrl-C: finished runs are skipped, checkpoints resumed. Exits\n"
+        f"# non-zero when any run failed. Needs ray: pip install '.[ray]'.\n",
+        f"# a Ctrl-C stops the runs (at a safe point) and then the tally still comes\n"
+        f"trap : INT TERM\n"
+        f"python -m pyimagesearch.launch.ray_tasks{flags}", setup=shared)
 
 
 # ------------------------------------------------------------------ the launchers, by name

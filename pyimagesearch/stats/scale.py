@@ -144,14 +144,6 @@ def size_estimate(values, floor):
     return float(values.mean()), sd / math.sqrt(n), n
 
 
-def resolution(values, fallback):
-    """The smallest gap between distinct values seen (a log ratio of whole steps is
-    discrete), else ``fallback``: the floor of a size's spread."""
-    distinct = np.unique(np.round(np.asarray([v for v in values if math.isfinite(v)]), 12))
-    gaps = np.diff(distinct)
-    return float(gaps.min()) if len(gaps) else fallback
-
-
 @dataclass(frozen=True)
 class Series:
     """One pair's data across the sizes of a series: for each size (ascending), the
@@ -170,10 +162,14 @@ class Series:
 def trends(series, project_to=None, alpha=verdicts.ALPHA):
     """The trend of every :class:`Series` (one quantity, one family): dicts with
     scale.csv's columns and the per-size points."""
+    from pyimagesearch.stats import analysis
     out, lines = [], []
     for s in series:
         fallback = math.log(1 + TREND_MARGIN) if s.quantity == "speedup" else s.margin
-        floor = resolution([v for vals in s.values for v in vals], fallback)
+        # the metric's resolution floors each size's spread, as it floors a verdict's; a log
+        # ratio of whole steps is discrete too (rounded: float noise is no resolution)
+        floor = analysis.resolution(np.round([v for vals in s.values for v in vals], 12), 1.0,
+                                    fallback)
         points, censored = [], []
         for size, problem, vals in zip(s.sizes, s.problems, s.values):
             if s.quantity == "speedup" and any(not math.isfinite(v) for v in vals):

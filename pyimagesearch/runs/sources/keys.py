@@ -4,7 +4,7 @@ makes a setting of its own (never pooled); duplicates refused; one line says wha
 read. Every source (a table, TensorBoard, MLflow ...) hands its runs here as
 :class:`Logged` and gets back what plot.py, decide.py and ``compare()`` read."""
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 OPTIMIZER_KEYS = ("optimizer", "optim", "opt")
 SEED_KEYS = ("seed",)
@@ -18,10 +18,6 @@ PARAMETER_NAMES = ("lr", "learning_rate", "batch_size", "weight_decay", "momentu
 FINISHED = {"", "finished", "ok", "done", "success", "succeeded", "completed"}
 
 
-class KeyError_(ValueError):
-    """A key that is not there, in one line listing those that are."""
-
-
 @dataclass(frozen=True)
 class Logged:
     """One run as its source holds it: an id, its parameters (name -> value as logged),
@@ -32,7 +28,6 @@ class Logged:
     metrics: dict
     state: str = "finished"
     order: float = 0.0  # when it ran (a start time, or its place in the source): --duplicates latest
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,24 +43,25 @@ class Keys:
 def _pick(asked, defaults, present, what, flag):
     if asked is not None:
         if asked not in present:
-            raise KeyError_(f"{flag} {asked}: no run has it (keys present: "
+            raise ValueError(f"{flag} {asked}: no run has it (keys present: "
                             f"{', '.join(sorted(present)) or 'none'})")
         return asked
     found = next((k for k in defaults if k in present), None)
     if found is None:
-        raise KeyError_(f"no {what} key ({' or '.join(defaults)}) in the runs: name one with "
+        raise ValueError(f"no {what} key ({' or '.join(defaults)}) in the runs: name one with "
                         f"{flag} (keys present: {', '.join(sorted(present)) or 'none'})")
     return found
 
 
-def _number(value):
+def is_number(value):
+    """A number as logged (not a flag: a bool is an int to Python)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _text(value):
-    if _number(value) and float(value).is_integer() and abs(value) < 1e15:
+    if is_number(value) and float(value).is_integer() and abs(value) < 1e15:
         return str(int(value))
-    return format(value, ".6g") if _number(value) else str(value)
+    return format(value, ".6g") if is_number(value) else str(value)
 
 
 def setting_label(name, params):
@@ -73,18 +69,18 @@ def setting_label(name, params):
     plot.py reads and shows as typed (a text value quoted)."""
     if not params:
         return str(name)
-    args = ", ".join(f"{k}={_text(v) if _number(v) else repr(str(v))}" for k, v in params)
+    args = ", ".join(f"{k}={_text(v) if is_number(v) else repr(str(v))}" for k, v in params)
     return f"{name}({args})"
 
 
 @dataclass(frozen=True)
 class Read:
     """What a source's runs are, in the run table's terms: ``runs``, [(problem, setting,
-    seed, Logged)]; ``failed``, [(Logged, why)]; ``line``, the one line that says how."""
+    seed, Logged)]; ``failed``, [(Logged, why)]; ``line``, the one line that says how;
+    ``seed_key``, the key that held the seed (a next round's runs change it)."""
     runs: list
     failed: list
     line: str
-    varying: tuple
     seed_key: str
 
 
@@ -140,7 +136,7 @@ def identify(logged, keys, source):
             + (f", {len(failed)} not finished left out ("
                + ", ".join(f"{r.id}: {why}" for r, why in failed[:3])
                + (", ..." if len(failed) > 3 else "") + ")" if failed else ""))
-    return Read(out, failed, line, varying, seed)
+    return Read(out, failed, line, seed)
 
 
 def split_columns(names, param_keys=()):

@@ -45,10 +45,6 @@ def _plain(value):
     return value
 
 
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def read(location, keys, param_keys=()):
     """The table's runs as :class:`keys.Logged`."""
     frame = _frame(location)
@@ -59,8 +55,8 @@ def read(location, keys, param_keys=()):
     frame.columns = columns
     if set(LONG) <= set(columns):
         return _long(frame, keys, param_keys, source)
-    return [_logged(i, row, keys, param_keys, columns)
-            for i, row in enumerate(frame.to_dict("records"))]
+    roles = _roles(columns, keys, param_keys)  # once a table: every row has its columns
+    return [_logged(i, row, roles) for i, row in enumerate(frame.to_dict("records"))]
 
 
 def _roles(columns, keys, param_keys):
@@ -86,8 +82,8 @@ def _roles(columns, keys, param_keys):
     return roles
 
 
-def _logged(i, row, keys, param_keys, columns):
-    roles = _roles(columns, keys, param_keys)
+def _logged(i, row, roles):
+    """One row as a run, each column read by its role (:func:`_roles`)."""
     params, metrics, run_id, state, order, step = {}, {}, f"row {i + 2}", "finished", i, 0.0
     for column, value in row.items():
         role, name = roles[column]
@@ -97,11 +93,11 @@ def _logged(i, row, keys, param_keys, columns):
         elif role == "state" and value is not None:
             state = str(value)
         elif role == "order" and value is not None:
-            order = value if _is_number(value) else i
-        elif role == "step" and _is_number(value):
+            order = value if keys_.is_number(value) else i
+        elif role == "step" and keys_.is_number(value):
             step = float(value)
         elif role == "param" or (role == "metric" and value is not None
-                                 and not _is_number(value)):
+                                 and not keys_.is_number(value)):
             if value is not None:
                 params[name] = value  # text in an unmarked column: a parameter
         elif role == "metric" and value is not None:
@@ -114,9 +110,10 @@ def _long(frame, keys, param_keys, source):
     """Long form: one row per (run, step, metric, value); other columns the run's own."""
     out = []
     extra = [c for c in frame.columns if c not in LONG]
+    roles = _roles(extra, keys, param_keys)
     for position, (run_id, rows) in enumerate(frame.groupby("run", sort=False)):
         first = rows.iloc[0].to_dict()
-        logged = _logged(position, {c: first[c] for c in extra}, keys, param_keys, extra) \
+        logged = _logged(position, {c: first[c] for c in extra}, roles) \
             if extra else keys_.Logged(str(run_id), {}, {}, "finished", position)
         metrics = {}
         for metric, points in rows.groupby("metric", sort=False):

@@ -62,8 +62,7 @@ def _number(text):
         value = json.loads(text)
     except ValueError:
         return None
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
-        else None
+    return float(value) if keys_.is_number(value) else None
 
 
 def read_offline(path):
@@ -82,13 +81,10 @@ def read_offline(path):
         if kind == "run":
             run_id = record.run.run_id or run_id
             order = float(record.run.start_time.seconds)
-            for item in record.run.config.update:
-                if not _key(item).startswith("_"):
-                    params[_key(item)] = json.loads(item.value_json)
-        elif kind == "config":
-            for item in record.config.update:
-                if not _key(item).startswith("_"):
-                    params[_key(item)] = json.loads(item.value_json)
+        if kind in ("run", "config"):  # the config at the start, and any update after it
+            config = record.run.config if kind == "run" else record.config
+            params.update({_key(item): json.loads(item.value_json) for item in config.update
+                           if not _key(item).startswith("_")})
         elif kind == "history":
             step = float(record.history.step.num)
             for item in record.history.item:
@@ -115,8 +111,7 @@ def read_online(project):
         metrics = {}
         for row in run.scan_history():
             for key, value in row.items():
-                if not key.startswith("_") and isinstance(value, (int, float)) \
-                        and not isinstance(value, bool):
+                if not key.startswith("_") and keys_.is_number(value):
                     metrics.setdefault(key, []).append((float(row.get("_step", i)), float(value)))
         params = {k: v for k, v in run.config.items() if isinstance(v, (int, float, str, bool))}
         out.append(keys_.Logged(run.name or run.id, params, metrics, run.state, float(i)))

@@ -181,15 +181,19 @@ def compare(runs, metric=None, goal=None, margin=None, baseline=None, race=False
     speed_value, relative = measures.parse_margin(speed_margin)
     speed_value = speed_value if relative else speed_value / 100
     speed_rows = speed.speedups(rows, histories, measure, design, target, speed_value)
-    trend_value, relative = measures.parse_margin(trend_margin)
-    scale_rows = scale.scale_trends(
-        rows, histories, measure, speed_rows, size_key,
-        trend_value if relative else trend_value / 100, project_to)
     tuned_speed = None
     if len({r["optimizer"] for r in tuned}) > 1:  # the tuned optimizers' own family
         history_of = {r["path"]: h for r, h in zip(rows, histories)}
-        tuned_speed = speed.speedups(tuned, [history_of[r["path"]] for r in tuned], measure,
-                                     design, target, speed_value)
+        tuned_histories = [history_of[r["path"]] for r in tuned]
+        tuned_speed = speed.speedups(tuned, tuned_histories, measure, design, target,
+                                     speed_value)
+    # the trend over sizes of what the answer compares: on a tuned grid, each optimizer at
+    # its setting selected at each size (only so do the pairs line up across sizes)
+    trend_value, relative = measures.parse_margin(trend_margin)
+    scale_rows = scale.scale_trends(
+        *((tuned, tuned_histories, measure, tuned_speed) if tuned_speed is not None else
+          (rows, histories, measure, speed_rows)),
+        size_key, trend_value if relative else trend_value / 100, project_to)
     shown = tuned_table[0] if tuned_table and len({r["optimizer"] for r in tuned}) > 1 \
         else problems
     answer = summary.answer_sentence(shown, tuned_table[1] if shown is not problems else overall,

@@ -41,6 +41,7 @@ def runs(datasets, models, optimizers, seeds=None, batches=None, family=None):
     ``family``: {setting: the optimizer it is a trial of} (:func:`expand_optimizers`).
     """
     family = family or {}
+    models = [registry.canonical_model(m) for m in models]  # named as their runs will be
     return [Run(d, m, o, s, b, n, family.get(o)) for d in datasets for m in models
             for b, n in (batches or [(None, None)]) for o in optimizers
             for s in (seeds or [None])]
@@ -195,9 +196,11 @@ def draw_trials(spec, trials, search_seed=0, text=None, resolve=True):
 
 
 def from_record(record):
-    """The Run a history's record describes (batch: the batching of an iteration budget)."""
+    """The Run a history's record describes (batch: the batching of an iteration budget;
+    a language model's name with its shape)."""
     batch = record.get("batch_size") if record.get("steps") else None
-    return Run(record["dataset"], record["model"], record["optimizer"], record.get("seed"),
+    return Run(record["dataset"], registry.shaped_model(record["model"], record),
+               record["optimizer"], record.get("seed"),
                None if batch is None else str(batch), setting_of=record.get("setting_of"))
 
 

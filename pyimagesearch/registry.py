@@ -398,11 +398,15 @@ def check_signature(target, text, arguments):
 
 
 def resolve_model(text):
-    """A model spec -> :class:`ModelSpec`: a registry name, or ``package.module:callable``
-    (called as ``callable(input_shape, classes, **arguments)``; images at their size)."""
+    """A model spec -> :class:`ModelSpec`: a registry name, a language model with its shape
+    (``gpt(width=256)``: :func:`model_shape`), or ``package.module:callable`` (called as
+    ``callable(input_shape, classes, **arguments)``; images at their size)."""
     if text in MODELS:
         return MODELS[text]
     spec = specs.parse(text)
+    if spec.name in MODELS:
+        model_shape(text)  # a language model's shape, checked; no other model has arguments
+        return MODELS[spec.name]
     if not spec.is_callable:
         raise specs.SpecError(f"unknown model {text!r} (choose from {', '.join(MODELS)}, "
                               "or package.module:callable)")
@@ -414,6 +418,51 @@ def resolve_model(text):
     check_signature(target, text, arguments)
     return ModelSpec(lambda shape, classes: target(shape, classes, **arguments),
                      input_size=None, augment=True)
+
+
+def model_shape(text):
+    """(the model's name, {shape field: value} its spec sets): ``gpt(width=256, layers=2)``
+    -> ("gpt", {"width": 256, "layers": 2}). The shape is part of what a language model
+    is, so runs at several widths are several problems (a series over sizes), not one.
+    :class:`specs.SpecError` (one line) for arguments a registry model does not take."""
+    spec = specs.parse(text)
+    if spec.name not in MODELS or not spec.arguments:
+        return spec.name, {}
+    if not MODELS[spec.name].language:
+        raise specs.SpecError(f"--model {text}: {spec.name} takes no arguments")
+    shape = spec.kwargs
+    unknown = sorted(set(shape) - set(GPT_SHAPE))
+    if unknown:
+        raise specs.SpecError(f"--model {text}: {spec.name} has no {unknown[0]!r} (its shape: "
+                              f"{', '.join(GPT_SHAPE)})")
+    bad = next((k for k, v in shape.items() if type(v) is not int or v < 1), None)
+    if bad:
+        raise specs.SpecError(f"--model {text}: {bad} must be a positive whole number")
+    width, heads = (shape.get(k, GPT_SHAPE[k]) for k in ("width", "heads"))
+    if width % heads:
+        raise specs.SpecError(f"--model {text}: width {width} is not divisible by heads "
+                              f"{heads}: each head takes width / heads dimensions")
+    return spec.name, shape
+
+
+def shaped_model(model, shape):
+    """The model as a grid, a table and a verdict name it: a language model's name with its
+    shape written in where it departs from the defaults (``gpt(width=256)``; ``gpt`` at the
+    default shape); any other model as it is. ``shape``: a mapping holding the shape fields
+    (a run record, or a RunSpec's fields)."""
+    if model not in MODELS or not MODELS[model].language:
+        return model
+    set_ = tuple((k, shape.get(k)) for k in GPT_SHAPE
+                 if shape.get(k) is not None and shape.get(k) != GPT_SHAPE[k])
+    return specs.Spec(model, set_).text()
+
+
+def canonical_model(text):
+    """A model spec as its runs will be named: a language model's shape in the registry's
+    order, defaults dropped (``gpt(heads=4, width=256)`` -> ``gpt(width=256)``); any
+    other spec as given."""
+    name, shape = model_shape(text)
+    return shaped_model(name, shape) if shape else text
 
 
 def resolve_dataset(text):
@@ -445,8 +494,18 @@ def resolve_dataset(text):
 
 
 def order(names, value):
-    """Sort key: the registry's order first (``names``), then specs and others by text."""
+    """Sort key: the registry's order first (``names``), a language model's shapes by
+    size within its place (``gpt(width=64)``, ``gpt``, ``gpt(width=256)``), then specs
+    and others by text."""
     names = list(names)
+    base, shape = value, {}
+    if isinstance(value, str) and value not in names:
+        try:
+            base, shape = model_shape(value)
+        except ValueError:  # a dataset's path, say: not a spec
+            base = None
+    if base in names and base in MODELS and MODELS[base].language:
+        return (names.index(base), "|".join(f"{shape.get(k, v):09d}" for k, v in GPT_SHAPE.items()))
     return (names.index(value), "") if value in names else (len(names), str(value))
 
 
@@ -488,6 +547,13 @@ def learning_rate_search(name, default=None):
     return f"{name}(learning_rate=loguniform({rate / 10:.3g}, {rate * 10:.3g}))"
 
 
+def learning_rate_ladder(name, centre):
+    """A spec with 5 learning rates a factor of 2 apart around ``centre``: x1/4 ... x4 (3
+    digits). Wen et al. (2025) ask of a fair baseline that its chosen rate lie inside the
+    range searched with neighbours at most 2x away; the summary says where it does not."""
+    return f"{name}(learning_rate=[{', '.join(f'{centre * 2.0 ** k:.3g}' for k in range(-2, 3))}])"
+
+
 PRESETS = {
     "original": Preset(ORIGINAL_DATASETS, ORIGINAL_MODELS, ORIGINAL_OPTIMIZERS),
     # separates RAdam's rectification from its schedule (run it with --seeds)
@@ -519,6 +585,14 @@ PRESETS = {
                   learning_rate_search("lion", 1e-3),
                   learning_rate_search("schedulefreeadamw", 2.5e-3)],
                  trials=8, seeds=[0, 1, 2]),
+    # does Muon's speed-up over AdamW survive scale? The gpt at three widths (63 K, 225 K
+    # and 840 K weights), each optimizer tuned alike at every width on a ladder of rates
+    # 2x apart (AdamW's around Keras' default, Muon's around the rate the lm preset's
+    # search found best); one seed tunes, then decide.py adds seeds to the chosen settings
+    # and plot.py draws the speed-up's trend over sizes (docs/scale.md)
+    "lm-scale": Preset([TEXT], ["gpt(width=32)", "gpt(width=64)", "gpt"],
+                       [learning_rate_ladder("adamw", 1e-3), learning_rate_ladder("muon", 2e-2)],
+                       seeds=[0]),
 }
 
 # train.py's defaults, the original's.

@@ -45,11 +45,15 @@ def add_grid_arguments(ap):
                          "four, learning rate log-uniform over two decades around each default, "
                          "8 trials each; lm: adamw, muon, lion and schedulefreeadamw on gpt and "
                          "text (a small transformer on the standard library's source), searched "
-                         "as search does, seeds 0,1,2")
+                         "as search does, seeds 0,1,2; lm-scale: adamw and muon on gpt at "
+                         "widths 32, 64 and 128, each on 5 learning rates 2x apart at every "
+                         "width, seed 0 (decide.py adds seeds; plot.py gives the trend over "
+                         "sizes)")
     ap.add_argument("--datasets", type=spec_list(registry.resolve_dataset, "dataset"),
                     help="comma-separated names, folder:PATH or npz:PATH (default: the preset's)")
     ap.add_argument("--models", type=spec_list(registry.resolve_model, "model"),
-                    help="comma-separated names or package.module:callable (default: the preset's)")
+                    help="comma-separated names or package.module:callable; gpt with its shape: "
+                         "gpt(width=64), gpt(width=256, layers=8) (default: the preset's)")
     ap.add_argument("--optimizers", type=spec_list(specs.parse, "optimizer"),
                     help="comma-separated optimizer specs; a [list] value is a grid: "
                          "\"adam(learning_rate=[1e-4,3e-4,1e-3]), lion(learning_rate=[3e-5,1e-4])\" "

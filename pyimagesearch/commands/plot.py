@@ -24,8 +24,7 @@ def write_tuning(curves, flat, margin, folder):
     sensitivity figure (``curves``, ``flat``: analysis.tuning_curves and .sensitivity).
     Returns what was written (nothing for folders without trials)."""
     from pyimagesearch.outputs import figures, summary
-    from pyimagesearch import registry
-    from pyimagesearch.runs import storage
+    from pyimagesearch.runs import results, storage
     if not curves:
         return []
     storage.write_text(os.path.join(folder, "tuning_curves.csv"), summary.tuning_csv(curves))
@@ -37,7 +36,7 @@ def write_tuning(curves, flat, margin, folder):
     for s in flat:
         by_problem_flat[(s["dataset"], s["model"])].append({**s, "width_text": summary.width_text(s)})
     for (dataset, model), members in by_problem.items():
-        stem = f"{registry.label(model)}_{registry.label(dataset)}"
+        stem = results.problem_stem(dataset, model)
         figures.tuning_curve(members, model, dataset,
                              os.path.join(folder, f"tuning_{stem}.png"))
         written.append(f"tuning_{stem}.png")

@@ -72,7 +72,8 @@ def parse_args(argv=None):
                          "text:PATH (your own text file or folder)")
     ap.add_argument("-m", "--model", default=registry.DEFAULT_MODEL, type=model_type,
                     help=f"{', '.join(registry.MODELS)} (gpt: a small transformer language "
-                         "model, on --dataset text); or package.module:callable, called "
+                         "model, on --dataset text; its shape in its name, gpt(width=64), or "
+                         "by the flags below); or package.module:callable, called "
                          "as callable(input_shape, classes), returning a keras.Model")
     ap.add_argument("-o", "--optimizer", default=registry.DEFAULT_OPTIMIZER,
                     type=optimizer_syntax,
@@ -135,6 +136,12 @@ def language_checks(ap, args):
     """A language model and text go together, and the image flags do not apply to them
     (refused, not ignored); the defaults are filled in here, for either kind of run."""
     text, gpt = registry.is_text(args.dataset), registry.resolve_model(args.model).language
+    name, shape = registry.model_shape(args.model)
+    for key, value in shape.items():  # gpt(width=256): the shape flags, said in the model's name
+        if getattr(args, key) not in (None, value):
+            ap.error(f"--model {args.model} and --{key} {getattr(args, key)}: give the {key} once")
+        setattr(args, key, value)
+    args.model = name if shape else args.model
     if text and not gpt:
         ap.error(f"--dataset {args.dataset} is text: it trains a language model (--model gpt)")
     if gpt and not text:

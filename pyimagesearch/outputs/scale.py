@@ -45,6 +45,16 @@ def trend_text(row):
     return text
 
 
+def settings_text(row):
+    """Where the pair was tuned at every size, the settings compared there: one line, or ""."""
+    tuned = [p for p in row["points"] if p.get("settings")]
+    if not tuned:
+        return ""
+    return ("each tuned at every size, the settings compared: " + "; ".join(
+        f"{_size(p['size'])}: {registry.display_name(p['settings'][0])} against "
+        f"{registry.display_name(p['settings'][1])}" for p in tuned))
+
+
 def scale_markdown(rows, trend_margin=None):
     """The summary's section on the trends, or nothing where no series has sizes."""
     fitted = [r for r in rows if not math.isnan(r["per_doubling"])]
@@ -66,7 +76,11 @@ def scale_markdown(rows, trend_margin=None):
              "family per quantity, on every seed as run. A censored size is left out, never "
              "imputed. A projection beyond the sizes run is an extrapolation: it holds only "
              "if the line does.", ""]
-    lines += [f"- {trend_text(r)}" + (f" ({r['method']})" if r["method"] else "") for r in rows]
+    for r in rows:
+        lines.append(f"- {trend_text(r)}" + (f" ({r['method']})" if r["method"] else ""))
+        chosen = settings_text(r)
+        if chosen:
+            lines.append(f"  - {chosen}")
     if not fitted:
         lines += ["", "No series has 3 sizes with values: no trend is fitted."]
     return lines

@@ -9,7 +9,7 @@ from collections import defaultdict
 from pyimagesearch.stats import analysis, verdicts
 from pyimagesearch import registry
 from pyimagesearch.stats.analysis import (budget_verdicts, design_for, effort_ranking, group_stats, headline,
-                       raw, sensitivity, tuned_rows, tuned_selection)
+                       raw, selected_on, sensitivity, tuned_rows, tuned_selection)
 from pyimagesearch.stats.measure import Measure, direction
 from pyimagesearch.stats.measure import value as value_of
 from pyimagesearch.runs.results import TARGET_FRACTION, _model, csv_text
@@ -486,15 +486,19 @@ def tuned_markdown(rows, margin=verdicts.MARGIN, design=None, tuned_table=None, 
                   f"{s['budget']} | {registry.display_name(s['chosen'])} | "
                   f"{_fmt(s['test_accuracy'], 6)} |" for s in selection]
     else:
-        lines = ["", "## Tuned verdict (each optimizer at the setting with the best mean "
-                 "final-epoch validation accuracy, then compared on the test set)", "",
-                 "| dataset | model | optimizer | settings tried | chosen setting | mean val acc. "
-                 "| mean test acc. | selected on |", "|" + " --- |" * 8]
+        on = selected_on(rows)  # validation accuracy; a language model's validation loss
+        lines = ["", f"## Tuned verdict (each optimizer at the setting with the best mean "
+                 f"final {on}, then compared)", "",
+                 f"| dataset | model | optimizer | settings tried | chosen setting | mean "
+                 f"{on.replace('validation', 'val.')} | mean test acc. | selected on |",
+                 "|" + " --- |" * 8]
     for s in selection if not program else ():
-        where = "the test set: optimistic" if s["on_test"] else "the validation hold-out"
+        where = "the test set: optimistic" if s["on_test"] else \
+            "the text's validation split" if s["selected_on"] == "validation loss" else \
+            "the validation hold-out"
         lines.append(f"| {s['dataset']} | {s['model']} | {registry.display_name(s['optimizer'])} | "
                      f"{s['budget']} | {registry.display_name(s['chosen'])} | "
-                     f"{_fmt(s['val_accuracy'])} | {_fmt(s['test_accuracy'])} | {where} |")
+                     f"{_fmt(s['val_value'])} | {_fmt(s['test_accuracy'])} | {where} |")
     for caveat in tuning_caveats(rows):
         lines += ["", caveat]
     if any(s["fixed"] for s in selection):
@@ -557,17 +561,39 @@ def budget_markdown(rows, margin=verdicts.MARGIN, design=None):
                   "the verdict at that budget."]
     flat = sensitivity(rows, margin)
     if flat:
+        on = flat[0]["selected_on"]
+        within = f"{margin:g} point(s)" if on == "validation accuracy" else f"{margin / 100:g}"
         lines += ["", f"**Sensitivity to the learning rate**: the width, in decades, of the rates "
-                  f"whose final validation accuracy (mean over seeds) stays within {margin:g} "
-                  "point(s) of the optimizer's best, the trials joined linearly in log rate; "
+                  f"whose final {on} (mean over seeds) stays within {within} of the "
+                  "optimizer's best, the trials joined linearly in log rate; "
                   "'>=' where that range reaches the edge of the rates tried.", "",
-                  "| dataset | model | optimizer | trials | rates tried | best rate | best val acc. "
-                  "| width (decades) |", "|" + " --- |" * 8]
+                  f"| dataset | model | optimizer | trials | rates tried | best rate | best "
+                  f"{on.replace('validation', 'val.')} | width (decades) |", "|" + " --- |" * 8]
         for s in flat:
             lines.append(f"| {s['dataset']} | {s['model']} | {registry.display_name(s['optimizer'])} "
                          f"| {len(s['rates'])} | {min(s['rates']):.3g} to {max(s['rates']):.3g} | "
-                         f"{s['best_rate']:.3g} | {_fmt(s['best_val'])} | {width_text(s)} |")
+                         f"{s['best_rate']:.3g} | {_fmt(s['best_value'])} | {width_text(s)} |")
+        lines += rate_range_caveats(flat)
     return lines
+
+
+def rate_range_caveats(flat):
+    """Where a tuning falls short of a fair baseline as Wen et al. (2025) define it: the
+    chosen rate at the edge of the range searched (its optimum may lie beyond), or its
+    neighbours more than 2x away (the optimum may lie between). Markdown lines."""
+    out = []
+    for s in flat:
+        where = f"{registry.display_name(s['optimizer'])} on {s['dataset']} / {s['model']}"
+        if s["best_at_edge"]:
+            out += ["", f"**{where}: its best rate ({s['best_rate']:.3g}) is the "
+                    f"{s['best_at_edge']} tried**, so its optimum may lie beyond the range "
+                    "searched and its tuned result is understated: widen the range until the "
+                    "best rate lies inside it."]
+        elif s["neighbour_ratio"] > 2 + 1e-9:
+            out += ["", f"**{where}: the rates beside its best ({s['best_rate']:.3g}) are up to "
+                    f"{s['neighbour_ratio']:.3g}x away**: the optimum may lie between them; a "
+                    "fair baseline's neighbours are at most 2x away (Wen et al. 2025)."]
+    return out
 
 
 # ------------------------------------------------------------------ study B (iteration budgets)

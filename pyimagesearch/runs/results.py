@@ -15,6 +15,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from pyimagesearch import registry
 from pyimagesearch.runs import readers, runspec, safepickle
 from pyimagesearch.runs.readers.common import DRESSED, run_size
 # train.py's diagnoses, where they have always been read from
@@ -86,6 +87,14 @@ def problem(row):
     return row["dataset"], _model(row)
 
 
+def problem_stem(dataset, model):
+    """A file-safe stem for a problem (:func:`problem`'s dataset and model, whose model may
+    carry its batching, "gpt (batch 32)"): ``gpt_text_b32``, as the curve figures are named."""
+    base, _, batch = model.partition(" (batch ")
+    return f"{registry.label(base)}_{registry.label(dataset)}" + \
+        (f"_b{batch.rstrip(')')}" if batch else "")
+
+
 def add_time_to_target(rows, histories, fraction=TARGET_FRACTION):
     """Give each row its target (``fraction`` of the best validation accuracy any run
     reached on the same model and dataset) and the epochs and seconds it took to reach it.
@@ -133,7 +142,9 @@ def _variant(record):
     if not record:
         return ()
     fields = runspec.RunSpec.__dataclass_fields__
-    skip = set(_NAMED) | ({"batch_size", "steps"} if record.get("steps") else set())
+    # a language model's shape is in its name already (registry.shaped_model)
+    skip = set(_NAMED) | set(registry.GPT_SHAPE) | \
+        ({"batch_size", "steps"} if record.get("steps") else set())
     return tuple((k, repr(record.get(k, fields[k].default))) for k in fields if k not in skip)
 
 

@@ -9,7 +9,7 @@ import json
 import os
 
 from pyimagesearch.program import command
-from pyimagesearch import grid
+from pyimagesearch import grid, registry
 from pyimagesearch.stats import measure, verdicts
 from pyimagesearch.runs import results, runspec, storage
 from pyimagesearch.runs.results import DESIGN_FILE
@@ -254,7 +254,7 @@ def next_run_rows(wanted, folder=None):
                       optimizer_arguments(record["optimizer"], record).items()}
             line = train_line(spec_of(record, seed), folder)[1] if folder else None
         problem = record.get("problem") if record.get("source") else \
-            f"{record.get('model')} on {record.get('dataset')}"
+            f"{registry.shaped_model(record.get('model'), record)} on {record.get('dataset')}"
         out.append({"problem": problem or "", "setting": record["optimizer"],
                     **{f"param:{k}": v for k, v in params.items()}, "seed": seed,
                     **({"command": line} if line else {})})
@@ -278,7 +278,7 @@ def train_line(spec, folder):
     import shlex
     if isinstance(spec, command.ProgramSpec):
         return spec.line(folder)
-    run = grid.Run(spec.dataset, spec.model, spec.optimizer, spec.seed,
+    run = grid.Run(spec.dataset, spec.model_name, spec.optimizer, spec.seed,
                    None if spec.steps is None else str(spec.batch_size))
     history, report = grid.outputs(run, folder)
     words = ["--history", history, "--report", report, *spec.to_argv()]

@@ -62,6 +62,12 @@ class RunSpec:
         return registry.resolve_dataset(self.dataset)
 
     @property
+    def model_name(self):
+        """The model as a grid and the verdicts name it: its shape written in
+        (``gpt(width=256)``), so that runs at several widths are several problems."""
+        return registry.shaped_model(self.model, asdict(self))
+
+    @property
     def language(self):
         """A language model's run: text in, next-byte loss out (pyimagesearch.train.language)."""
         return registry.is_text(self.dataset)
@@ -136,7 +142,7 @@ class RunSpec:
         the model's BatchNorm (layers, slowest momentum, precise-BN batches), its size
         in parameters (the axis of a speed-up's trend over scale), and package versions."""
         out = asdict(self)
-        out.update(dataset_label=registry.label(self.dataset), model_label=registry.label(self.model),
+        out.update(dataset_label=registry.label(self.dataset), model_label=registry.label(self.model_name),
                    optimizer_label=registry.label(self.optimizer), versions=versions())
         if optimizer is not None:
             out["optimizer_class"] = type(optimizer).__name__

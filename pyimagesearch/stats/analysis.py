@@ -405,6 +405,8 @@ def tuned_selection(rows):
         members = [r for ms in settings.values() for r in ms]
         out.append({"dataset": dataset, "model": model, "optimizer": name, "chosen": chosen,
                     "budget": len(settings), "val_accuracy": best_val,
+                    "selected_on": selected_on(members),
+                    "val_value": natural(best_val, members),
                     "test_accuracy": _mean([r["final_metric"] if r.get("program")
                                             else r["test_accuracy"] for r in settings[chosen]]),
                     "seeds": len(settings[chosen]), "fixed": bool(fixed),
@@ -445,6 +447,19 @@ def selection_score(row):
     """What tuning selects a setting on, higher is better: train.py's final validation
     accuracy; a program's own metric in its own direction (results._program_metrics)."""
     return row.get("selection_score", row.get("final_val_accuracy", math.nan))
+
+
+def selected_on(rows):
+    """What a tuning of these runs selects on: "validation accuracy" (train.py's image
+    classifiers), "validation loss" (its language model), or a program's own metric."""
+    return next((r.get("selected_on") or r.get("program_metric") for r in rows
+                 if r.get("selected_on") or r.get("program_metric")), "validation accuracy")
+
+
+def natural(score, rows):
+    """A selection score (higher is better) back in its metric's own terms: a loss is
+    scored negated, and reads as the loss again."""
+    return -score if any(r.get("selection_negated") for r in rows) else score
 
 
 def outcome_score(row):
@@ -517,9 +532,21 @@ def sensitivity(rows, margin=verdicts.MARGIN):
                   else math.nan for ms in settings.values()]
         width, open_low, open_high = tuning.flat_width(rates, val, margin / 100)
         best = int(np.nanargmax(val))
+        members = [r for ms in settings.values() for r in ms]
+        ladder = sorted(set(rates))
+        at = ladder.index(rates[best])
+        neighbours = [ladder[i] for i in (at - 1, at + 1) if 0 <= i < len(ladder)]
         out.append({"dataset": dataset, "model": model, "optimizer": name, "rates": rates,
                     "val_mean": val.tolist(), "val_std": spread, "best_rate": rates[best],
-                    "best_val": float(val[best]), "width_decades": width,
+                    "best_val": float(val[best]), "selected_on": selected_on(members),
+                    "best_value": natural(float(val[best]), members),
+                    # Wen et al. (2025): a fair baseline's chosen rate lies inside the range
+                    # searched, its neighbours at most 2x away
+                    "best_at_edge": ("lowest" if at == 0 else "highest" if at == len(ladder) - 1
+                                     else "") if len(ladder) > 1 else "",
+                    "neighbour_ratio": max((max(n, rates[best]) / min(n, rates[best])
+                                            for n in neighbours), default=math.nan),
+                    "width_decades": width,
                     "open_low": open_low, "open_high": open_high,
                     "searched_decades": float(np.log10(max(rates) / min(rates)))})
     return out

@@ -34,7 +34,9 @@ as for the verdicts), and x_i = log2(size_i).
   where the sizes disagree), marked as an extrapolation with the doublings beyond the
   largest size run; refused past MAX_DOUBLINGS or below the smallest size.
 """
+import itertools
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -157,6 +159,7 @@ class Series:
     values: tuple
     margin: float  # |slope| below it: steady
     unit: str = ""
+    settings: tuple = ()  # per size, (A's setting, B's setting) where each was tuned there
 
 
 def trends(series, project_to=None, alpha=verdicts.ALPHA):
@@ -171,13 +174,14 @@ def trends(series, project_to=None, alpha=verdicts.ALPHA):
         floor = analysis.resolution(np.round([v for vals in s.values for v in vals], 12), 1.0,
                                     fallback)
         points, censored = [], []
-        for size, problem, vals in zip(s.sizes, s.problems, s.values):
+        for size, problem, vals, chosen in itertools.zip_longest(s.sizes, s.problems, s.values,
+                                                                  s.settings):
             if s.quantity == "speedup" and any(not math.isfinite(v) for v in vals):
                 censored.append(size)
                 continue
             mean, se, n = size_estimate(vals, floor)
             if math.isfinite(mean):
-                points.append((size, problem, mean, se, n))
+                points.append((size, problem, mean, se, n, chosen))
         row = {"a": s.a, "b": s.b, "quantity": s.quantity, "unit": s.unit,
                "sizes": tuple(p[0] for p in points), "censored_sizes": tuple(censored),
                "points": tuple(points), "margin": s.margin, "project_to": project_to}
@@ -204,13 +208,15 @@ def trends(series, project_to=None, alpha=verdicts.ALPHA):
 
 
 def _point(point, quantity):
-    """(size, problem, value, its 95% interval, n): a speed-up as a factor."""
-    size, problem, mean, se, n = point
+    """(size, problem, value, its 95% interval, n, the settings tuned there): a speed-up
+    as a factor."""
+    size, problem, mean, se, n, chosen = point
     half = stats.t.ppf(0.975, max(n - 1, 1)) * se
     low, high = mean - half, mean + half
     if quantity == "speedup":
         mean, low, high = math.exp(mean), math.exp(low), math.exp(high)
-    return {"size": size, "problem": problem, "value": mean, "low": low, "high": high, "n": n}
+    return {"size": size, "problem": problem, "value": mean, "low": low, "high": high, "n": n,
+            "settings": chosen}
 
 
 def _verdict(line, adj_p, adj_steady, alpha):
@@ -279,33 +285,59 @@ def size_of(row, history, size_key=None):
     return value
 
 
+def series_name(row, record):
+    """The series a run's problem belongs to, or None. A program's problems (and another
+    system's) are the sizes its user gave them: one series. train.py's language model at
+    several shapes on one text is one series (``gpt(width=64)``, ``gpt``,
+    ``gpt(width=256)`` on text: "text/gpt"); train.py's other models are different
+    architectures, not sizes of one: they form none."""
+    if record.get("kind") == "program":
+        return ""
+    from pyimagesearch import registry, specs
+    model = specs.parse(row["model"]).name
+    if model in registry.MODELS and registry.MODELS[model].language:
+        return f"{row['dataset']}/{model}"
+    return None
+
+
 def problem_sizes(rows, histories, size_key=None):
-    """{(dataset, model): the median size of its runs} for the runs of a program or of
-    another system (train.py's own models are different architectures, not sizes of one:
-    they form no series)."""
+    """{(dataset, model): (its series, the median size of its runs)} for every problem
+    of a series (:func:`series_name`) whose runs have a size (the model as the verdicts
+    name a problem's: with its batching, where an iteration budget gave one)."""
     from collections import defaultdict
-    found = defaultdict(list)
+    from pyimagesearch.runs import results
+    found, named = defaultdict(list), {}
     for row, history in zip(rows, histories):
         record = (history or {}).get("run") or {}
-        if record.get("kind") != "program":
-            continue
-        size = size_of(row, history, size_key)
+        name = series_name(row, record)
+        size = None if name is None else size_of(row, history, size_key)
         if size is not None:
-            found[(row["dataset"], row["model"])].append(size)
-    return {key: float(np.median(values)) for key, values in found.items()}
+            found[results.problem(row)].append(size)
+            named[results.problem(row)] = name
+    return {key: (named[key], float(np.median(values))) for key, values in found.items()}
 
 
 def series(rows, histories, measure, speed_rows, size_key=None, trend_margin=TREND_MARGIN):
-    """(the speed-up's series, the difference's series): one :class:`Series` per pair
-    over every problem of known size where both ran, sizes ascending."""
+    """(the speed-up's series, the difference's series): one :class:`Series` per pair and
+    series over every problem of known size where both ran, sizes ascending."""
     from collections import defaultdict
     from pyimagesearch.stats import analysis, measure as measures
+    from pyimagesearch.runs import results
     sizes = problem_sizes(rows, histories, size_key)
+    # a tuned optimizer's rows carry the setting selected for their problem
+    setting = {(*results.problem(r), r["optimizer"]): r["setting"] for r in rows
+               if r.get("setting")}
+
+    def settings(key, a, b):
+        return (setting[(*key, a)], setting[(*key, b)]) if (*key, a) in setting and \
+            (*key, b) in setting else None
     speed, diff = defaultdict(list), defaultdict(list)
     for r in speed_rows:
         key = (r["dataset"], r["model"])
         if key in sizes and r.get("log_ratios"):
-            speed[(r["a"], r["b"])].append((sizes[key], key, tuple(r["log_ratios"]), None))
+            name, size = sizes[key]
+            speed[(name, r["a"], r["b"])].append((size, key, tuple(r["log_ratios"]), None,
+                                                  settings(key, r["a"], r["b"])))
     for c in analysis.problem_comparisons(rows, measure):
         key = (c["dataset"], c["model"])
         if key not in sizes:
@@ -313,11 +345,13 @@ def series(rows, histories, measure, speed_rows, size_key=None, trend_margin=TRE
         seeds = sorted(set(c["a_scores"]) & set(c["b_scores"]))
         values = tuple(measures.oriented(c["a_scores"][s], c["b_scores"][s], measure)
                        for s in seeds)
-        diff[(c["a"], c["b"])].append((sizes[key], key, values, c["margin"]))
+        name, size = sizes[key]
+        diff[(name, c["a"], c["b"])].append((size, key, values, c["margin"],
+                                             settings(key, c["a"], c["b"])))
 
     def made(found, quantity):
         out = []
-        for (a, b), points in found.items():
+        for (_, a, b), points in found.items():
             if len({p[0] for p in points}) < 2:  # one size is no series
                 continue
             points.sort(key=lambda p: p[0])
@@ -326,7 +360,9 @@ def series(rows, histories, measure, speed_rows, size_key=None, trend_margin=TRE
             out.append(Series(a, b, quantity, tuple(p[0] for p in points),
                               tuple("/".join(p[1]) for p in points),
                               tuple(p[2] for p in points), margin,
-                              "x" if quantity == "speedup" else measure.unit))
+                              "x" if quantity == "speedup" else measure.unit,
+                              tuple(p[4] for p in points) if any(p[4] for p in points)
+                              else ()))
         return out
     return made(speed, "speedup"), made(diff, "difference")
 
@@ -350,12 +386,12 @@ def check(rows, histories, size_key=None, project_to=None):
                             (((h or {}).get("run") or {}).get("parameters") or {})})
         raise ValueError(f"--size-key {size_key}: no run has it (there are: "
                          f"{', '.join(present) or 'none'})")
-    found = len(set(sizes.values()))
+    found = max(Counter(name for name, _ in set(sizes.values())).values(), default=0)
     if (size_key is not None or project_to is not None) and found < MIN_SIZES:
         raise ValueError(f"a trend over sizes needs at least {MIN_SIZES} sizes of one series; "
                          f"these runs have {found} (the per-size speed-ups are still given)")
     if project_to is not None:
-        check_projection(project_to, list(sizes.values()))
+        check_projection(project_to, [size for _, size in sizes.values()])
 
 
 def scale_trends(rows, histories, measure, speed_rows, size_key=None,

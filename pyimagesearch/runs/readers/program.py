@@ -62,7 +62,8 @@ def metrics(history, report, record):
     dressed = history.get(DRESSED, ())
     metric = record.get("metric")
     values = history[metric]
-    oriented = values[-1] if (record.get("goal") or infer_goal(metric)) == "max" else -values[-1]
+    negated = (record.get("goal") or infer_goal(metric)) != "max"
+    oriented = -values[-1] if negated else values[-1]
 
     def final(*names):
         return next((history[n][-1] for n in names if n in history and n not in dressed),
@@ -75,7 +76,7 @@ def metrics(history, report, record):
         "final_val_loss": final("val_loss", "eval_loss"), "best_val_accuracy": math.nan,
         "best_epoch": None, "val_loss_std_last_quarter": math.nan, "stability_epochs": 0,
         "epochs": len(values), "wall_seconds": wall_seconds(history),
-        "selection_score": oriented, "outcome_score": oriented}
+        "selection_score": oriented, "outcome_score": oriented, "selection_negated": negated}
 
 
 LOSSES = ("train_loss", "loss", "val_loss", "eval_loss")

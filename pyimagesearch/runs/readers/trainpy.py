@@ -171,10 +171,15 @@ def metrics(history, report, record):
     tail = val_loss[-stability_window(len(val_loss)):]
     test_accuracy = report["accuracy"] if report else math.nan
     status = _status(history, record, val_loss, test_accuracy, classes_of(history, report))
+    # a language model validates on its text's own validation split, and is tuned on its
+    # own objective there: the validation loss (lower is better), not next-byte accuracy
+    language = record.get("byte_frequency_loss") is not None
+    selection = -val_loss[-1] if language else val_acc[-1]
     return {
         "status": status,
         "learned": "did not learn" not in status,
-        "validation": "hold-out" if record.get("validation_split") else "test set",
+        "validation": "validation split" if language else
+                      "hold-out" if record.get("validation_split") else "test set",
         "final_val_accuracy": val_acc[-1],
         "test_accuracy": test_accuracy,
         "test_images": (report or {}).get("test_images"),
@@ -188,5 +193,7 @@ def metrics(history, report, record):
         "epochs": len(val_acc),
         "wall_seconds": wall_seconds(history),
         # what tuning selects on (validation) and what it yields (test), higher is better
-        "selection_score": val_acc[-1], "outcome_score": test_accuracy,
+        "selection_score": selection, "outcome_score": test_accuracy,
+        "selected_on": "validation loss" if language else "validation accuracy",
+        "selection_negated": language,
     }

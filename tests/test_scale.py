@@ -140,7 +140,13 @@ def test_a_shrinking_speedup_over_four_sizes_is_called_shrinks(known_trend):
     lion = trend[("adamw", "lion", "speedup")]
     assert lion["verdict"] not in ("shrinks", "grows")
     assert lion["ci_low"] <= 1.0 <= lion["ci_high"]
-    assert set(result.trends["quantity"]) == {"speedup", "difference"}
+    assert set(result.trends["quantity"]) == {"speedup", "difference", "effective"}
+    # Wen et al.'s effective speed-up has the same truth here (the curves differ by a time
+    # scale alone): its own family, its own trend
+    effective = trend[("adamw", "muon", "effective")]
+    assert effective["verdict"] == "shrinks"
+    assert effective["ci_low"] <= 0.85 <= effective["ci_high"]
+    assert trend[("adamw", "lion", "effective")]["verdict"] not in ("shrinks", "grows")
 
 
 def test_plot_writes_the_trends_table_section_and_figure(known_trend):

@@ -4,12 +4,13 @@ import math
 
 from pyimagesearch import registry
 from pyimagesearch.runs import results
+from pyimagesearch.stats import scale
 
 
 def _size(value):
-    for unit, scale in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if value >= scale:
-            return f"{value / scale:.3g}{unit}"
+    for unit, factor in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if value >= factor:
+            return f"{value / factor:.3g}{unit}"
     return f"{value:.3g}"
 
 
@@ -17,11 +18,16 @@ def trend_text(row):
     """One line: how a pair's speed-up (or difference) changes per doubling of size."""
     a, b = registry.display_name(row["a"]), registry.display_name(row["b"])
     sizes = row["sizes"]
-    censored = (f"; sizes {', '.join(_size(s) for s in row['censored_sizes'])} left out (a "
-                f"run never reached the target there: censored, not imputed)"
-                if row["censored_sizes"] else "")
-    if row["quantity"] == "speedup":
-        what = f"{b}'s speed-up over {a} ({a}'s steps to the target over {b}'s)"
+    never = (f"{a}'s curve, even fitted, never reaches {b}'s final value there"
+             if row["quantity"] == "effective" else "a run never reached the target there")
+    censored = (f"; sizes {', '.join(_size(s) for s in row['censored_sizes'])} left out "
+                f"({never}: censored, not imputed)" if row["censored_sizes"] else "")
+    ratio = row["quantity"] in scale.RATIOS
+    if ratio:
+        what = (f"{b}'s speed-up over {a} ({a}'s steps to the target over {b}'s)"
+                if row["quantity"] == "speedup" else
+                f"{b}'s effective speed-up over {a} (the steps {a} needs to reach {b}'s final "
+                f"value, over {b}'s; Wen et al.)")
         change = (f"{row['per_doubling']:.3g}x per doubling "
                   f"[{row['ci_low']:.3g}, {row['ci_high']:.3g}]")
     else:
@@ -35,7 +41,7 @@ def trend_text(row):
     text = (f"{what} changes by {change} across {len(sizes)} sizes ({_size(min(sizes))} to "
             f"{_size(max(sizes))} parameters): {row['verdict']}{decided}{censored}")
     if not math.isnan(row["projected"]):
-        unit = "x" if row["quantity"] == "speedup" else ""
+        unit = "x" if ratio else ""
         where = (f"{row['doublings_beyond']:.1f} doublings beyond the largest size run: an "
                  "extrapolation, trusting the line to hold" if row["doublings_beyond"] > 0
                  else "within the sizes run: read off the line")
@@ -62,8 +68,9 @@ def scale_markdown(rows, trend_margin=None):
         return []
     speed_margin = next((r["margin"] for r in rows if r["quantity"] == "speedup"), None)
     lines = ["", "## Across sizes: does the speed-up survive scale?", "",
-             "Each pair's speed-up (A's steps to the target over B's, per size as above) and "
-             "its difference in the final metric, regressed on log2(size): the change per "
+             "Each pair's speed-up (A's steps to the target over B's, per size as above), "
+             "its difference in the final metric, and its effective speed-up at B's final "
+             "value (Wen et al.'s), each regressed on log2(size): the change per "
              "doubling of size with its 95% interval. Per size the seeds give a mean and its "
              "standard error; the line is fitted by least squares weighted by seeds, its "
              "interval from each size's own spread, or from the sizes' scatter about the line "
@@ -93,8 +100,7 @@ def _cell(value):
 
 
 def scale_csv(result):
-    """plots/scale.csv: one row per pair and quantity (speedup, difference)."""
-    from pyimagesearch.stats import scale
+    """plots/scale.csv: one row per pair and quantity (speedup, difference, effective)."""
     rows = [{k: _cell(r.get(k)) for k in scale.SCALE_COLUMNS} for r in result.scale]
     return results.csv_text(scale.SCALE_COLUMNS, rows)
 

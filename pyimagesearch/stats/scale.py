@@ -4,7 +4,10 @@ method's name: per-size estimates in, trend rows out (plot.py writes plots/scale
 
 Per size (a problem of the series) the data are the pair's seeds: for the speed-up,
 d = log(T_A / T_B) of each seed pair (:mod:`.speed`: positive when B is faster, so
-exp(mean d) is B's speed-up, A's steps over B's); for the difference, B - A in the
+exp(mean d) is B's speed-up, A's steps over B's); for the effective speed-up (Wen et al.
+2025), the log of the steps A needs to reach B's final value over B's steps, each seed
+pair's (:func:`.speed.effective`; a pair whose A never gets there is censored, as a
+speed-up's is); for the difference, B - A in the
 metric's units, oriented so that positive means B better. Each size gives a mean y_i and
 its standard error s_i from its n_i seeds (the spread floored at the metric's resolution,
 as for the verdicts), and x_i = log2(size_i).
@@ -46,6 +49,9 @@ from pyimagesearch.stats import verdicts
 
 TREND_MARGIN = 0.05  # a speed-up "steady" within 5% per doubling
 MIN_SIZES = 3
+# the quantities that are ratios, trended on the log scale and reported as factors: the
+# steps-to-target speed-up, and Wen et al.'s effective speed-up at B's final value
+RATIOS = ("speedup", "effective")
 MAX_DOUBLINGS = 8
 HETEROGENEITY_P = 0.50  # lack of fit below this: random effects. A lenient pretest on
 # purpose: 3-5 sizes show their scatter poorly, and a missed one makes a flat trend
@@ -153,7 +159,7 @@ class Series:
     pair)."""
     a: str
     b: str
-    quantity: str  # "speedup" or "difference"
+    quantity: str  # "speedup", "effective" (Wen et al.'s speed-up) or "difference"
     sizes: tuple
     problems: tuple
     values: tuple
@@ -168,7 +174,7 @@ def trends(series, project_to=None, alpha=verdicts.ALPHA):
     from pyimagesearch.stats import analysis
     out, lines = [], []
     for s in series:
-        fallback = math.log(1 + TREND_MARGIN) if s.quantity == "speedup" else s.margin
+        fallback = math.log(1 + TREND_MARGIN) if s.quantity in RATIOS else s.margin
         # the metric's resolution floors each size's spread, as it floors a verdict's; a log
         # ratio of whole steps is discrete too (rounded: float noise is no resolution)
         floor = analysis.resolution(np.round([v for vals in s.values for v in vals], 12), 1.0,
@@ -176,7 +182,7 @@ def trends(series, project_to=None, alpha=verdicts.ALPHA):
         points, censored = [], []
         for size, problem, vals, chosen in itertools.zip_longest(s.sizes, s.problems, s.values,
                                                                   s.settings):
-            if s.quantity == "speedup" and any(not math.isfinite(v) for v in vals):
+            if s.quantity in RATIOS and any(not math.isfinite(v) for v in vals):
                 censored.append(size)
                 continue
             mean, se, n = size_estimate(vals, floor)
@@ -198,7 +204,7 @@ def trends(series, project_to=None, alpha=verdicts.ALPHA):
     for i, (row, line) in enumerate(zip(out, lines)):
         row.update(_verdict(line, adj_p[i], adj_steady[i], alpha))
         row.update(_projection(row, line, project_to))
-        if row["quantity"] == "speedup":  # log speed-ups to factors: B's speed-up, x per doubling
+        if row["quantity"] in RATIOS:  # log speed-ups to factors: B's speed-up, x per doubling
             for key in ("per_doubling", "ci_low", "ci_high", "projected", "projected_low",
                         "projected_high"):
                 row[key] = math.exp(row[key])
@@ -213,7 +219,7 @@ def _point(point, quantity):
     size, problem, mean, se, n, chosen = point
     half = stats.t.ppf(0.975, max(n - 1, 1)) * se
     low, high = mean - half, mean + half
-    if quantity == "speedup":
+    if quantity in RATIOS:
         mean, low, high = math.exp(mean), math.exp(low), math.exp(high)
     return {"size": size, "problem": problem, "value": mean, "low": low, "high": high, "n": n,
             "settings": chosen}
@@ -318,8 +324,9 @@ def problem_sizes(rows, histories, size_key=None):
 
 
 def series(rows, histories, measure, speed_rows, size_key=None, trend_margin=TREND_MARGIN):
-    """(the speed-up's series, the difference's series): one :class:`Series` per pair and
-    series over every problem of known size where both ran, sizes ascending."""
+    """(the speed-up's series, the difference's, the effective speed-up's): one
+    :class:`Series` per pair and series over every problem of known size where both ran,
+    sizes ascending."""
     from collections import defaultdict
     from pyimagesearch.stats import analysis, measure as measures
     from pyimagesearch.runs import results
@@ -331,13 +338,16 @@ def series(rows, histories, measure, speed_rows, size_key=None, trend_margin=TRE
     def settings(key, a, b):
         return (setting[(*key, a)], setting[(*key, b)]) if (*key, a) in setting and \
             (*key, b) in setting else None
-    speed, diff = defaultdict(list), defaultdict(list)
+    speed, diff, effective = defaultdict(list), defaultdict(list), defaultdict(list)
     for r in speed_rows:
         key = (r["dataset"], r["model"])
-        if key in sizes and r.get("log_ratios"):
-            name, size = sizes[key]
-            speed[(name, r["a"], r["b"])].append((size, key, tuple(r["log_ratios"]), None,
-                                                  settings(key, r["a"], r["b"])))
+        if key not in sizes:
+            continue
+        name, size = sizes[key]
+        for found, column in ((speed, "log_ratios"), (effective, "effective_log_ratios")):
+            if r.get(column):
+                found[(name, r["a"], r["b"])].append((size, key, tuple(r[column]), None,
+                                                      settings(key, r["a"], r["b"])))
     for c in analysis.problem_comparisons(rows, measure):
         key = (c["dataset"], c["model"])
         if key not in sizes:
@@ -355,16 +365,16 @@ def series(rows, histories, measure, speed_rows, size_key=None, trend_margin=TRE
             if len({p[0] for p in points}) < 2:  # one size is no series
                 continue
             points.sort(key=lambda p: p[0])
-            margin = math.log(1 + trend_margin) if quantity == "speedup" else \
+            margin = math.log(1 + trend_margin) if quantity in RATIOS else \
                 float(np.nanmedian([p[3] for p in points]))
             out.append(Series(a, b, quantity, tuple(p[0] for p in points),
                               tuple("/".join(p[1]) for p in points),
                               tuple(p[2] for p in points), margin,
-                              "x" if quantity == "speedup" else measure.unit,
+                              "x" if quantity in RATIOS else measure.unit,
                               tuple(p[4] for p in points) if any(p[4] for p in points)
                               else ()))
         return out
-    return made(speed, "speedup"), made(diff, "difference")
+    return made(speed, "speedup"), made(diff, "difference"), made(effective, "effective")
 
 
 
@@ -396,9 +406,10 @@ def check(rows, histories, size_key=None, project_to=None):
 
 def scale_trends(rows, histories, measure, speed_rows, size_key=None,
                  trend_margin=TREND_MARGIN, project_to=None):
-    """Every pair's trends over the sizes of its series: the speed-up's family, then the
-    difference's; :func:`check`'s errors first."""
+    """Every pair's trends over the sizes of its series: the speed-up's family, the
+    difference's, then the effective speed-up's (each a family of its own);
+    :func:`check`'s errors first."""
     check(rows, histories, size_key, project_to)
-    speed_series, diff_series = series(rows, histories, measure, speed_rows, size_key,
-                                       trend_margin)
-    return tuple(trends(speed_series, project_to) + trends(diff_series, project_to))
+    return tuple(row for family in series(rows, histories, measure, speed_rows, size_key,
+                                          trend_margin)
+                 for row in trends(family, project_to))

@@ -244,6 +244,9 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
                                        else "p_adjusted"][0, i]),
                "verdict": verdict, "speed_margin": margin, "look": at,
                "log_ratios": tuple(float(v) for v in read),  # the seeds' d: the trend's data
+               # the effective speed-up's seeds, a censored one +inf (A never gets there)
+               "effective_log_ratios": tuple(fact["effective"][0])
+               + (math.inf,) * fact["effective"][2],
                **effective_columns(*fact["effective"])}
         row["text"] = speed_text(row) + effective_text(row)
         out.append(row)

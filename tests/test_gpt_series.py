@@ -3,6 +3,7 @@ its name (``gpt(width=64)``), each width a problem of its own, each optimizer tu
 width, and the trend of the tuned pair's speed-up read across the widths."""
 import math
 import pickle
+import shlex
 import shutil
 
 import numpy as np
@@ -77,6 +78,11 @@ def test_a_shaped_run_is_read_back_under_its_shape_and_reruns_keep_the_name(real
     run, line = rounds.train_line(runspec.RunSpec.from_record(record, seed=1), str(folder))
     assert run == grid.from_record({**record, "seed": 1}) and run.model == SHAPE
     assert "--width 16" in line and "--layers 1" in line
+    # and train.py takes it: no image flag (--epochs, --augment) it refuses for a language model
+    import train as train_script
+    words = shlex.split(line)
+    args = train_script.parse_args(words[words.index("--history"):])
+    assert (args.seed, args.width, args.steps) == (1, 16, 40)
 
 
 def test_the_lm_scale_preset_writes_a_series_tuned_alike(tmp_path):

@@ -225,6 +225,28 @@ def test_decide_adds_seeds_by_expanding_the_recorded_template(tmp_path, program)
     assert {r["dataset"] for r in rows} == {"p1", "p2"} and all(r["model"] == "prog" for r in rows)
 
 
+def test_a_tuning_grid_on_one_seed_gets_its_seeds_before_any_verdict(tmp_path, program):
+    """A grid tuned on one seed cannot be tested as run: its look spends no alpha, and the
+    first round brings the chosen settings to --max-seeds 3 (it used to spend all of alpha
+    on the one-seed look and add nothing)."""
+    code, out, script = grid(tmp_path, [
+        "--command", template(program), "--metric", "val_acc", "--seeds", "0", "--tune",
+        "--optimizers", "a(level=[0.9, 0.6]),b(level=[0.5, 0.8])"])
+    assert code == 0 and run(script).returncode == 0
+    result = run_script("decide.py", "-i", str(out), "-p", str(tmp_path / "plots"),
+                        "--max-seeds", "3")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "looks at 1, 3 seeds (alpha 0.0%, 100.0%)" in result.stdout
+    assert "RuntimeWarning" not in result.stderr
+    for setting, seeds in (("a-level=0.9", [0, 1, 2]), ("a-level=0.6", [0]),
+                           ("b-level=0.8", [0, 1, 2]), ("b-level=0.5", [0])):
+        found = sorted(int(p.stem.rsplit("_s", 1)[1]) for p in out.glob(f"prog_{setting}_run_s*.pickle"))
+        assert found == seeds, setting
+    with open(tmp_path / "plots" / "verdicts.csv") as f:
+        tuned = [r for r in csv.DictReader(f) if r["scope"] == "tuned" and r["a"] == "a"]
+    assert tuned and tuned[0]["n"] == "3" and tuned[0]["verdict"] == "worse"
+
+
 def test_the_grid_as_a_toml_file(tmp_path, program):
     experiment = tmp_path / "experiment.toml"
     experiment.write_text(f'''command = "{template(program)}"

@@ -192,6 +192,11 @@ def first_look(args, rows, measure, cap, where):
                       "pair; give at least that many")
     plan = analysis.default_plan(counts, cap, verdicts.RACE_LOOKS if measure.race
                                  else verdicts.LOOKS)
+    if min(counts) < plan[0]:
+        # the grid as run has too few seeds to test (a tuning grid on one seed): its look
+        # spends no alpha, and the first round brings every pair to plan[0] (without this,
+        # --max-seeds 3 spent all of alpha on the one-seed grid and added nothing)
+        plan = [min(counts)] + plan
     design = rounds.start(where, measure, cap, plan, rows, tuned=selection,
                           trials_by_name=args.trials_by_name)
     print(f"[INFO] {rounds.DESIGN_FILE}: {measure.sentence()}; margin "

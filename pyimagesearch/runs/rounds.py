@@ -126,7 +126,8 @@ def start(folder, chosen, max_seeds, plan, rows, kind="sequential", tuned=None,
              "looks_rule": "one look, all of alpha: no seeds are added" if kind == "fixed" else
              "a look is a round (the grid as run, then each decide.py round); each comparison is "
              "tested on every paired seed it has at the look; look k spends alpha in "
-             "proportion to the square root of plan[k] (Bonferroni over looks, Holm within)",
+             "proportion to the square root of plan[k], none below 3 seeds (Bonferroni over "
+             "looks, Holm within)",
              "looks": [], "rounds": {}, "tuned": dict(tuned or {})}
     if trials_by_name:
         fixed["trials_by_name"] = True

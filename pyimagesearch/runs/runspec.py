@@ -109,8 +109,9 @@ class RunSpec:
         argv = []
         for key, value in asdict(self).items():
             flag = "--" + key.replace("_", "-")
-            if value is None or value is False:
-                continue
+            if value is None or value is False or (key in ("epochs", "augment") and
+                                                   self.language):
+                continue  # defaults an image run has; train.py refuses them for a language model
             if value is True or (key == "precise_bn" and value == "auto"):
                 argv.append(flag)
             else:

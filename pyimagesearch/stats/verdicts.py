@@ -121,8 +121,11 @@ def look_weights(plan):
     (a Bonferroni split that sums to 1). Between equal shares (which leave the last look,
     where most decisions fall, too little) and shares in proportion to the seeds (which
     leave the first look, at the seeds a grid ran, too little to decide even a 10-point
-    difference at 3 seeds); the simulation in benchmarks/verdicts.py measured all three."""
-    root = np.sqrt(np.asarray(plan, float))
+    difference at 3 seeds); the simulation in benchmarks/verdicts.py measured all three.
+    A look at fewer than MIN_PAIRS seeds (a grid run on one seed, say) tests nothing and
+    spends nothing."""
+    plan = np.asarray(plan, float)
+    root = np.sqrt(plan) * (plan >= MIN_PAIRS)
     return root / root.sum()
 
 
@@ -135,7 +138,10 @@ def decide(tests, weight=1.0 / LOOKS, alpha=ALPHA, include=None):
     p_adjusted of the difference test, p_adjusted of the equivalence test)."""
     include = np.ones(np.shape(tests["mean"]), bool) if include is None else include
     p_diff, p_equiv = paired_holm(tests["p_value"], tests["p_equivalence"], include)
-    p_diff, p_equiv = np.minimum(1.0, p_diff / weight), np.minimum(1.0, p_equiv / weight)
+    if weight > 0:
+        p_diff, p_equiv = np.minimum(1.0, p_diff / weight), np.minimum(1.0, p_equiv / weight)
+    else:  # a look that spends no alpha (too few seeds to test) decides nothing
+        p_diff, p_equiv = np.ones_like(p_diff), np.ones_like(p_equiv)
     enough = tests["n"] >= MIN_PAIRS
     verdict = np.where(p_equiv <= alpha, "equivalent",
                        np.where(p_diff <= alpha, np.where(tests["mean"] > 0, "better", "worse"),

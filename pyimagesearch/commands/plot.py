@@ -256,7 +256,7 @@ def write(result, plots):
                        summary.to_markdown(rows, margin=margin, design=design, table=table,
                                            tuned_table=tuned_table, measure=measure,
                                            speed_rows=speed_rows, left_out=left_out)
-                       + "\n".join(trends.scale_markdown(list(result.scale)))
+                       + "".join(f"{line}\n" for line in trends.scale_markdown(list(result.scale)))
                        + summary.iterations_markdown(step_rows))
     if trends.figure(list(result.scale), os.path.join(plots, "scale.png")):
         print(f"[INFO] {os.path.join(plots, 'scale.png')}")

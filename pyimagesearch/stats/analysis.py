@@ -531,7 +531,9 @@ def sensitivity(rows, margin=verdicts.MARGIN):
         spread = [float(np.std([selection_score(r) for r in ms], ddof=1)) if len(ms) > 1
                   else math.nan for ms in settings.values()]
         width, open_low, open_high = tuning.flat_width(rates, val, margin / 100)
-        best = int(np.nanargmax(val))
+        # the setting decide.py fixed, where it did: more seeds do not select again
+        fixed = [i for i, ms in enumerate(settings.values()) if any(r.get("selected") for r in ms)]
+        best = fixed[0] if fixed else int(np.nanargmax(val))
         members = [r for ms in settings.values() for r in ms]
         ladder = sorted(set(rates))
         at = ladder.index(rates[best])

@@ -195,3 +195,22 @@ def test_the_summary_says_where_a_tuned_rate_is_at_the_edge_of_its_range(series_
     assert ("each tuned at every size, the settings compared: 16.4k: AdamW(learning_rate=0.002) "
             "against Muon(learning_rate=0.04); 32.8k: AdamW(learning_rate=0.002) against "
             "Muon(learning_rate=0.02)") in summary
+
+
+def test_a_ladder_widened_at_one_width_is_not_missing_elsewhere(real_run, tmp_path, capsys):
+    """Trials belong to their problem's search: a rung added at one width is not a run
+    lost at the others; a trial's lost seed still is."""
+    _, path = real_run
+    real = results.load_history(str(path))
+    folder = tmp_path / "output"
+    folder.mkdir()
+    shutil.copy(str(path).replace(".pickle", ".txt"), real_report(folder))
+    for width, rates in ((16, (0.001, 0.002, 0.004)), (32, (0.001, 0.002))):
+        for rate in rates:
+            for seed in (0, 1):
+                if (width, rate, seed) != (32, 0.001, 1):  # one seed lost
+                    clone(real, folder, width, "adamw", rate, seed)
+    capsys.readouterr()
+    results.load_rows(str(folder))
+    missing = [line for line in capsys.readouterr().err.splitlines() if line.endswith(": missing")]
+    assert len(missing) == 1 and "gpt-width=32_adamw-learning_rate=0.001_text_b4_s1" in missing[0]

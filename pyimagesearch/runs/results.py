@@ -230,6 +230,13 @@ def load_rows(folder, missing=None, trials_by_name=False):
                                ("batch", lambda b: (-1, 0) if b is None else
                                 (0, 0) if b == "full" else (1, int(b))))]
         expected += [grid.Run(*combo) for combo in itertools.product(*axes)]
+    # a tuning trial belongs to its problem's search, and searches may differ by problem (a
+    # ladder shifted or widened at one width): a trial is expected, at every seed, only on
+    # the problems where it ran
+    searched = {(r.dataset, r.model, r.batch, r.optimizer) for r in found if r.setting_of}
+    trials = {key[3] for key in searched}
+    expected = [r for r in expected if r.optimizer not in trials
+                or (r.dataset, r.model, r.batch, r.optimizer) in searched]
 
     # load what is there; report what is damaged, and go on
     rows, histories, groups = [], [], defaultdict(lambda: defaultdict(list))

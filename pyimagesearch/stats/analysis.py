@@ -411,7 +411,11 @@ def tuned_selection(rows):
                                             else r["test_accuracy"] for r in settings[chosen]]),
                     "seeds": len(settings[chosen]), "fixed": bool(fixed),
                     "on_test": any(r.get("validation", "test set") == "test set" for r in members)})
-    return sorted(out, key=lambda s: (s["dataset"], s["model"],
+    # problems in the rows' order (the run table's: a model's widths by size), then optimizers
+    first = {}
+    for row in rows:
+        first.setdefault((row["dataset"], _model(row)), len(first))
+    return sorted(out, key=lambda s: (first[(s["dataset"], s["model"])],
                                       registry.order(registry.OPTIMIZERS, s["optimizer"])))
 
 

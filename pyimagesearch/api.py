@@ -64,8 +64,9 @@ class Comparison:
     ``race``: a race's standings per problem;
     ``answer``: the answer in one sentence; ``note``: where the metric came from when no
     flag named it (the grid's record), else None; ``scale``: the trends of each pair's
-    speed-up and difference across the sizes of a series (:mod:`.stats.scale`), as rows,
-    and ``trends``, scale.csv's columns as a DataFrame."""
+    speed-up, difference and effective speed-up across the sizes of a series
+    (:mod:`.stats.scale`; on a tuned grid, the tuned optimizers'), as rows, and
+    ``trends``, scale.csv's columns as a DataFrame."""
     measure: measures.Measure
     design: verdicts.Design
     verdicts: object

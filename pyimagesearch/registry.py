@@ -425,6 +425,8 @@ def model_shape(text):
     -> ("gpt", {"width": 256, "layers": 2}). The shape is part of what a language model
     is, so runs at several widths are several problems (a series over sizes), not one.
     :class:`specs.SpecError` (one line) for arguments a registry model does not take."""
+    if text in MODELS:  # study B's "2lr" is a name, not a spec the parser takes
+        return text, {}
     spec = specs.parse(text)
     if spec.name not in MODELS or not spec.arguments:
         return spec.name, {}

@@ -214,3 +214,11 @@ def test_a_ladder_widened_at_one_width_is_not_missing_elsewhere(real_run, tmp_pa
     results.load_rows(str(folder))
     missing = [line for line in capsys.readouterr().err.splitlines() if line.endswith(": missing")]
     assert len(missing) == 1 and "gpt-width=32_adamw-learning_rate=0.001_text_b4_s1" in missing[0]
+
+
+def test_study_b_models_named_by_digits_are_no_specs_and_no_series():
+    """"2lr" is a registry name the spec parser would refuse: the shape logic leaves it be."""
+    from pyimagesearch.stats import scale
+    assert registry.model_shape("2lr") == ("2lr", {})
+    assert registry.canonical_model("4ls") == "4ls"
+    assert scale.series_name({"model": "2lr", "dataset": "mnist"}, {}) is None

@@ -300,7 +300,10 @@ def series_name(row, record):
     if record.get("kind") == "program":
         return ""
     from pyimagesearch import registry, specs
-    model = specs.parse(row["model"]).name
+    try:
+        model = registry.model_shape(row["model"])[0]
+    except specs.SpecError:  # a model named by a path or a program's own word
+        return None
     if model in registry.MODELS and registry.MODELS[model].language:
         return f"{row['dataset']}/{model}"
     return None

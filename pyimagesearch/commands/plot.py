@@ -214,8 +214,8 @@ def write(result, plots):
     into the folder ``plots``: figures, summary, tables, page; and the verdicts printed."""
     from pyimagesearch.stats import analysis
     from pyimagesearch.outputs import figures, report, summary, scale as trends
-    from pyimagesearch import outputs, registry
-    from pyimagesearch.runs import storage
+    from pyimagesearch import outputs
+    from pyimagesearch.runs import results, storage
     measure, design = result.measure, result.design
     rows, histories = list(result.rows), list(result.histories)
     margin = measure.points_margin
@@ -233,12 +233,10 @@ def write(result, plots):
 
     # one figure per model and dataset, as the original (and per batching, for study B)
     for (dataset, model, batch), by_optimizer in groups.items():
-        stem = f"{registry.label(model)}_{registry.label(dataset)}"
+        path = os.path.join(plots, f"{results.figure_stem(dataset, model, batch)}.png")
         if batch is None:
-            path = os.path.join(plots, f"{stem}.png")
             figures.comparison(by_optimizer, model, dataset, path)
         else:
-            path = os.path.join(plots, f"{stem}_b{batch}.png")
             figures.learning_curves(by_optimizer, model, dataset, batch, path)
         print(f"[INFO] {path}")
     step_rows = [(r, h) for r, h in zip(rows, histories) if "iterations" in h]

@@ -358,7 +358,7 @@ def _problem_sections(rows, histories, groups, curves, sensitivity, margin, figu
         by_problem_flat[(s["dataset"], s["model"])].append(s)
     for (dataset, model, batch), by_setting in groups.items():
         key = (dataset, model if batch is None else f"{model} (batch {batch})")
-        stem = f"{registry.label(model)}_{registry.label(dataset)}" + ("" if batch is None else f"_b{batch}")
+        stem = results.figure_stem(dataset, model, batch)
         members = {s: [(seeds_of.get(id(h)), h) for h in hs] for s, hs in by_setting.items()}
         names = sorted(labels[key])
         chosen = tuned_settings.get(key)  # with settings of a tuning: the tuned ones first

@@ -87,12 +87,18 @@ def problem(row):
     return row["dataset"], _model(row)
 
 
+def figure_stem(dataset, model, batch=None):
+    """A problem's file-safe stem, as its figures are named: ``gpt-width=64_text``, and
+    ``_b32`` after it for a batching of its own (an iteration budget's)."""
+    return f"{registry.label(model)}_{registry.label(dataset)}" + \
+        ("" if batch is None else f"_b{batch}")
+
+
 def problem_stem(dataset, model):
-    """A file-safe stem for a problem (:func:`problem`'s dataset and model, whose model may
-    carry its batching, "gpt (batch 32)"): ``gpt_text_b32``, as the curve figures are named."""
+    """:func:`figure_stem` of a problem as :func:`problem` names it, its model carrying its
+    batching ("gpt (batch 32)" -> ``gpt_text_b32``)."""
     base, _, batch = model.partition(" (batch ")
-    return f"{registry.label(base)}_{registry.label(dataset)}" + \
-        (f"_b{batch.rstrip(')')}" if batch else "")
+    return figure_stem(dataset, base, batch.rstrip(")") or None)
 
 
 def add_time_to_target(rows, histories, fraction=TARGET_FRACTION):

@@ -42,7 +42,19 @@ class Runs:
     source: Optional[str] = None  # what was read: the folder, the table, the log directory
 
     def __len__(self):
+        """The runs read (``rows``); ``frame`` has a row for each run left out too."""
         return len(self.rows)
+
+    @property
+    def n_left_out(self):
+        """How many runs were left out (failed, not finished, without the metric): each
+        has its row in ``frame``, with its status and why."""
+        return len(self.failed)
+
+    def count_line(self):
+        """"14 runs read, 1 left out (sgd-crash: FAILED)", as the first line says it."""
+        from pyimagesearch.runs.sources import count_line
+        return count_line(len(self), list(self.failed))
 
     @functools.cached_property
     def frame(self):

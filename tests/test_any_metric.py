@@ -36,8 +36,9 @@ def test_lower_is_better_in_its_own_units(tmp_path, capsys):
     assert "lower val_loss taken as better (from its name)" in printed
     row = rows_of(tmp_path / "p" / "verdicts.csv")[0]
     assert (row["metric"], row["goal"], row["unit"]) == ("val_loss", "min", "val_loss units")
-    assert row["verdict"] == "better" and float(row["mean_diff"]) == pytest.approx(-0.0492, abs=1e-3)
-    assert float(row["ci_low"]) < float(row["mean_diff"]) < float(row["ci_high"]) < 0
+    assert row["verdict"] == "better" and float(row["b_minus_a"]) == pytest.approx(-0.0492, abs=1e-3)
+    assert float(row["b_minus_a_low"]) < float(row["b_minus_a"]) < float(row["b_minus_a_high"]) < 0
+    assert float(row["gain"]) == pytest.approx(0.0492, abs=1e-3)  # oriented: B better, +
     md = (tmp_path / "p" / "summary.md").read_text()
     assert "RAdam better than Adam (on val_loss, lower is better) by 0.0492 val_loss units" in md
     assert "Verdicts on val_loss, its final value, lower is better" in md

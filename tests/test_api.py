@@ -39,7 +39,7 @@ def test_compare_gives_the_numbers_plot_writes(tmp_path, program):  # noqa: F811
     assert len(written) == len(result.verdicts)
     for row, (_, mine) in zip(written, result.verdicts.iterrows()):
         assert (row["a"], row["b"], row["verdict"]) == (mine["a"], mine["b"], mine["verdict"])
-        for column in ("mean_diff", "ci_low", "ci_high", "p_adjusted"):
+        for column in ("b_minus_a", "b_minus_a_low", "b_minus_a_high", "gain", "p_adjusted"):
             if row[column]:
                 assert float(row[column]) == pytest.approx(mine[column], rel=1e-8)
     summary = (plots / "summary.md").read_text()

@@ -162,8 +162,8 @@ def test_zero_spread_is_not_certainty(tmp_path, program):
     plots = tmp_path / "plots"
     assert plot.main(["-i", str(out), "-p", str(plots), "--fixed"]) == 0
     (row,) = verdicts_of(plots)
-    assert float(row["mean_diff"]) == 0
-    assert float(row["ci_low"]) < -0.5 and float(row["ci_high"]) > 0.5  # not [-0.00, +0.00]
+    assert float(row["b_minus_a"]) == 0
+    assert float(row["b_minus_a_low"]) < -0.5 and float(row["b_minus_a_high"]) > 0.5  # not [-0.00, +0.00]
     assert row["verdict"] == "undecided"  # at n=3 the margin's floor cannot call it
 
 
@@ -240,7 +240,7 @@ def test_better_and_worse_give_sizes_one_way(tmp_path, program):
     assert plot.main(["-i", str(out), "-p", str(plots)]) == 0
     (row,) = verdicts_of(plots)
     # the table: B - A in the metric's own direction; the sentence: a size and its interval
-    assert float(row["mean_diff"]) < 0 and float(row["ci_high"]) < 0
+    assert float(row["b_minus_a"]) < 0 and float(row["b_minus_a_high"]) < 0
     line = next(x for x in (plots / "summary.md").read_text().splitlines()
                 if x.startswith("| run | prog |"))
     size = line.split(" by ")[1]
@@ -250,8 +250,8 @@ def test_better_and_worse_give_sizes_one_way(tmp_path, program):
 def test_censored_speedup_sentence_reads():
     from pyimagesearch.stats import speed
     text = speed.speed_text({"a": "adam", "b": "sgd", "metric": "val_loss", "target": 0.0796,
-                             "target_rule": "A's worst final val_loss", "ratio": float("nan"),
-                             "ci_low": float("nan"), "ci_high": float("nan"), "n": 3,
+                             "target_rule": "given (--target)", "steps_ratio": float("nan"),
+                             "steps_ratio_low": float("nan"), "steps_ratio_high": float("nan"), "n": 3,
                              "censored": 3, "verdict": "slower", "p_adjusted": 0.01})
     assert text.startswith("SGD against Adam, steps to val_loss 0.0796")
     assert "3 of 3 seed pairs censored" in text and text.endswith("slower (p adj. 0.01)")

@@ -140,13 +140,13 @@ def test_a_shrinking_speedup_over_four_sizes_is_called_shrinks(known_trend):
     lion = trend[("adamw", "lion", "speedup")]
     assert lion["verdict"] not in ("shrinks", "grows")
     assert lion["ci_low"] <= 1.0 <= lion["ci_high"]
-    assert set(result.trends["quantity"]) == {"speedup", "difference", "effective"}
+    assert set(result.trends["quantity"]) == {"speedup", "gain", "effective_speedup"}
     # Wen et al.'s effective speed-up has the same truth here (the curves differ by a time
     # scale alone): its own family, its own trend
-    effective = trend[("adamw", "muon", "effective")]
+    effective = trend[("adamw", "muon", "effective_speedup")]
     assert effective["verdict"] == "shrinks"
     assert effective["ci_low"] <= 0.85 <= effective["ci_high"]
-    assert trend[("adamw", "lion", "effective")]["verdict"] not in ("shrinks", "grows")
+    assert trend[("adamw", "lion", "effective_speedup")]["verdict"] not in ("shrinks", "grows")
 
 
 def test_plot_writes_the_trends_table_section_and_figure(known_trend):
@@ -234,12 +234,12 @@ def test_the_effective_speedup_at_b_final_loss_is_wen_et_al_measure(known_trend)
     for (problem, b), truth in {("s0", "muon"): 2.0, ("s0", "lion"): 1.5,
                                 ("s3", "muon"): 2.0 * 0.85 ** 3}.items():
         row = rows[(problem, "adamw", b)]
-        assert row["effective_low"] <= truth <= row["effective_high"], row
+        assert row["effective_speedup_low"] <= truth <= row["effective_speedup_high"], row
         assert row["effective_model_based"] == row["effective_n"] == 4
         assert "model-based" in row["text"]
-    assert list(result.speedups.columns)[-6:] == [
-        "effective", "effective_low", "effective_high", "effective_n", "effective_model_based",
-        "effective_censored"]
+    assert list(result.speedups.columns)[-7:] == [
+        "effective_speedup", "effective_speedup_low", "effective_speedup_high", "effective_at",
+        "effective_n", "effective_model_based", "effective_censored"]
 
 
 def test_a_curve_fit_recovers_a_power_law_and_says_where_it_never_reaches():

@@ -174,15 +174,15 @@ def test_verdicts_csv_columns_and_numbers(tmp_path):
     d = 100 * (np.array(radam) - np.array(adam))
     reference = stats.ttest_rel(100 * np.array(radam), 100 * np.array(adam))
     first = problem[0]
-    assert float(first["mean_diff"]) == pytest.approx(d.mean(), abs=1e-5)
+    assert float(first["b_minus_a"]) == pytest.approx(d.mean(), abs=1e-5)
     assert float(first["p_value"]) == pytest.approx(reference.pvalue, rel=1e-4)
     ci = reference.confidence_interval()
-    assert (float(first["ci_low"]), float(first["ci_high"])) == pytest.approx((ci.low, ci.high), abs=1e-5)
+    assert (float(first["b_minus_a_low"]), float(first["b_minus_a_high"])) == pytest.approx((ci.low, ci.high), abs=1e-5)
     assert first["seeds_needed"] == "" and float(first["margin"]) == 1.0
     overall = [r for r in rows if r["scope"] == "overall"]
     assert len(overall) == 1 and overall[0]["dataset"] == "*" and overall[0]["n"] == "2"
     # one meaning per column: the probability of improvement and its interval have their own
-    assert overall[0]["ci_low"] == overall[0]["ci_high"] == ""
+    assert overall[0]["b_minus_a_low"] == overall[0]["b_minus_a_high"] == ""
     assert 0 <= float(overall[0]["probability_low"]) <= float(overall[0]["probability"]) \
         <= float(overall[0]["probability_high"]) <= 1
     md = (tmp_path / "plots" / "summary.md").read_text()

@@ -128,8 +128,7 @@ def read_runs(args, folder=None):
                      args.experiment),
         tuple(k for k in args.param_keys.split(",") if k), args.metric, args.leave_out_missing,
         design_folder=(folder or args.plots) if elsewhere else None)
-    if runs.read:
-        print(f"[INFO] read {runs.read}")
+    print(f"[INFO] read {runs.read or args.input + ': ' + runs.count_line()}")
     return runs
 
 

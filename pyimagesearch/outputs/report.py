@@ -148,7 +148,10 @@ def _verdict_cell(row):
         return '<td class="v-none">-</td>'
     mean = analysis.raw(row)[0]  # B - A in the metric's own direction
     digits = "+.2f" if row.get("unit", "accuracy points") == "accuracy points" else "+.3g"
-    short = {"better": f"B better {mean:{digits}}", "worse": f"B worse {mean:{digits}}",
+    within = " (within margin)" if row.get("within_margin") and row["verdict"] != "equivalent" \
+        else ""
+    short = {"better": f"B better {mean:{digits}}{within}",
+             "worse": f"B worse {mean:{digits}}{within}",
              "equivalent": f"equivalent {mean:{digits}}"}.get(
         row["verdict"], "undecided" if math.isnan(mean) else f"undecided {mean:{digits}}")
     return (f'<td class="v-{_esc(row["verdict"])}" data-verdict="{_esc(row["verdict"])}" '
@@ -277,9 +280,11 @@ def speed_table(speed_rows):
                                             "95% CI", "n", "censored", "verdict"))
     body = []
     for r in speed_rows:
-        ci = "" if math.isnan(r["ci_low"]) else f"[{number(r['ci_low'])}, {number(r['ci_high'])}]"
+        ci = "" if math.isnan(r["steps_ratio_low"]) else \
+            f"[{number(r['steps_ratio_low'])}, {number(r['steps_ratio_high'])}]"
         cells = [f"{r['model']} / {r['dataset']}", registry.display_name(r["a"]),
-                 registry.display_name(r["b"]), number(r["target"], ".4g"), number(r["ratio"]),
+                 registry.display_name(r["b"]), number(r["target"], ".4g"),
+                 number(r["steps_ratio"]),
                  ci, str(r["n"]), str(r["censored"]), r["verdict"]]
         body.append(f'<tr title="{_esc(r["text"])}">' + "".join(f"<td>{_esc(c)}</td>" for c in cells)
                     + "</tr>")

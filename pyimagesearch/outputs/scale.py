@@ -18,16 +18,17 @@ def trend_text(row):
     """One line: how a pair's speed-up (or difference) changes per doubling of size."""
     a, b = registry.display_name(row["a"]), registry.display_name(row["b"])
     sizes = row["sizes"]
-    never = (f"{a}'s curve, even fitted, never reaches {b}'s final value there"
-             if row["quantity"] == "effective" else "a run never reached the target there")
+    never = ("the worse optimizer's curve, even fitted, never reaches the better one's final "
+             "value there" if row["quantity"] == "effective_speedup"
+             else "a run never reached the target there")
     censored = (f"; sizes {', '.join(_size(s) for s in row['censored_sizes'])} left out "
                 f"({never}: censored, not imputed)" if row["censored_sizes"] else "")
     ratio = row["quantity"] in scale.RATIOS
     if ratio:
         what = (f"{b}'s speed-up over {a} ({a}'s steps to the target over {b}'s)"
                 if row["quantity"] == "speedup" else
-                f"{b}'s effective speed-up over {a} (the steps {a} needs to reach {b}'s final "
-                f"value, over {b}'s; Wen et al.)")
+                f"{b}'s effective speed-up over {a} ({a}'s steps over {b}'s to the final "
+                f"value of the one that ends better; Wen et al.)")
         change = (f"{row['per_doubling']:.3g}x per doubling "
                   f"[{row['ci_low']:.3g}, {row['ci_high']:.3g}]")
     else:
@@ -69,8 +70,9 @@ def scale_markdown(rows, trend_margin=None):
     speed_margin = next((r["margin"] for r in rows if r["quantity"] == "speedup"), None)
     lines = ["", "## Across sizes: does the speed-up survive scale?", "",
              "Each pair's speed-up (A's steps to the target over B's, per size as above), "
-             "its difference in the final metric, and its effective speed-up at B's final "
-             "value (Wen et al.'s), each regressed on log2(size): the change per "
+             "its gain in the final metric (positive: B better), and its effective speed-up "
+             "at the final value of the one that ends better (Wen et al.'s; A's steps over "
+             "B's), each regressed on log2(size): the change per "
              "doubling of size with its 95% interval. Per size the seeds give a mean and its "
              "standard error; the line is fitted by least squares weighted by seeds, its "
              "interval from each size's own spread, or from the sizes' scatter about the line "
@@ -100,7 +102,7 @@ def _cell(value):
 
 
 def scale_csv(result):
-    """plots/scale.csv: one row per pair and quantity (speedup, difference, effective)."""
+    """plots/scale.csv: one row per pair and quantity (speedup, gain, effective_speedup)."""
     rows = [{k: _cell(r.get(k)) for k in scale.SCALE_COLUMNS} for r in result.scale]
     return results.csv_text(scale.SCALE_COLUMNS, rows)
 

@@ -85,7 +85,8 @@ def _verdict_evidence(row):
     if row["verdict"] in ("better", "worse"):  # by how much: the size, its interval likewise
         size = sorted((abs(low), abs(high)))
         return (f"{b} {row['verdict']} than {a}{metric} by {abs(mean):{digits}} {unit} "
-                f"[{size[0]:{digits}}, {size[1]:{digits}}], n={n}, p adj. {row['p_adjusted']:.3g}")
+                f"[{size[0]:{digits}}, {size[1]:{digits}}]{_within(row, unit, points)}, n={n}, "
+                f"p adj. {row['p_adjusted']:.3g}")
     if row["verdict"] == "equivalent":
         within = f"±{row['margin']:g}" + ("" if points else f" {unit}")
         return (f"equivalent within {within}: {b} - {a} = "
@@ -104,6 +105,13 @@ def _verdict_evidence(row):
     return f"undecided: {b} - {a} = {mean:+{digits}}{interval}, n={n}{about}"
 
 
+def _within(row, unit, points):
+    """", less than the ±1 points that matter" where the equivalence test rejected too."""
+    if not row.get("within_margin"):
+        return ""
+    return f", less than the ±{row['margin']:g}{' points' if points else ' ' + unit} that matter"
+
+
 def overall_text(row):
     """The answer across problems, in one sentence."""
     name = registry.display_name
@@ -112,9 +120,10 @@ def overall_text(row):
              "than 2 problems with a non-zero mean difference") if math.isnan(row["p_value"]) else
             f"Wilcoxon signed-rank p = {row['p_value']:.3g} (Holm {row['p_adjusted']:.3g}) on "
             "the per-problem mean differences")
+    within = f"; {row['within']} of those within the margin" if row.get("within") else ""
     return (f"Across {row['n']} problem{'s' if row['n'] != 1 else ''}, {b} vs {a}: "
             f"{row['verdict']} (better on {c['better']}, equivalent on {c['equivalent']}, worse on "
-            f"{c['worse']}, undecided on {c['undecided']}); {test}; P({b} beats {a} on a random "
+            f"{c['worse']}, undecided on {c['undecided']}{within}); {test}; P({b} beats {a} on a random "
             f"problem and seed) = {row['probability']:.2f} [{row['probability_low']:.2f}, "
             f"{row['probability_high']:.2f}] (stratified bootstrap, 95%).")
 
@@ -178,8 +187,8 @@ def race_details(standing, measure):
     digits = 2 if measure.accuracy else 4
     name = registry.display_name
     lines = [f"{name(e['optimizer'])} left at look {e['look']}: {name(e['by'])} better by "
-             f"{e['mean_diff']:.{digits}f} {unit} [{e['ci_low']:.{digits}f}, "
-             f"{e['ci_high']:.{digits}f}], n={e['n']}" for e in standing["left"]]
+             f"{e['gain']:.{digits}f} {unit} [{e['gain_low']:.{digits}f}, "
+             f"{e['gain_high']:.{digits}f}], n={e['n']}" for e in standing["left"]]
     if len(standing["survivors"]) > 1:
         lines.append(f"still in: {', '.join(map(name, standing['survivors']))}")
     return lines
@@ -214,12 +223,16 @@ def rule_sentence(measure, design, problem_rows):
 
 
 VERDICT_COLUMNS = ["scope", "dataset", "model", "a", "b", "metric", "goal", "unit", "n",
-                   "mean_diff", "ci_low", "ci_high", "p_value", "p_adjusted", "verdict",
+                   "b_minus_a", "b_minus_a_low", "b_minus_a_high", "gain", "gain_low",
+                   "gain_high", "p_value", "p_adjusted", "verdict", "within_margin",
                    "seeds_needed", "margin", "probability", "probability_low",
                    "probability_high", "look", "seeds_read"]
 # metric, goal (max: higher is better; min: lower is), unit (accuracy points for accuracies,
-# else the metric's own); mean_diff, ci_low, ci_high, margin in that unit, mean_diff = B - A
-# in the metric's own direction (so for a loss, negative means B lower: better).
+# else the metric's own); every difference and the margin in that unit, each under a name
+# that says its direction: b_minus_a (and its 95% interval) is B - A in the metric's own
+# direction, gain the same oriented so that positive means B better (for a loss, A - B).
+# within_margin: the equivalence test rejected too (for better/worse: a difference found,
+# smaller than the margin).
 # scope: "problem" (one pair on one problem: the mean paired difference B - A, its
 # 95% t-interval, the test's p and its adjusted p), "overall" (one pair across problems:
 # mean of the per-problem means, Wilcoxon's p and Holm's; the probability of improvement
@@ -242,10 +255,6 @@ def verdict_rows(problem_rows, overall, tuned=None):
                     for r in [*tuned[0], *tuned[1]]]
     def cells(row):
         out = {c: row.get(c) for c in VERDICT_COLUMNS}
-        if row["scope"] == "problem" or row.get("goal") == "max":
-            out["mean_diff"], out["ci_low"], out["ci_high"] = raw(row)
-        elif not math.isnan(row["mean_diff"]):  # an overall row: the mean, no interval
-            out["mean_diff"] = -row["mean_diff"]
         out["seeds_read"] = " ".join(str(s) for s in row["seeds"]) if row.get("seeds") else None
         return out
     return [cells(row) for row in records]
@@ -307,7 +316,8 @@ def program_markdown(rows, measure, title, verdict_lines, left_out=(), tuned_lin
     headers = ["problem", "program", "optimizer", "seed", f"final {measure.name}",
                "final train loss", "final val loss", "evaluations", "wall s", "status"]
     lines = [f"# {title}", ""] + verdict_lines + left_out_markdown(left_out) + [
-        "", "## Runs", "", "| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
+        "", "## Runs", "", count_sentence(rows, left_out), "",
+        "| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
     for r in rows:
         cells = [r["dataset"], _model(r), registry.display_name(r["optimizer"]),
                  _fmt(r.get("seed")), _fmt(value_of(r, measure), 6), _fmt(r["final_train_loss"]),
@@ -330,6 +340,14 @@ def left_out_markdown(left_out):
     return ["", "## Runs left out", "", *(f"- {run}: {why}" for run, why in left_out)]
 
 
+def count_sentence(rows, left_out):
+    """"14 runs read, 1 left out (below).": the runs the verdicts read, and those they
+    leave out, failed or not (a diverged run is drawn, not judged)."""
+    gone = {run for run, _ in left_out}
+    read = sum(1 for r in rows if r.get("run") not in gone)
+    return f"{read} runs read, {len(left_out) or 'none'} left out{' (below)' if left_out else ''}."
+
+
 def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, design=None, table=None,
                 tuned_table=None, measure=None, speed_rows=None, left_out=()):
     if rows and all(r.get("program") for r in rows):
@@ -340,7 +358,7 @@ def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, design=None, tabl
     headers = ["dataset", "model", "optimizer", "seed", "test acc.", "macro-F1",
                "final train loss", "final val loss", "best val acc. (epoch)",
                "val loss std, last quarter", "epochs", "wall s", "status"]
-    lines = [f"# {title}", "", METRIC_NOTE, "", "## Runs", "",
+    lines = [f"# {title}", "", METRIC_NOTE, "", "## Runs", "", count_sentence(rows, left_out), "",
              "| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
     for r in rows:
         cells = [r["dataset"], _model(r), registry.display_name(r["optimizer"]),
@@ -387,9 +405,9 @@ def speed_markdown(speed_rows):
              f"Per seed, the first evaluation point at which each run's {first['metric']} reaches "
              + ("(its validation accuracy: test accuracy has no curve) "
                 if first["metric"] == "val_accuracy" else "")
-             + f"the target ({first['target_rule']}, so A reaches it on every seed); the ratio "
-             "is B's steps over A's, its geometric mean over seeds with the paired 95% interval "
-             "on the log scale. A run that never reaches the target is censored, never taken as "
+             + f"the target ({first['target_rule']}: a level every run of both reached, "
+             "whichever is A); B/A steps is B's steps over A's (below 1: B faster), its "
+             "geometric mean over seeds with the paired 95% interval on the log scale. A run that never reaches the target is censored, never taken as "
              "reaching it: such a pair counts only where its direction is known, by the sign "
              f"test. Verdicts: faster, slower, as fast within ±{100 * first['speed_margin']:g}%, "
              "or undecided; a family of its own (its own question), with the same looks and "
@@ -398,9 +416,10 @@ def speed_markdown(speed_rows):
              "| dataset | model | A | B | target | B/A steps | 95% CI | n | censored | B/A seconds | verdict |",
              "|" + " --- |" * 11]
     for r in speed_rows:
-        ci = "" if math.isnan(r["ci_low"]) else f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
+        ci = "" if math.isnan(r["steps_ratio_low"]) else \
+            f"[{r['steps_ratio_low']:.2f}, {r['steps_ratio_high']:.2f}]"
         lines.append(f"| {r['dataset']} | {r['model']} | {r['a']} | {r['b']} | {r['target']:.4g} | "
-                     f"{_fmt(r['ratio'], 2)} | {ci} | {r['n']} | {r['censored']} | "
+                     f"{_fmt(r['steps_ratio'], 2)} | {ci} | {r['n']} | {r['censored']} | "
                      f"{_fmt(r['seconds_ratio'], 2)} | {r['text']} |")
     return lines
 
@@ -428,20 +447,21 @@ def answer_sentence(problem_rows, overall, measure=None):
         told = {"better": f"{b} is better than {a}", "worse": f"{b} is worse than {a}",
                 "equivalent": f"{b} and {a} are equivalent within {measure.margin_text()}",
                 "undecided": f"{b} against {a}: undecided"}[verdict]
+        within = f", {top['within']} of those within the margin" if top.get("within") else ""
         return (f"{told} across {len(mine)} problems ({top['counts']['better']} better, "
-                f"{top['counts']['worse']} worse, {top['counts']['equivalent']} equivalent, "
-                f"{top['counts']['undecided']} undecided); {risk}.")
+                f"{top['counts']['worse']} worse{within}, {top['counts']['equivalent']} "
+                f"equivalent, {top['counts']['undecided']} undecided); {risk}.")
     r = mine[0]
     where = f"on {r['model']} / {r['dataset']}"
     digits = 2 if measure.accuracy else 4
     unit = "points" if measure.accuracy else measure.unit
-    gain = abs(r["mean_diff"])
-    low, high = sorted((abs(r["ci_low"]), abs(r["ci_high"])))
+    gain = abs(r["gain"])
+    low, high = sorted((abs(r["gain_low"]), abs(r["gain_high"])))
     interval = "" if math.isnan(low) else f" [{low:.{digits}f}, {high:.{digits}f}]"
     seeds = f"{r['n']} seed{'' if r['n'] == 1 else 's'}"
     if r["verdict"] in ("better", "worse"):
-        return (f"{b} is {r['verdict']} than {a} {where} by {gain:.{digits}f} {unit}{interval}, "
-                f"{seeds}; {risk}.")
+        return (f"{b} is {r['verdict']} than {a} {where} by {gain:.{digits}f} {unit}{interval}"
+                f"{_within(r, unit, measure.accuracy)}, {seeds}; {risk}.")
     raw_mean, raw_low, raw_high = raw(r)
     spread = "" if math.isnan(raw_low) else f" [{raw_low:+.{digits}f}, {raw_high:+.{digits}f}]"
     if r["verdict"] == "equivalent":
@@ -555,7 +575,7 @@ def budget_markdown(rows, margin=verdicts.MARGIN, design=None):
         for (dataset, model, a, b), by_b in cells.items():
             lines.append(f"| {dataset} | {model} | {registry.display_name(a)} | "
                          f"{registry.display_name(b)} | " + " | ".join(
-                             f"{by_b[k]['mean_diff']:+.2f} {by_b[k]['verdict']}"
+                             f"{by_b[k]['b_minus_a']:+.2f} {by_b[k]['verdict']}"
                              if k in by_b else "" for k in budgets) + " |")
         lines += ["", "Cells: mean B - A in points of expected test accuracy at selection, and "
                   "the verdict at that budget."]

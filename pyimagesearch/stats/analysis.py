@@ -61,7 +61,9 @@ def problem_comparisons(rows, measure=None):
     order, with their test accuracies by seed: dicts of dataset, model, a, b, a_scores,
     b_scores ({seed: accuracy}), a_settings, b_settings (the run settings behind each, by
     which decide.json's looks name runs: a tuned optimizer's chosen setting), resolution
-    (one test image in points, for test accuracy; else :func:`resolution`), margin (in the measure's units) and
+    (one test image in points, for test accuracy; else None: :func:`look_resolution`
+    takes it from the seeds a look reads), margin (in the measure's units; a relative one
+    from the pair's values at the seeds of its first look, :func:`pair_margin`) and
     learned (whether any run of the two learned). ``measure``: which value of a run is
     compared (:mod:`.measure`; default test accuracy)."""
     measure = measure or Measure()
@@ -69,14 +71,12 @@ def problem_comparisons(rows, measure=None):
     settings = defaultdict(set)
     learned = defaultdict(bool)
     sizes = defaultdict(list)
-    seen = defaultdict(list)  # every value of the metric on a problem: its resolution
     for row in rows:
         key = problem(row)
         seed = -1 if row.get("seed") is None else row["seed"]
         score = value_of(row, measure)
         if math.isfinite(score):
             by_problem[key][row["optimizer"]][seed] = score
-            seen[key].append(score)
         settings[(key, row["optimizer"])].update(row.get("settings") or [row.get("setting",
                                                                                row["optimizer"])])
         learned[(key, row["optimizer"])] |= row.get("learned", True)
@@ -91,17 +91,36 @@ def problem_comparisons(rows, measure=None):
         else:
             pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
         for a, b in pairs:
-            margin = measure.margin_for(list(by_opt[a].values()))
             out.append({"dataset": key[0], "model": key[1], "a": a, "b": b,
                         "a_scores": by_opt[a], "b_scores": by_opt[b],
                         "a_settings": sorted(settings[(key, a)]),
                         "b_settings": sorted(settings[(key, b)]),
                         "resolution": 100.0 / min(sizes[key])
-                        if sizes[key] and measure.name == "test_accuracy"
-                        else resolution(seen[key], measure.scale, margin), "measure": measure,
-                        "margin": margin,
+                        if sizes[key] and measure.name == "test_accuracy" else None,
+                        "measure": measure, "margin": measure.margin,
                         "learned": learned[(key, a)] or learned[(key, b)]})
     return out
+
+
+def pair_margin(comparison, seeds):
+    """A comparison's margin in the measure's units: the one given, or a relative margin
+    of the pair's median over both optimizers' values at ``seeds`` (its first look's), so
+    that neither which optimizer is A nor seeds added later can move it."""
+    measure = comparison["measure"]
+    if not measure.relative:
+        return measure.margin
+    return measure.margin_for([comparison[f"{side}_scores"][s] for s in seeds
+                               for side in ("a", "b")])
+
+
+def look_resolution(comparison, seeds, margin):
+    """The floor of a comparison's spread at a look that read ``seeds``: one test image
+    for test accuracy, else :func:`resolution` of both optimizers' values at those seeds
+    alone (seeds the look has not read cannot move it)."""
+    if comparison["resolution"] is not None:
+        return comparison["resolution"]
+    return resolution([comparison[f"{side}_scores"][s] for s in seeds for side in ("a", "b")],
+                      comparison["measure"].scale, margin)
 
 
 def resolve_baseline(rows, name):
@@ -222,8 +241,12 @@ def verdict_table(rows, margin=verdicts.MARGIN, design=None, measure=None):
     order = [arrivals(c, design) for c in found]
     table, counts = look_table([paired_diffs(c, seeds) for c, (seeds, _, _) in zip(found, order)],
                                [o[1] for o in order], design)
-    resolution = np.array([c["resolution"] for c in found])
-    # a pair where no run learned is not tested: its accuracies are chance, whatever they say
+    # the margin from the first look's seeds, the spread's floor from each look's own
+    for c, (seeds, each, _) in zip(found, order):
+        c["margin"] = pair_margin(c, seeds[:each[0]])
+    floors = np.array([[look_resolution(c, seeds[:each[k]], c["margin"])
+                        for c, (seeds, each, _) in zip(found, order)]
+                       for k in range(design.taken())])
     margins = np.array([c["margin"] for c in found])
     # a race: each optimizer on each problem is a player; a loser leaves (verdicts.sequential)
     players = {}
@@ -234,7 +257,8 @@ def verdict_table(rows, margin=verdicts.MARGIN, design=None, measure=None):
               players[(c["dataset"], c["model"], c["b"])]) for c in found]
     problems = {key: i for i, key in enumerate(dict.fromkeys((c["dataset"], c["model"])
                                                               for c in found))}
-    seq = verdicts.sequential(table, counts, design.weights, margins, resolution,
+    # a pair where no run learned is not tested: its accuracies are chance, whatever they say
+    seq = verdicts.sequential(table, counts, design.weights, margins, lambda k: floors[k],
                               skip=[not c["learned"] for c in found], players=pairs,
                               race=measure.race,
                               groups=[problems[(c["dataset"], c["model"])] for c in found])
@@ -245,12 +269,15 @@ def verdict_table(rows, margin=verdicts.MARGIN, design=None, measure=None):
         at = max(0, int(seq["look"][0, i]))
         read = seeds[:int(counts[at, 0, i])]
         margin = c["margin"]
-        tests = verdicts.paired_tests(np.array(paired_diffs(c, read)), margin, c["resolution"])
+        tests = verdicts.paired_tests(np.array(paired_diffs(c, read)), margin, floors[at, i])
         verdict = str(seq["verdict"][0, i])
         equivalent = verdict == "equivalent"
         row = {"scope": "problem", "dataset": c["dataset"], "model": c["model"], "a": c["a"],
-               "b": c["b"], "n": int(tests["n"]), "mean_diff": float(tests["mean"]),
-               "ci_low": float(tests["ci_low"]), "ci_high": float(tests["ci_high"]),
+               "b": c["b"], "n": int(tests["n"]),
+               **differences(float(tests["mean"]), float(tests["ci_low"]),
+                             float(tests["ci_high"]), measure),
+               "within_margin": bool(verdicts.within_margin(
+                   verdict, seq["p_equivalence_adjusted"][0, i])),
                "p_value": math.nan, "p_adjusted": math.nan, "verdict": verdict,
                "seeds_needed": None, "margin": margin, "learned": c["learned"],
                "metric": measure.name, "goal": measure.goal, "unit": measure.unit,
@@ -265,7 +292,7 @@ def verdict_table(rows, margin=verdicts.MARGIN, design=None, measure=None):
             row["p_value"] = float(tests["p_equivalence"] if equivalent else tests["p_value"])
             row["p_adjusted"] = float(seq["p_equivalence_adjusted" if equivalent else "p_adjusted"][0, i])
         if verdict == "undecided" and row["n"] >= 2 and c["learned"]:
-            needed = verdicts.seeds_needed(row["mean_diff"], row["sd"], margin,
+            needed = verdicts.seeds_needed(row["gain"], row["sd"], margin,
                                            verdicts.ALPHA * later_weight / max(1, still_open))
             # at least one more seed: the seeds run now have already been looked at
             row["seeds_needed"] = None if needed is None else max(needed, row["n"] + 1)
@@ -282,7 +309,8 @@ def race_standings(problem_rows):
     """Per problem of a race: who left at which look, beaten by whom and by how much (the
     comparison that decided it), and the survivors; the answer names the best (the one
     survivor) or the set that could not be separated. Dicts of dataset, model, left (list
-    of {optimizer, look, by, mean_diff, ci_low, ci_high}, by look), survivors, best (or
+    of {optimizer, look, by, gain, gain_low, gain_high: by's gain over it}, by look),
+    survivors, best (or
     None), equivalent (the survivors' pairs decided equivalent) and open (undecided)."""
     out = []
     by_problem = defaultdict(list)
@@ -296,10 +324,12 @@ def race_standings(problem_rows):
                 look = r[f"{side}_left"]
                 lost = r["verdict"] == ("better" if side == "a" else "worse")
                 if look is not None and lost and r["look"] == look and r[side] not in left:
-                    mean, low, high = (sign * r["mean_diff"], sign * r["ci_low"], sign * r["ci_high"])
+                    # the winner's gain over the one that left (positive: the winner better)
+                    mean, low, high = (-sign * r["gain"], -sign * r["gain_low"],
+                                       -sign * r["gain_high"])
                     left[r[side]] = {"optimizer": r[side], "look": look, "by": r[other],
-                                     "mean_diff": mean, "ci_low": min(low, high),
-                                     "ci_high": max(low, high), "n": r["n"]}
+                                     "gain": mean, "gain_low": min(low, high),
+                                     "gain_high": max(low, high), "n": r["n"]}
         survivors = [n for n in names if n not in left]
         among = [r for r in rows if r["a"] in survivors and r["b"] in survivors]
         out.append({"dataset": dataset, "model": model,
@@ -322,18 +352,21 @@ def overall_rows(found, problem_rows, measure):
         pairs[(c["a"], c["b"])].append((c, row))
     out = []
     for (a, b), members in pairs.items():
-        means = [r["mean_diff"] for _, r in members]
+        means = [r["gain"] for _, r in members]
         test = verdicts.across_problems(means)
         sign = 1.0 if measure.goal == "max" else -1.0  # "B beats A": B's value is the better
-        scores = [([sign * v for v in c["a_scores"].values()],
-                   [sign * v for v in c["b_scores"].values()]) for c, _ in members]
+        # each problem's scores at the seeds its verdict read: later runs cannot move it
+        scores = [([sign * c["a_scores"][s] for s in r["seeds"]],
+                   [sign * c["b_scores"][s] for s in r["seeds"]]) for c, r in members]
         low, high = verdicts.probability_interval(scores)
         counts = {v: sum(1 for _, r in members if r["verdict"] == v) for v in verdicts.VERDICTS}
+        gain = float(np.mean([m for m in means if not math.isnan(m)])) \
+            if any(not math.isnan(m) for m in means) else math.nan
         out.append({"scope": "overall", "dataset": "*", "model": "*", "a": a, "b": b,
-                    "n": len(members),
-                    "mean_diff": float(np.mean([m for m in means if not math.isnan(m)]))
-                    if any(not math.isnan(m) for m in means) else math.nan,
-                    "ci_low": math.nan, "ci_high": math.nan, "p_value": test["wilcoxon_p"],
+                    "n": len(members), **differences(gain, math.nan, math.nan, measure),
+                    "within": sum(1 for _, r in members if r["verdict"] in ("better", "worse")
+                                  and r["within_margin"]),
+                    "p_value": test["wilcoxon_p"],
                     "p_adjusted": math.nan, "verdict": "undecided", "seeds_needed": None,
                     "margin": measure.margin if not measure.relative else math.nan,
                     "metric": measure.name, "goal": measure.goal, "unit": measure.unit,
@@ -346,7 +379,7 @@ def overall_rows(found, problem_rows, measure):
         for r, p in zip(tested, adjusted):
             r["p_adjusted"] = float(p)
             if p <= verdicts.ALPHA:
-                r["verdict"] = "better" if r["mean_diff"] > 0 else "worse"
+                r["verdict"] = "better" if r["gain"] > 0 else "worse"
     for r in out:  # the same verdict on every problem is one too (each is family-wise)
         for verdict in ("better", "worse", "equivalent"):
             if r["verdict"] == "undecided" and r["counts"][verdict] == r["n"]:
@@ -354,12 +387,22 @@ def overall_rows(found, problem_rows, measure):
     return out
 
 
+def differences(gain, low, high, measure):
+    """A difference under both of its names, each saying its direction: ``gain`` (and its
+    interval ``gain_low``, ``gain_high``), oriented so that positive means B better, and
+    ``b_minus_a`` (``b_minus_a_low``, ``b_minus_a_high``), B - A in the metric's own
+    direction; the same for a higher-is-better metric, of opposite signs for a loss."""
+    if measure.goal == "max":
+        b_minus_a = (gain, low, high)
+    else:
+        b_minus_a = (-gain, -high, -low)
+    return {"gain": gain, "gain_low": low, "gain_high": high,
+            **dict(zip(("b_minus_a", "b_minus_a_low", "b_minus_a_high"), b_minus_a))}
+
+
 def raw(row):
-    """(B - A, its interval) in the metric's own direction: a verdict row holds the gain
-    (positive: B better), which for a lower-is-better metric is A - B."""
-    if row.get("goal", "max") == "max":
-        return row["mean_diff"], row["ci_low"], row["ci_high"]
-    return -row["mean_diff"], -row["ci_high"], -row["ci_low"]
+    """(B - A, its interval) in the metric's own direction."""
+    return row["b_minus_a"], row["b_minus_a_low"], row["b_minus_a_high"]
 
 
 def headline(overall):

@@ -5,9 +5,9 @@ method's name: per-size estimates in, trend rows out (plot.py writes plots/scale
 Per size (a problem of the series) the data are the pair's seeds: for the speed-up,
 d = log(T_A / T_B) of each seed pair (:mod:`.speed`: positive when B is faster, so
 exp(mean d) is B's speed-up, A's steps over B's); for the effective speed-up (Wen et al.
-2025), the log of the steps A needs to reach B's final value over B's steps, each seed
-pair's (:func:`.speed.effective`; a pair whose A never gets there is censored, as a
-speed-up's is); for the difference, B - A in the
+2025), the log of A's steps over B's to the final value of the one that ends better,
+each seed pair's (:func:`.speed.effective`; a pair whose worse side never gets there is
+censored, as a speed-up's is); for the gain, B - A in the
 metric's units, oriented so that positive means B better. Each size gives a mean y_i and
 its standard error s_i from its n_i seeds (the spread floored at the metric's resolution,
 as for the verdicts), and x_i = log2(size_i).
@@ -51,7 +51,7 @@ TREND_MARGIN = 0.05  # a speed-up "steady" within 5% per doubling
 MIN_SIZES = 3
 # the quantities that are ratios, trended on the log scale and reported as factors: the
 # steps-to-target speed-up, and Wen et al.'s effective speed-up at B's final value
-RATIOS = ("speedup", "effective")
+RATIOS = ("speedup", "effective_speedup")
 MAX_DOUBLINGS = 8
 HETEROGENEITY_P = 0.50  # lack of fit below this: random effects. A lenient pretest on
 # purpose: 3-5 sizes show their scatter poorly, and a missed one makes a flat trend
@@ -159,7 +159,7 @@ class Series:
     pair)."""
     a: str
     b: str
-    quantity: str  # "speedup", "effective" (Wen et al.'s speed-up) or "difference"
+    quantity: str  # "speedup", "effective_speedup" (Wen et al.'s) or "gain" (B better: +)
     sizes: tuple
     problems: tuple
     values: tuple
@@ -377,7 +377,7 @@ def series(rows, histories, measure, speed_rows, size_key=None, trend_margin=TRE
                               tuple(p[4] for p in points) if any(p[4] for p in points)
                               else ()))
         return out
-    return made(speed, "speedup"), made(diff, "difference"), made(effective, "effective")
+    return made(speed, "speedup"), made(diff, "gain"), made(effective, "effective_speedup")
 
 
 

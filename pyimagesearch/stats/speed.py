@@ -3,8 +3,10 @@ speed-up rows out (plot.py writes them to plots/speedups.csv and the summary).
 
 Per problem, pair and seed: the first step (evaluation point: an epoch for train.py's
 runs, the logged ``step`` for a program's) at which each run's metric reaches a target,
-by default the worst final value of A over its seeds (so A reaches it on every seed), or
-``--target X``. The data are d = log(T_A / T_B): positive when B is faster.
+by default the worse of the two optimizers' worst final values over the seeds of the
+first look (a level every run of both reached, whichever optimizer is A), or
+``--target X``. The data are d = log(T_A / T_B): positive when B is faster. Reported as
+``steps_ratio`` (B's steps over A's, exp(-d)) and ``speedup`` (A's over B's, exp(d)).
 
 - No run censored: d's paired t-test (two-sided), its 95% interval exponentiated into the
   geometric-mean ratio T_B / T_A and its interval, and TOST on d within
@@ -15,11 +17,14 @@ by default the worst final value of A over its seeds (so A reaches it on every s
   B faster), unknown otherwise (left out); the test is the sign test on the known
   directions (exact binomial, two-sided), no interval, and "as fast" is not claimed (the
   censored ratio is unbounded).
-- Beside it, Wen et al.'s (2025) effective speed-up at B's final value: per seed pair, the
-  steps A needs to reach B's final value over B's steps; where A never reached it in its
-  run, from A's curve a t^-b + c fitted to its second half (model-based, and counted as
-  such); where that curve never reaches it, censored. Its geometric mean and t-interval;
-  no verdict of its own (the steps-to-target ratio's verdict is the decision).
+- Beside it, Wen et al.'s (2025) effective speed-up at the better optimizer's final value
+  (the one whose mean final value is the better; Wen et al.'s baseline is the worse):
+  per seed pair, the steps the worse one needs to reach the better one's final value
+  over the better one's steps; where it never reached it in its run, from its curve
+  a t^-b + c fitted to its second half (model-based, and counted as such); where that
+  curve never reaches it, censored. Reported as A's steps over B's whichever is better
+  (``effective_speedup``), its geometric mean and t-interval; no verdict of its own (the
+  steps-to-target ratio's verdict is the decision).
 - Verdicts: faster, slower, as fast (within the margin), undecided; the speed-ups are a
   family of their own (Holm over every comparison's two hypotheses, Shaffer's refinement,
   the same looks and alpha shares as the other verdicts), because they answer a question
@@ -127,11 +132,14 @@ def steps_to_reach(fit, target):
 
 
 def effective(a_runs, b_runs, goal):
-    """Wen et al.'s effective speed-up at B's final value, per seed pair: the steps A needs
-    to reach B's final value over the steps B took. Where A reached it in its run, its
-    first step there; else from A's fitted curve (model-based, an extrapolation); where
-    the fit never reaches it, censored (no ratio). Returns (log ratios, model-based count,
-    censored count)."""
+    """Wen et al.'s effective speed-up, per seed pair, at the final value of the optimizer
+    that ends better (:func:`better_side`): the steps the other needs to reach it over
+    the steps the better one took, as log(A's steps / B's steps) whichever side that is.
+    Returns (log ratios, model-based count, censored count, the side whose final value is
+    the level: "a" or "b")."""
+    if better_side(a_runs, b_runs, goal) == "a":  # B must reach A's finals: mirrored
+        logs, modelled, censored, _ = effective(b_runs, a_runs, goal)
+        return [-v for v in logs], modelled, censored, "a"
     logs, modelled, censored = [], 0, 0
     for (va, sa, _), (vb, sb, _) in zip(a_runs, b_runs):
         if not vb or not sb or not math.isfinite(vb[-1]) or sb[-1] <= 0:
@@ -146,17 +154,34 @@ def effective(a_runs, b_runs, goal):
             modelled += 1
         if reached > 0:
             logs.append(math.log(reached / sb[-1]))
-    return logs, modelled, censored
+    return logs, modelled, censored, "b"
 
 
-def target_for(a_finals, goal, target=None):
-    """The target of a pair: ``target`` when given, else A's worst final value."""
+def better_side(a_runs, b_runs, goal):
+    """"a" where A's mean final value over the seed pairs is the better, else "b" (a tie
+    is B's, as Wen et al. measure against the baseline A)."""
+    def mean_final(runs):
+        finals = [v[-1] for v, _, _ in runs if v and math.isfinite(v[-1])]
+        return float(np.mean(finals)) if finals else math.nan
+    a, b = mean_final(a_runs), mean_final(b_runs)
+    if math.isnan(a) or math.isnan(b):
+        return "b"
+    return "a" if (a > b if goal == "max" else a < b) else "b"
+
+
+def target_for(a_finals, b_finals, goal, target=None):
+    """The target of a pair: ``target`` when given, else the worse of the two optimizers'
+    worst final values: every run of both reached it, and it is the same whichever
+    optimizer is A."""
     if target is not None:
         return float(target)
-    finite = [v for v in a_finals if math.isfinite(v)]
+    finite = [v for v in [*a_finals, *b_finals] if math.isfinite(v)]
     if not finite:
         return math.nan
     return min(finite) if goal == "max" else max(finite)
+
+
+TARGET_RULE = "the worse optimizer's worst final {metric}, first look"
 
 
 SERIES = {"test_accuracy": "val_accuracy", "val_accuracy": "val_accuracy", "val_loss": "val_loss",
@@ -210,8 +235,10 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
         a_runs = [by_run[(*key, c["a"], s)] for s in seeds]
         b_runs = [by_run[(*key, c["b"], s)] for s in seeds]
         goal = measure.goal
-        level = target_for([values[-1] if values else math.nan for values, _, _ in a_runs],
-                           goal, target)
+
+        def finals(runs):  # the first look's seeds: later runs cannot move the target
+            return [values[-1] if values else math.nan for values, _, _ in runs[:counts[0]]]
+        level = target_for(finals(a_runs), finals(b_runs), goal, target)
         d, clock = [], []
         for (va, sa, ca), (vb, sb, cb) in zip(a_runs, b_runs):
             ta, tb = time_to(va, sa, level, goal), time_to(vb, sb, level, goal)
@@ -220,23 +247,32 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
                 clock.append(math.log(ca[sa.index(ta[0])] / cb[sb.index(tb[0])]))
         orders.append(counts)
         tables.append(d)
-        facts.append({"target": level, "clock": clock,
-                      "effective": effective(a_runs, b_runs, goal)})
+        facts.append({"target": level, "clock": clock, "effective": None, "runs": (a_runs, b_runs)})
     table, counts = analysis.look_table(tables, orders, design)
     seq = verdicts.sequential(table, counts, design.weights, margin, 0.0, test=speed_tests)
     out = []
     for i, (c, fact) in enumerate(zip(found, facts)):
         at = max(0, int(seq["look"][0, i]))
-        read = np.array(tables[i][:int(counts[at, 0, i])], float)
+        n_read = int(counts[at, 0, i])
+        read = np.array(tables[i][:n_read], float)
         tests = speed_tests(read[None, :], margin)
         finite = read[np.isfinite(read)]
         verdict = SPEED_VERDICTS[str(seq["verdict"][0, i])]
+        metric = SERIES.get(measure.name, measure.name)
+        mean = float(finite.mean()) if len(finite) else math.nan
+        logs, modelled, censored, level_of = effective(*(runs[:n_read] for runs in fact["runs"]),
+                                                       measure.goal)
+        # censored: the side short of the level never gets there (+inf: B infinitely faster)
+        never = math.inf if level_of == "b" else -math.inf
         row = {"scope": "problem", "dataset": c["dataset"], "model": c["model"], "a": c["a"],
-               "b": c["b"], "metric": SERIES.get(measure.name, measure.name), "goal": measure.goal,
+               "b": c["b"], "metric": metric, "goal": measure.goal,
                "target": fact["target"], "target_rule": "given (--target)" if target is not None
-               else f"A's worst final {SERIES.get(measure.name, measure.name)}",
-               "ratio": float(np.exp(-finite.mean())) if len(finite) else math.nan,
-               "ci_low": float(np.exp(-tests["ci_high"][0])), "ci_high": float(np.exp(-tests["ci_low"][0])),
+               else TARGET_RULE.format(metric=metric),
+               "steps_ratio": math.exp(-mean),
+               "steps_ratio_low": float(np.exp(-tests["ci_high"][0])),
+               "steps_ratio_high": float(np.exp(-tests["ci_low"][0])),
+               "speedup": math.exp(mean), "speedup_low": float(np.exp(tests["ci_low"][0])),
+               "speedup_high": float(np.exp(tests["ci_high"][0])),
                "n": int(np.sum(~np.isnan(read))), "censored": int(np.sum(np.isinf(read))),
                "unknown": int(np.sum(np.isnan(read))),
                "seconds_ratio": float(np.exp(-np.mean(fact["clock"]))) if fact["clock"] else math.nan,
@@ -244,10 +280,9 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
                                        else "p_adjusted"][0, i]),
                "verdict": verdict, "speed_margin": margin, "look": at,
                "log_ratios": tuple(float(v) for v in read),  # the seeds' d: the trend's data
-               # the effective speed-up's seeds, a censored one +inf (A never gets there)
-               "effective_log_ratios": tuple(fact["effective"][0])
-               + (math.inf,) * fact["effective"][2],
-               **effective_columns(*fact["effective"])}
+               # the effective speed-up's seeds (log A over B), a censored one infinite
+               "effective_log_ratios": tuple(logs) + (never,) * censored,
+               "effective_at": level_of, **effective_columns(logs, modelled, censored)}
         row["text"] = speed_text(row) + effective_text(row)
         out.append(row)
     return out
@@ -263,45 +298,57 @@ def effective_columns(logs, modelled, censored):
         half = stats.t.ppf(0.975, n - 1) * max(float(values.std(ddof=1)), RESOLUTION) / math.sqrt(n)
     else:
         half = math.nan
-    return {"effective": math.exp(mean), "effective_low": math.exp(mean - half),
-            "effective_high": math.exp(mean + half), "effective_n": n,
+    return {"effective_speedup": math.exp(mean), "effective_speedup_low": math.exp(mean - half),
+            "effective_speedup_high": math.exp(mean + half), "effective_n": n,
             "effective_model_based": modelled, "effective_censored": censored}
 
 
 def effective_text(row):
-    """The effective speed-up in words, or ""."""
-    if not row.get("effective_n") or math.isnan(row["effective"]):
+    """The effective speed-up in words, or "": the optimizer short of the better one's
+    final value needs so many times its steps to reach it."""
+    if not row.get("effective_n") or math.isnan(row["effective_speedup"]):
         return ""
-    interval = ("" if math.isnan(row["effective_low"]) else
-                f" [{row['effective_low']:.2f}, {row['effective_high']:.2f}]")
-    model = (f", {row['effective_model_based']} of them model-based (A never reached it in its "
-             f"run: its fitted curve a t^-b + c, extrapolated)"
+    from pyimagesearch import registry
+    a, b = registry.display_name(row["a"]), registry.display_name(row["b"])
+    value, low, high = (row["effective_speedup"], row["effective_speedup_low"],
+                        row["effective_speedup_high"])
+    better, worse = (b, a) if row.get("effective_at", "b") == "b" else (a, b)
+    if better == a:  # said as the worse one's steps over the better one's
+        value, low, high = 1 / value, 1 / high, 1 / low
+    interval = "" if math.isnan(low) else f" [{low:.2f}, {high:.2f}]"
+    model = (f", {row['effective_model_based']} of them model-based ({worse} never reached it "
+             f"in its run: its fitted curve a t^-b + c, extrapolated)"
              if row["effective_model_based"] else "")
-    censored = (f", {row['effective_censored']} censored (A's fitted curve never reaches it)"
-                if row["effective_censored"] else "")
-    return (f"; effective speed-up at B's final {row['metric']} (Wen et al. 2025): A needs "
-            f"{row['effective']:.2f}x B's steps{interval} to reach it, n={row['effective_n']}"
-            f"{model}{censored}")
+    censored = (f", {row['effective_censored']} censored ({worse}'s fitted curve never "
+                "reaches it)" if row["effective_censored"] else "")
+    return (f"; effective speed-up at {better}'s final {row['metric']} (Wen et al. 2025): "
+            f"{worse} needs {value:.2f}x {better}'s steps{interval} to reach it, "
+            f"n={row['effective_n']}{model}{censored}")
 
 
 def speed_text(row):
     """One line: how fast B reaches the target against A."""
     from pyimagesearch import registry
     a, b = registry.display_name(row["a"]), registry.display_name(row["b"])
-    interval = "" if math.isnan(row["ci_low"]) else f" [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
+    interval = "" if math.isnan(row["steps_ratio_low"]) else \
+        f" [{row['steps_ratio_low']:.2f}, {row['steps_ratio_high']:.2f}]"
     censored = (f", {row['censored']} censored (a run that never reached it: sign test)"
                 if row["censored"] else "")
     decided = "" if row["verdict"] == "undecided" else f" (p adj. {row['p_adjusted']:.3g})"
-    if math.isnan(row["ratio"]):  # every pair censored or unknown: no ratio, a direction at most
+    if math.isnan(row["steps_ratio"]):  # every pair censored or unknown: a direction at most
         return (f"{b} against {a}, steps to {row['metric']} {row['target']:.4g} "
                 f"({row['target_rule']}): no ratio, {row['censored']} of {row['n']} seed pairs "
                 f"censored (a run that never reached it; sign test): {row['verdict']}{decided}")
     return (f"{b} reaches {row['metric']} {row['target']:.4g} ({row['target_rule']}) in "
-            f"{row['ratio']:.2f}x the steps{interval} of {a}, n={row['n']}{censored}: "
+            f"{row['steps_ratio']:.2f}x the steps{interval} of {a}, n={row['n']}{censored}: "
             f"{row['verdict']}{decided}")
 
 
-SPEEDUP_COLUMNS = ["scope", "dataset", "model", "a", "b", "metric", "target", "ratio", "ci_low",
-                   "ci_high", "n", "censored", "verdict", "seconds_ratio", "p_adjusted",
-                   "speed_margin", "target_rule", "effective", "effective_low", "effective_high",
-                   "effective_n", "effective_model_based", "effective_censored"]
+# every ratio says its direction in its name: steps_ratio and seconds_ratio are B's over A's,
+# speedup and effective_speedup A's steps over B's (above 1: B faster)
+SPEEDUP_COLUMNS = ["scope", "dataset", "model", "a", "b", "metric", "target", "steps_ratio",
+                   "steps_ratio_low", "steps_ratio_high", "speedup", "speedup_low",
+                   "speedup_high", "n", "censored", "verdict", "seconds_ratio", "p_adjusted",
+                   "speed_margin", "target_rule", "effective_speedup", "effective_speedup_low",
+                   "effective_speedup_high", "effective_at", "effective_n",
+                   "effective_model_based", "effective_censored"]

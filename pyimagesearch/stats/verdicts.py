@@ -143,10 +143,21 @@ def decide(tests, weight=1.0 / LOOKS, alpha=ALPHA, include=None):
     else:  # a look that spends no alpha (too few seeds to test) decides nothing
         p_diff, p_equiv = np.ones_like(p_diff), np.ones_like(p_equiv)
     enough = tests["n"] >= MIN_PAIRS
-    verdict = np.where(p_equiv <= alpha, "equivalent",
-                       np.where(p_diff <= alpha, np.where(tests["mean"] > 0, "better", "worse"),
-                                "undecided"))
+    # a decided direction is never hidden: where both tests reject (the interval excludes 0
+    # and lies inside the margin) the verdict is the direction, and the equivalence shows
+    # as within_margin (:func:`within_margin`); so one look's "worse" is another's "worse"
+    verdict = np.where(p_diff <= alpha, np.where(tests["mean"] > 0, "better", "worse"),
+                       np.where(p_equiv <= alpha, "equivalent", "undecided"))
     return np.where(include & enough, verdict, "undecided"), p_diff, p_equiv
+
+
+def within_margin(verdict, p_equivalence_adjusted, alpha=ALPHA):
+    """Whether a verdict's equivalence test rejected too: a better or worse whose interval
+    also lies inside the margin (a difference found, smaller than the one that matters),
+    and every equivalent."""
+    verdict = np.asarray(verdict)
+    return (verdict == "equivalent") | (np.isin(verdict, ("better", "worse"))
+                                        & (np.asarray(p_equivalence_adjusted) <= alpha))
 
 
 def seeds_needed(mean, sd, margin=MARGIN, alpha_test=ALPHA / LOOKS, power=POWER, limit=1000):
@@ -197,7 +208,9 @@ def sequential(diffs, counts, weights, margin=MARGIN, resolution=0.0, alpha=ALPH
     Returns a dict of arrays (experiments, comparisons): verdict, seeds (the seeds the
     verdict rests on: at its deciding look, else at the last look), look (its index),
     p_adjusted, p_equivalence_adjusted. ``skip`` (comparisons,): never tested, left
-    undecided (pairs where nothing learned). ``test``: the tests of one look, by default
+    undecided (pairs where nothing learned). ``resolution``: the spread's floor, or a
+    function of the look k giving it (from the values that look read). ``test``: the
+    tests of one look, by default
     :func:`paired_tests` (the speed-ups pass theirs, on log ratios with censoring).
 
     ``players`` (comparisons, 2): the optimizers (A, B) each comparison pits, numbered
@@ -242,12 +255,14 @@ def sequential(diffs, counts, weights, margin=MARGIN, resolution=0.0, alpha=ALPH
                 active = np.where(hit, k, active)
         n_k = np.broadcast_to(np.asarray(n_k), (experiments, m))
         seen = np.where(position[None, None, :] < n_k[..., None], diffs, np.nan)
+        # the spread's floor of this look: given, or a function of the look (the values it read)
+        floor = resolution(k) if callable(resolution) else resolution
         if race:
             alive = left < 0
             tests = pooled_tests(seen, alive[:, pairs[:, 0]] & alive[:, pairs[:, 1]], pools,
-                                 margin, resolution, homogeneous=alike)
+                                 margin, floor, homogeneous=alike)
         else:
-            tests = test(seen, margin, resolution)
+            tests = test(seen, margin, floor)
         found, p_d, p_e = decide(tests, weights[k], alpha, open_)
         verdict = np.where(open_, found, verdict)
         p_adj = np.where(open_, p_d, p_adj)

@@ -36,6 +36,15 @@ def label_of(location):
     return name if name[0].isalpha() else "runs_" + name
 
 
+def count_line(read, left_out):
+    """"18 runs read, 1 left out (sgd-crash: FAILED)": the runs the analysis reads and
+    those it leaves out (``left_out``: failed_runs' dicts), the same words wherever said."""
+    if not left_out:
+        return f"{read} runs read, none left out"
+    why = ", ".join(f"{f['run']}: {f['status']}" for f in left_out[:3])
+    return f"{read} runs read, {len(left_out)} left out ({why}{', ...' if len(left_out) > 3 else ''})"
+
+
 @dataclass(frozen=True)
 class SourceRuns:
     """A source's runs as the analysis reads them (``rows``, ``histories``), those left
@@ -86,5 +95,6 @@ def read(location, keys=None, param_keys=(), metric=None, leave_out_missing=Fals
         rows.append(results.row_of(grid.Run(label, model, setting, seed), run.id,
                                    f"{location}#{run.id}" if isinstance(location, str) else run.id,
                                    history))
-    line = f"{label}: {found.line}" + (f"; judged: {judged}" if judged else "")
+    line = f"{label}: {found.line}; {count_line(len(rows), failed)}" + (
+        f"; judged: {judged}" if judged else "")
     return SourceRuns(rows, histories, failed, line)

@@ -131,11 +131,9 @@ def identify(logged, keys, source):
             out.remove(seen[key])
         seen[key] = (where, setting, int(number), run)
         out.append(seen[key])
+    # the runs' count is the caller's to add: it may leave out more (a metric not logged)
     line = (f"optimizer = {' + '.join((optimizer,) + varying)}; seed = {seed}; problem = "
-            f"{problem or 'none'}; {len(out)} runs"
-            + (f", {len(failed)} not finished left out ("
-               + ", ".join(f"{r.id}: {why}" for r, why in failed[:3])
-               + (", ..." if len(failed) > 3 else "") + ")" if failed else ""))
+            f"{problem or 'none'}")
     return Read(out, failed, line, seed)
 
 

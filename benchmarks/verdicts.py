@@ -98,6 +98,27 @@ def main():
         print(f"| {ratio:g} | {sd:g} | {r['faster']:.1%} | {r['slower']:.1%} | {r['as fast']:.1%} | "
               f"{r['undecided']:.1%} | {r['censored']:.1%} | {r['mean_seeds']:.1f} |")
 
+    print("\nThe speed-up from curves, its target as plot.py takes it (the worse optimizer's "
+          "worst final loss over the first look's 3 seeds: a level every run of both reached "
+          "there, whichever is A): each run's loss c + k/t at 40 evaluation steps plus noise "
+          "(sd 0.002), B's k true_ratio x A's (log sd as shown); a later seed's run short of "
+          "the target is censored; 'swapped': the same runs with A and B exchanged (the "
+          "mirror image is the right answer); 'failed': 10% of runs lost (unequal seeds)\n")
+    print("| true ratio B/A | sd of log ratio | runs | faster | slower | as fast | undecided | "
+          "pairs censored | mean seeds |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for ratio, sd, swapped, failed in ((1.0, 0.1, False, 0.0), (1.0, 0.2, False, 0.0),
+                                       (1.0, 0.1, True, 0.0), (1.0, 0.2, False, 0.1),
+                                       (1.0, 0.02, False, 0.0), (0.8, 0.1, False, 0.0),
+                                       (0.8, 0.1, True, 0.0), (0.9, 0.1, False, 0.1),
+                                       (0.7, 0.2, False, 0.1), (1.3, 0.2, False, 0.0)):
+        r = simulation.speed_curves_run(ratio, sd, experiments=args.experiments,
+                                        a_is_faster=swapped, failed=failed)
+        runs = "swapped" if swapped else f"{failed:.0%} failed" if failed else "as run"
+        print(f"| {ratio:g} | {sd:g} | {runs} | {r['faster']:.1%} | {r['slower']:.1%} | "
+              f"{r['as fast']:.1%} | {r['undecided']:.1%} | {r['censored']:.1%} | "
+              f"{r['mean_seeds']:.1f} |")
+
     naive = simulation.naive_false_positives(2.0, args.experiments)
     print(f"\nFor contrast, a fresh 5% t-test after every seed from 3 to 20 (no difference, "
           f"sd 2): a winner is called in {naive:.1%} of experiments.")

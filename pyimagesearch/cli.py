@@ -24,7 +24,7 @@ fraction = _number(float, "a number", lambda v: 0 < v < 1, "between 0 and 1, e.g
 
 
 def margin(text):
-    """A margin in the metric's units (0.02) or relative to the baseline (1%), kept as text."""
+    """A margin in the metric's units (0.02) or relative to the pair's median (1%), kept as text."""
     from pyimagesearch.stats import measure
     try:
         measure.parse_margin(text)

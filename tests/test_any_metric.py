@@ -55,8 +55,8 @@ def test_a_relative_margin_and_equivalence(tmp_path):
                       "--margin", "5%"]) == 0
     row = rows_of(tmp_path / "p" / "verdicts.csv")[0]
     assert row["verdict"] == "equivalent"
-    assert float(row["margin"]) == pytest.approx(0.05 * (0.4 + 0.002), rel=0.02)  # 5% of A's median
-    assert "±5% of A's median val_loss" in (tmp_path / "p" / "summary.md").read_text()
+    assert float(row["margin"]) == pytest.approx(0.05 * (0.4 + 0.002), rel=0.02)  # 5% of the pair's median
+    assert "±5% of the pair's median val_loss" in (tmp_path / "p" / "summary.md").read_text()
 
 
 @pytest.mark.parametrize("argv, message", [

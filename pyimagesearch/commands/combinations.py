@@ -134,7 +134,7 @@ def add_program_arguments(ap):
                           "where the metric's name says loss, error or perplexity, else max)")
     own.add_argument("--margin", type=margin_type, default=None, metavar="M",
                      help="with --command: differences smaller than M do not matter, in the "
-                          "metric's units (0.02) or relative to A's median (1%%); accuracies "
+                          "metric's units (0.02) or relative to the pair's median (1%%); accuracies "
                           "default to 1 point, any other metric needs one here or at plot.py")
     own.add_argument("--problems", type=lambda text: [p.strip() for p in text.split(",") if p.strip()],
                      help="with --command: comma-separated names for {problem}, each a "

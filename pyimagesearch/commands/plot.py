@@ -59,7 +59,8 @@ def add_measure_arguments(ap):
     ap.add_argument("--margin", type=margin_type, default=None, metavar="M",
                     help="a difference smaller than M does not matter in practice, so the "
                          "verdict can be 'equivalent within ±M': in the metric's units (accuracy "
-                         "points for accuracies, default 1) or relative to A's median (1%%); "
+                         "points for accuracies, default 1) or relative to the pair's median "
+                         "(1%%: both optimizers' values at the first look); "
                          "other metrics need one (default: the one decide.py fixed)")
     ap.add_argument("--baseline", default=None, metavar="NAME",
                     help="compare each other optimizer against NAME only (k - 1 comparisons, "
@@ -146,8 +147,9 @@ def main(argv=None):
     ap.add_argument("-p", "--plots", required=True, help="folder for figures and the summary")
     add_measure_arguments(ap)
     ap.add_argument("--target", type=float, default=None, metavar="X",
-                    help="the speed-up's target value of the metric (default: for each pair, A's "
-                         "worst final value, which A reaches on every seed)")
+                    help="the speed-up's target value of the metric (default: for each pair, "
+                         "the worse optimizer's worst final value at the first look, which "
+                         "every run of both reached)")
     ap.add_argument("--speed-margin", type=margin_type, default="5%", metavar="R",
                     help="as fast within R (default 5%%): the speed-up's equivalence margin")
     ap.add_argument("--fixed", action="store_true",

@@ -357,8 +357,9 @@ def overall_rows(found, problem_rows, measure):
         sign = 1.0 if measure.goal == "max" else -1.0  # "B beats A": B's value is the better
         # each problem's scores at the seeds its verdict read: later runs cannot move it
         scores = [([sign * c["a_scores"][s] for s in r["seeds"]],
-                   [sign * c["b_scores"][s] for s in r["seeds"]]) for c, r in members]
-        low, high = verdicts.probability_interval(scores)
+                   [sign * c["b_scores"][s] for s in r["seeds"]]) for c, r in members
+                  if r["seeds"]]
+        low, high = verdicts.probability_interval(scores) if scores else (math.nan, math.nan)
         counts = {v: sum(1 for _, r in members if r["verdict"] == v) for v in verdicts.VERDICTS}
         gain = float(np.mean([m for m in means if not math.isnan(m)])) \
             if any(not math.isnan(m) for m in means) else math.nan

@@ -7,7 +7,7 @@ The goal is ``max`` or ``min``: given (``--goal``), or inferred from the name (l
 perplexity, bits per byte: lower is better; otherwise higher, and the output says it was
 assumed). Accuracies are compared in points (100 x the fraction) with a 1-point default
 margin; any other metric needs a margin, in its units (``--margin 0.02``) or relative to
-the baseline's median (``--margin 1%``). The difference every verdict tests is oriented so
+the pair's median (``--margin 1%``: both optimizers' values at the first look). The difference every verdict tests is oriented so
 that positive means "B better": B - A where higher is better, A - B where lower is.
 No I/O; the summary, decide.py and the simulation orient values through :func:`oriented`.
 """
@@ -65,14 +65,16 @@ class Measure:
 
     def margin_text(self):
         if self.relative:
-            return f"±{100 * self.margin:g}% of A's median {self.name}"
+            return f"±{100 * self.margin:g}% of the pair's median {self.name}"
         return f"±{self.margin:g} {self.unit}"
 
-    def margin_for(self, a_values):
-        """The margin in units for a comparison whose A has ``a_values``."""
+    def margin_for(self, values):
+        """The margin in units for a comparison whose values are ``values`` (a relative
+        margin: of their median; analysis.pair_margin gives it both optimizers' values at
+        the first look's seeds)."""
         if not self.relative:
             return self.margin
-        finite = sorted(v for v in a_values if math.isfinite(v))
+        finite = sorted(v for v in values if math.isfinite(v))
         if not finite:
             return math.nan
         mid = len(finite) // 2

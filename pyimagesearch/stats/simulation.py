@@ -174,8 +174,8 @@ def discrete_run(true_diff, sd, examples=170, level=0.85, experiments=4000,
     ``true_diff`` points above A's, and what is observed is the nearest count of examples.
     With a small ``sd`` most runs of a pair agree to the example, a zero spread; the floor
     of the spread is the metric's resolution as the summary takes it
-    (:func:`analysis.resolution`: the smallest gap between the values seen, the margin
-    where all are alike), or ``fixed_floor`` points (the rule before: a millionth). Returns
+    (:func:`analysis.resolution`: the smallest gap between the values each look read, the
+    margin where all are alike), or ``fixed_floor`` points (the rule before: a millionth). Returns
     the shares of each verdict, the mean seeds spent and the
     share of experiments whose first look saw a zero spread."""
     from pyimagesearch.stats.analysis import resolution
@@ -186,10 +186,13 @@ def discrete_run(true_diff, sd, examples=170, level=0.85, experiments=4000,
     true_b = 100 * level + true_diff + shared + rng.normal(0.0, sd / np.sqrt(2), shape)
     step = 100.0 / examples
     a, b = (np.round(np.clip(x, 0, 100) / step) * step for x in (true_a, true_b))
-    floor = fixed_floor if fixed_floor is not None else np.array(
-        [[resolution(np.concatenate([a[e, 0], b[e, 0]]), 1.0, margin)] for e in range(experiments)])
     plan = verdicts.schedule(start, max_seeds)
     counts = verdicts.planned_counts(np.full(1, start), plan, max_seeds)
+    # each look's floor from the values that look read, as the summary takes it
+    floors = [np.array([[resolution(np.concatenate([a[e, 0, :int(n[0])], b[e, 0, :int(n[0])]]),
+                                    1.0, margin)] for e in range(experiments)])
+              for n in counts]
+    floor = fixed_floor if fixed_floor is not None else (lambda k: floors[k])
     out = verdicts.sequential(b - a, counts, verdicts.look_weights(plan), margin, floor)
     verdict = out["verdict"][:, 0]
     first = (b - a)[:, 0, :start]
@@ -228,6 +231,57 @@ def speed_run(true_ratio, sd=0.1, experiments=4000, budget=1.5, start=3,
     return {"true_ratio": true_ratio, "sd": sd, "plan": plan,
             **{v: float(np.mean(verdict == v)) for v in speed.SPEED_VERDICTS.values()},
             "censored": float(np.mean(np.isinf(d))),
+            "mean_seeds": float(np.mean(out["seeds"][:, 0]))}
+
+
+def speed_curves_run(true_ratio, sd=0.1, noise=0.002, experiments=2000, steps=40, start=3,
+                     max_seeds=verdicts.MAX_SEEDS, margin=0.05, seed=0, a_is_faster=None,
+                     failed=0.0):
+    """The speed-up verdict from curves, as plot.py reaches it: each run's loss is
+    c + k / t at evaluation steps 1..``steps`` plus measurement noise (sd ``noise``), so a
+    run reaches any level L in k / (L - c) steps; A's k varies by seed (log-normal, sd 0.1),
+    B's is ``true_ratio`` x A's with its own noise (sd of the log ratio ``sd``): B needs
+    true_ratio x A's steps to reach any level, the truth. The target is the one plot.py
+    takes (speed.target_for: the worse optimizer's worst final value over the first look's
+    seeds), each run's time the first step at or below it (speed.time_to), a run that
+    never gets there censored (speed.log_ratio); the looks as decide.py takes them.
+    ``a_is_faster``: the same runs with the optimizers' roles swapped (B's curves as A's),
+    which must give the mirror image. ``failed``: the share of runs lost (a failed run: its
+    seed pair is left out, so comparisons have unequal seeds). Returns the shares of
+    faster, slower, as fast and undecided, of censored pairs, and the mean seeds spent."""
+    import math
+
+    from pyimagesearch.stats import speed
+    rng = np.random.default_rng(seed)
+    log_a = rng.normal(0.0, 0.1, (experiments, max_seeds))
+    log_b = log_a + math.log(true_ratio) + rng.normal(0.0, sd, log_a.shape)
+    t = np.arange(1, steps + 1, dtype=float)
+    k = 5.0  # A reaches its final-step level c + k / steps at step `steps`, on average
+    floor = 0.5
+
+    def curves(logs):
+        return floor + k * np.exp(logs)[..., None] / t + rng.normal(0.0, noise, (*logs.shape,
+                                                                                    steps))
+    a, b = curves(log_a), curves(log_b)
+    if a_is_faster:
+        a, b = b, a
+    plan = verdicts.schedule(start, max_seeds)
+    counts = verdicts.planned_counts(np.full(1, start), plan, max_seeds)
+    d = np.full((experiments, 1, max_seeds), np.nan)
+    grid = [float(x) for x in t]
+    for e in range(experiments):
+        level = speed.target_for(a[e, :start, -1], b[e, :start, -1], "min")
+        for s in range(max_seeds):
+            d[e, 0, s] = speed.log_ratio(speed.time_to(list(a[e, s]), grid, level, "min"),
+                                         speed.time_to(list(b[e, s]), grid, level, "min"))
+    d = np.where(rng.random(d.shape) < failed, np.nan, d)
+    out = verdicts.sequential(d, counts, verdicts.look_weights(plan), margin, 0.0,
+                              test=speed.speed_tests)
+    verdict = np.vectorize(speed.SPEED_VERDICTS.get)(out["verdict"][:, 0])
+    seen = np.arange(max_seeds)[None, :] < out["seeds"][:, :1]
+    return {"true_ratio": true_ratio, "sd": sd, "plan": plan,
+            **{v: float(np.mean(verdict == v)) for v in speed.SPEED_VERDICTS.values()},
+            "censored": float(np.mean(np.isinf(d[:, 0])[seen])),
             "mean_seeds": float(np.mean(out["seeds"][:, 0]))}
 
 

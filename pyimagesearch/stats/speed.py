@@ -31,6 +31,7 @@ first look (a level every run of both reached, whichever optimizer is A), or
   of their own that a reader takes on its own: so the chance of any wrong faster, slower
   or as-fast call among them is at most alpha, as it is for the metric's verdicts.
 """
+import functools
 import math
 import warnings
 
@@ -102,6 +103,11 @@ def fit_curve(values, steps):
     """A's curve L(t) = a t^-b + c (b > 0) fitted to the second half of its evaluation
     points, as Wen et al. (2025) fit a baseline's loss against its budget; (a, b, c), or
     None where fewer than 3 finite points or the fit fails."""
+    return _fit(tuple(values), tuple(steps))
+
+
+@functools.lru_cache(maxsize=4096)  # a run's curve is fitted once, whichever pair asks again
+def _fit(values, steps):
     from scipy import optimize
     points = [(t, v) for t, v in zip(steps, values) if t > 0 and math.isfinite(v)]
     half = points[len(points) // 2:]

@@ -237,8 +237,9 @@ def test_the_effective_speedup_at_b_final_loss_is_wen_et_al_measure(known_trend)
         assert row["effective_speedup_low"] <= truth <= row["effective_speedup_high"], row
         assert row["effective_model_based"] == row["effective_n"] == 4
         assert "model-based" in row["text"]
-    assert list(result.speedups.columns)[-7:] == [
+    assert list(result.speedups.columns)[-8:] == [
         "effective_speedup", "effective_speedup_low", "effective_speedup_high", "effective_at",
+        "effective_note",
         "effective_n", "effective_model_based", "effective_censored"]
 
 

@@ -103,6 +103,9 @@ def add_source_arguments(ap):
     group.add_argument("--seed-key", default=None, metavar="KEY", help="the seed (default: seed)")
     group.add_argument("--problem-key", default=None, metavar="KEY",
                        help="the parameter that names the problem (default: one problem)")
+    group.add_argument("--step-key", default=None, metavar="COLUMN",
+                       help="a long table's step column (default: the first of step, epoch, "
+                            "iteration, _step, global_step, trainer/global_step)")
     group.add_argument("--param-keys", default="", metavar="A,B",
                        help="a table's unmarked number columns that are parameters, not results "
                             "(lr, batch_size and the like are known; params./config. prefixes "
@@ -126,7 +129,7 @@ def read_runs(args, folder=None):
     runs = api.load_runs(
         args.input, args.trials_by_name,
         sources.Keys(args.optimizer_key, args.seed_key, args.problem_key, args.duplicates,
-                     args.experiment),
+                     args.experiment, args.step_key),
         tuple(k for k in args.param_keys.split(",") if k), args.metric, args.leave_out_missing,
         design_folder=(folder or args.plots) if elsewhere else None)
     print(f"[INFO] read {runs.read or args.input + ': ' + runs.count_line()}")
@@ -193,6 +196,13 @@ def main(argv=None):
         return 2
     measure, design = result.measure, result.design
     say_measure(measure, result.note)
+    from pyimagesearch.stats.measure import available
+    if not result.problems and measure.name not in available(runs.rows):
+        print(f"[INFO] no verdict: no run here has {measure.name}"
+              + (" (train.py's test report: no run has its .txt)"
+                 if measure.name == "test_accuracy" else "")
+              + f"; they have {', '.join(sorted(available(runs.rows))) or 'no metric'}: "
+              "--metric NAME judges one; the figures and tables are written")
     if not elsewhere:
         rounds.explain_missing(args.input, list(runs.missing), bool(fixed_before))
     if args.fixed and not fixed_before:  # recorded, so that decide.py adds no seeds here
@@ -283,6 +293,13 @@ def write(result, plots):
     if shown:
         print("\n[INFO] speed-up (speedups.csv): " + "; ".join(r["text"] for r in shown[:6])
               + ("; ..." if len(shown) > 6 else ""))
+    elif table[0]:  # never a silent empty table: say why there is no speed-up
+        from pyimagesearch.stats import speed
+        flat = speed.without_curves(rows, histories, measure)
+        print(f"\n[INFO] speedups.csv: no speed-up: {len(flat)} of {len(rows)} runs logged "
+              f"{measure.name} at fewer than two steps (no curve to time), e.g. "
+              f"{', '.join(flat[:3])}" if flat else
+              "\n[INFO] speedups.csv: no speed-up: no pair has curves on seeds both ran")
     fitted = [r for r in result.scale if r["method"]]
     if fitted:
         print("\n[INFO] across sizes (scale.csv):\n" + "\n".join(

@@ -140,9 +140,12 @@ def _choose(name, goal, margin):
 
 
 def value(row, measure):
-    """A run's value of the measure: a field of its summary row, else the last finite value
-    of that series in its history (``row["finals"]``); nan when it has none."""
-    field = ROW_FIELDS.get(measure.name)
+    """A run's value of the measure: for train.py's runs a field of its summary row (its
+    test report's accuracy, its history's last epoch), else the last finite value of that
+    series in its history (``row["finals"]``); nan when it has none. A program's or a
+    tracker's metric is its own, whatever its name: ``test_accuracy`` logged by a program
+    is that program's, not train.py's report."""
+    field = None if row.get("program") else ROW_FIELDS.get(measure.name)
     if field is not None:
         return row.get(field, math.nan)
     return (row.get("finals") or {}).get(measure.name, math.nan)
@@ -179,7 +182,8 @@ def for_runs(rows, name=None, goal=None, margin=None, baseline=None, race=False)
             note = f"the metric the grid was written for (combinations.py --metric {held[0]})"
         name, goal = held[0], goal or held[1]
         margin = margin if margin is not None else held[2]
-    check_present(Measure(name or DEFAULT_METRIC), rows)
+    if name is not None:  # a metric asked for must be there; the default may be absent
+        check_present(Measure(name), rows)
     return choose(name, goal, margin, baseline, race), note
 
 
@@ -196,7 +200,7 @@ def available(rows):
         names.update(k for k in (row.get("finals") or {}) if k not in BOOKKEEPING)
         if math.isfinite(row.get("test_accuracy", math.nan)):
             names.add("test_accuracy")
-        if "loss" in (row.get("finals") or {}):
+        if "loss" in (row.get("finals") or {}) and not row.get("program"):
             names.add("train_loss")
     return names
 

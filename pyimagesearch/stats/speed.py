@@ -41,6 +41,7 @@ from scipy import stats
 from pyimagesearch.stats import verdicts
 
 SPEED_MARGIN = 0.05  # as fast within 5%: |log(T_B / T_A)| < log(1.05)
+UNSUPPORTED = 10.0  # a model-based effective speed-up whose interval spans more: no estimate
 RESOLUTION = 1e-6  # the floor of the log ratios' spread
 SPEED_VERDICTS = {"better": "faster", "worse": "slower", "equivalent": "as fast",
                   "undecided": "undecided"}
@@ -194,10 +195,18 @@ SERIES = {"test_accuracy": "val_accuracy", "val_accuracy": "val_accuracy", "val_
           "loss": "loss", "train_loss": "loss"}
 
 
+def series_name(history, measure):
+    """The series a run's curve is read from: the measure's own where the run logged it
+    (a program's test_accuracy is a curve of its own), else train.py's stand-in (test
+    accuracy has no curve there: validation accuracy stands for it)."""
+    return measure.name if isinstance(history.get(measure.name), list) else \
+        SERIES.get(measure.name, measure.name)
+
+
 def series(history, measure):
     """(the measure's values at each evaluation point, their steps, cumulative seconds or
-    None). Test accuracy has no curve: its runs' validation accuracy stands for it."""
-    values = history.get(SERIES.get(measure.name, measure.name)) or []
+    None), from :func:`series_name`."""
+    values = history.get(series_name(history, measure)) or []
     if isinstance(history.get("step"), list) and len(history["step"]) == len(values):
         steps = [float(s) for s in history["step"]]  # a program's logged steps
     elif isinstance(history.get("iterations"), list) and len(history["iterations"]) == len(values):
@@ -211,9 +220,16 @@ def series(history, measure):
 
 
 def _curve(found):
-    """Whether a run's :func:`series` is a curve: two or more steps, the first after 0."""
+    """Whether a run's :func:`series` is a curve: two or more steps. A first evaluation at
+    step 0 (before training, as DeepOBS, nanoGPT and many logs write it) belongs to it."""
     values, steps, _ = found
-    return len(values) >= 2 and steps[0] > 0
+    return len(values) >= 2 and steps[0] >= 0
+
+
+def without_curves(rows, histories, measure):
+    """The runs whose :func:`series` of the measure is no curve (fewer than two logged
+    values): a pair with one of them has no speed-up. Their names, in the rows' order."""
+    return [r["run"] for r, h in zip(rows, histories) if not _curve(series(h, measure))]
 
 
 def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MARGIN):
@@ -264,7 +280,8 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
         tests = speed_tests(read[None, :], margin)
         finite = read[np.isfinite(read)]
         verdict = SPEED_VERDICTS[str(seq["verdict"][0, i])]
-        metric = SERIES.get(measure.name, measure.name)
+        metric = next((series_name(h, measure) for r, h in zip(rows, histories)
+                       if r["optimizer"] == c["a"]), measure.name)
         mean = float(finite.mean()) if len(finite) else math.nan
         logs, modelled, censored, level_of = effective(*(runs[:n_read] for runs in fact["runs"]),
                                                        measure.goal)
@@ -304,18 +321,32 @@ def effective_columns(logs, modelled, censored):
         half = stats.t.ppf(0.975, n - 1) * max(float(values.std(ddof=1)), RESOLUTION) / math.sqrt(n)
     else:
         half = math.nan
-    return {"effective_speedup": math.exp(mean), "effective_speedup_low": math.exp(mean - half),
-            "effective_speedup_high": math.exp(mean + half), "effective_n": n,
+    low, high = math.exp(mean - half), math.exp(mean + half)
+    # no number without support: an extrapolated figure whose interval spans more than
+    # UNSUPPORTED either way (or has none) is no estimate, and says why
+    unsupported = modelled and (math.isnan(half) or half > math.log(UNSUPPORTED))
+    note = "" if not unsupported else (
+        f"no estimate: {modelled} of {n} seeds model-based, "
+        + ("too few seeds for an interval" if math.isnan(half) else
+           f"its interval [{low:.2g}, {high:.2g}] spans more than {UNSUPPORTED:g}x either way"))
+    return {"effective_speedup": math.nan if unsupported else math.exp(mean),
+            "effective_speedup_low": math.nan if unsupported else low,
+            "effective_speedup_high": math.nan if unsupported else high,
+            "effective_note": note, "effective_n": n,
             "effective_model_based": modelled, "effective_censored": censored}
 
 
 def effective_text(row):
     """The effective speed-up in words, or "": the optimizer short of the better one's
     final value needs so many times its steps to reach it."""
-    if not row.get("effective_n") or math.isnan(row["effective_speedup"]):
-        return ""
     from pyimagesearch import registry
     a, b = registry.display_name(row["a"]), registry.display_name(row["b"])
+    if row.get("effective_note"):
+        better = b if row.get("effective_at", "b") == "b" else a
+        return (f"; effective speed-up at {better}'s final {row['metric']} (Wen et al. "
+                f"2025): {row['effective_note']}")
+    if not row.get("effective_n") or math.isnan(row["effective_speedup"]):
+        return ""
     value, low, high = (row["effective_speedup"], row["effective_speedup_low"],
                         row["effective_speedup_high"])
     better, worse = (b, a) if row.get("effective_at", "b") == "b" else (a, b)
@@ -356,5 +387,5 @@ SPEEDUP_COLUMNS = ["scope", "dataset", "model", "a", "b", "metric", "target", "s
                    "steps_ratio_low", "steps_ratio_high", "speedup", "speedup_low",
                    "speedup_high", "n", "censored", "verdict", "seconds_ratio", "p_adjusted",
                    "speed_margin", "target_rule", "effective_speedup", "effective_speedup_low",
-                   "effective_speedup_high", "effective_at", "effective_n",
+                   "effective_speedup_high", "effective_at", "effective_note", "effective_n",
                    "effective_model_based", "effective_censored"]

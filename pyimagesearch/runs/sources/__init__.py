@@ -95,6 +95,7 @@ def read(location, keys=None, param_keys=(), metric=None, leave_out_missing=Fals
         rows.append(results.row_of(grid.Run(label, model, setting, seed), run.id,
                                    f"{location}#{run.id}" if isinstance(location, str) else run.id,
                                    history))
-    line = f"{label}: {found.line}; {count_line(len(rows), failed)}" + (
+    how = getattr(logged, "note", "")
+    line = f"{label}: {how + '; ' if how else ''}{found.line}; {count_line(len(rows), failed)}" + (
         f"; judged: {judged}" if judged else "")
     return SourceRuns(rows, histories, failed, line)

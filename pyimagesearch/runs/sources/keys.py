@@ -38,6 +38,18 @@ class Keys:
     problem: str = None
     duplicates: str = "refuse"  # or "latest"
     experiment: str = None  # the store's experiment (MLflow), by name
+    step: str = None  # a long table's step column (default: STEP_KEYS, the first present)
+
+
+# what a long table's step column is called by the tools that write them (DeepOBS: epoch;
+# W&B: _step; Lightning: step; TensorBoard: global_step)
+STEP_KEYS = ("step", "epoch", "iteration", "_step", "global_step", "trainer/global_step")
+
+
+class Logs(list):
+    """A source's runs (:class:`Logged`), with ``note``: how they were read, when that
+    is worth a word (a long table's runs told apart by its key columns)."""
+    note = ""
 
 
 def _pick(asked, defaults, present, what, flag):

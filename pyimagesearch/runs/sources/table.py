@@ -11,7 +11,7 @@ NAME = "table"
 ID_COLUMNS = ("run", "run_id", "id", "name", "run_name")
 STATE_COLUMNS = ("state", "status")
 ORDER_COLUMNS = ("start_time", "_timestamp", "created", "created_at")
-LONG = ("run", "step", "metric", "value")
+LONG = ("metric", "value")  # a long table is known by these; its step by keys.STEP_KEYS
 
 
 def claims(location):
@@ -53,6 +53,9 @@ def read(location, keys, param_keys=()):
         raise ValueError(f"{source}: no runs (an empty table)")
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
+    if keys.step is not None and keys.step not in columns:
+        raise ValueError(f"--step-key {keys.step}: no such column in {source} (columns: "
+                         f"{', '.join(columns)})")
     if set(LONG) <= set(columns):
         return _long(frame, keys, param_keys, source)
     roles = _roles(columns, keys, param_keys)  # once a table: every row has its columns
@@ -73,7 +76,7 @@ def _roles(columns, keys, param_keys):
             roles[column] = ("state", column)
         elif lower in ORDER_COLUMNS:
             roles[column] = ("order", column)
-        elif lower in ("step", "_step", "global_step"):
+        elif column == keys.step or (keys.step is None and lower in keys_.STEP_KEYS):
             roles[column] = ("step", column)
         elif column in params:
             roles[column] = ("param", params[column])
@@ -107,21 +110,54 @@ def _logged(i, row, roles):
 
 
 def _long(frame, keys, param_keys, source):
-    """Long form: one row per (run, step, metric, value); other columns the run's own."""
-    out = []
-    extra = [c for c in frame.columns if c not in LONG]
+    """Long form: one row per (run, step, metric, value), the step column by any of its
+    usual names (keys.STEP_KEYS, or ``keys.step``); the other columns are the run's own.
+    Without a run-id column a run is one combination of the key columns (the optimizer,
+    the seed, the problem, the parameters: every other column), as a table exported from
+    DeepOBS's or a tracker's files comes."""
+    step = keys.step or next((c for c in frame.columns if c.lower() in keys_.STEP_KEYS), None)
+    if step is None:
+        raise ValueError(f"{source}: a long table (metric and value columns) with no step "
+                         f"column ({', '.join(keys_.STEP_KEYS)}): name it with --step-key")
+    run_column = next((c for c in frame.columns if c.lower() in ID_COLUMNS), None)
+    extra = [c for c in frame.columns if c not in (*LONG, step, run_column)]
+    if run_column is None:
+        if not extra:
+            raise ValueError(f"{source}: a long table with no run-id column and no key "
+                             "columns (optimizer, seed, ...) to tell its runs apart")
+        run_column = extra
     roles = _roles(extra, keys, param_keys)
-    for position, (run_id, rows) in enumerate(frame.groupby("run", sort=False)):
+    out = keys_.Logs()
+    for position, (run_id, rows) in enumerate(frame.groupby(run_column, sort=False,
+                                                            dropna=False)):
         first = rows.iloc[0].to_dict()
+        name = (", ".join(f"{c}={_plain(first[c])}" for c in run_column)
+                if isinstance(run_column, list) else str(run_id))
         logged = _logged(position, {c: first[c] for c in extra}, roles) \
-            if extra else keys_.Logged(str(run_id), {}, {}, "finished", position)
+            if extra else keys_.Logged(name, {}, {}, "finished", position)
+        if isinstance(run_column, str) and any(
+                rows[c].nunique(dropna=False) > 1 for c in extra):
+            varies = next(c for c in extra if rows[c].nunique(dropna=False) > 1)
+            raise ValueError(f"{source}: run {name}: its {varies} differs from row to row "
+                             "(a run's own columns hold one value)")
         metrics = {}
         for metric, points in rows.groupby("metric", sort=False):
             try:
-                series = sorted((float(s), float(v)) for s, v in zip(points["step"], points["value"]))
+                series = sorted((float(s), float(v)) for s, v in zip(points[step], points["value"]))
             except (TypeError, ValueError):
-                raise ValueError(f"{source}: run {run_id}, metric {metric}: a step or value "
+                raise ValueError(f"{source}: run {name}, metric {metric}: a step or value "
                                  "that is not a number") from None
+            steps = [s for s, _ in series]
+            if len(set(steps)) < len(steps):
+                twice = next(s for s in steps if steps.count(s) > 1)
+                told = (f"the columns {', '.join(run_column)}" if isinstance(run_column, list)
+                        else f"the run column {run_column}")
+                raise ValueError(f"{source}: {told} do not identify one run per {step}: "
+                                 f"{name} has {metric} twice at {step} {_plain(twice):g}; "
+                                 "add the column that tells those runs apart")
             metrics[str(metric)] = series
-        out.append(keys_.Logged(str(run_id), logged.params, metrics, logged.state, logged.order))
+        out.append(keys_.Logged(name, logged.params, metrics, logged.state, logged.order))
+    out.note = (f"long form, the step from {step}, "
+                + (f"a run by its {run_column} column" if isinstance(run_column, str) else
+                   f"a run one combination of {', '.join(run_column)} (no run-id column)"))
     return out

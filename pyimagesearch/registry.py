@@ -3,6 +3,7 @@
 train.py, combinations.py and plot.py all read their choices, defaults and the
 original grid's order from here, so a new name is added once.
 """
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -518,6 +519,8 @@ def label(text):
     kind = text.partition(":")[0]
     if kind in ("folder", "npz", TEXT):
         return specs.data_label(text)
+    if re.fullmatch(r"[A-Za-z0-9_.-]+", text):  # a plain word or number (a problem: 16384)
+        return text
     return specs.parse(text).label()
 
 

@@ -198,3 +198,168 @@ def test_histories_without_their_reports_are_still_drawn(tmp_path, capsys):
     lines = [x for x in printed.splitlines() if x.startswith("[INFO] no verdict")]
     assert len(lines) == 1 and "no run here has test_accuracy" in lines[0]
     assert "--metric NAME" in lines[0]
+
+
+def search_runs_frame(newest_first=True, times="datetime"):
+    """What mlflow.search_runs() returns: run_id, experiment_id, status, artifact_uri,
+    start_time and end_time (datetimes), metrics.*, params.* (text), tags.*; newest first.
+    Adam's seed 0 was run twice, the later run (its true value) the one to keep."""
+    rows = []
+    rng = np.random.default_rng(5)
+    clock = pd.Timestamp("2026-12-01 09:00", tz="UTC")
+    for k, (opt, base) in enumerate([("adam", 0.30), ("sgd", 0.25)] * 5 + [("adam", 0.30)]):
+        seed = k // 2 if k < 10 else 0
+        start = clock + pd.Timedelta(minutes=10 * k)
+        stale = k == 0  # adam's first seed-0 run: superseded by the last row's
+        rows.append({"run_id": f"{k:032x}", "experiment_id": "1", "status": "FINISHED",
+                     "artifact_uri": f"mlflow-artifacts:/1/{k:032x}/artifacts",
+                     "start_time": start if times == "datetime" else str(start),
+                     "end_time": start + pd.Timedelta(minutes=9),
+                     "metrics.val_loss": (9.0 if stale else base + rng.normal(0, 0.005)),
+                     "params.optimizer": opt, "params.seed": str(seed),
+                     "params.lr": "0.1" if opt == "sgd" else "0.001",
+                     "tags.mlflow.runName": f"{opt}-{seed}-{k}",
+                     "tags.mlflow.user": "someone", "tags.mlflow.source.name": "train.py"})
+    frame = pd.DataFrame(rows)
+    return frame.iloc[::-1].reset_index(drop=True) if newest_first else frame
+
+
+@pytest.mark.parametrize("times", ["datetime", "text"])
+def test_a_search_runs_frame_reads_as_it_comes(times):
+    """Bookkeeping columns are not parameters (every run was its own setting, 'undecided
+    after 0 seeds'); start_time is a time whatever its type, so --duplicates latest keeps
+    the later run, whatever the rows' order."""
+    from pyimagesearch.runs import sources
+    for newest_first in (True, False):
+        frame = search_runs_frame(newest_first, times)
+        with pytest.raises(ValueError, match="give --duplicates latest"):
+            api.load_runs(frame, metric="val_loss")
+        runs = api.load_runs(frame, keys=sources.Keys(duplicates="latest"), metric="val_loss")
+        assert len(runs) == 10 and "optimizer = optimizer + lr;" in runs.read
+        result = api.compare(runs, metric="val_loss", margin=0.01)
+        (row,) = result.problems
+        assert (row["a"], row["b"], row["n"]) == ("adam(lr=0.001)", "sgd(lr=0.1)", 5)
+        assert row["verdict"] == "better" and row["b_minus_a"] < 0  # the stale 9.0 not kept
+
+
+def test_parameters_that_leave_no_pair_are_named():
+    """A run's name read as a parameter (--param-keys) makes every run its own setting:
+    one line naming the parameters that split them, not 'undecided after 0 seeds'."""
+    rows = [{"run": f"{o}-{s}", "optimizer": o, "seed": s, "label": f"{o}-{s}-x",
+             "val_loss": 0.3} for o in ("adam", "sgd") for s in range(3)]
+    with pytest.raises(ValueError, match=r"label takes a value of its own on every run, so "
+                                         r"each of the 6 runs would be a setting of its own"):
+        api.load_runs(pd.DataFrame(rows), metric="val_loss")
+
+
+def test_sizes_and_problems_as_numbers(tmp_path, capsys):
+    """A numeric problem key (widths 64 to 512) works everywhere, file names included; a
+    size logged once, at step 1, is the run's size (it read as nan); combinations.py takes
+    --problems 64,128,256,512 as docs/scale.md writes it."""
+    from pyimagesearch.commands import combinations
+    rows = []
+    rng = np.random.default_rng(2)
+    for width in (64, 128, 256, 512):
+        for name, pace in (("adamw", 1.0), ("muon", 2.0)):
+            for seed in range(3):
+                run = f"{name}-{width}-{seed}"
+                rows.append({"run": run, "optimizer": name, "seed": seed, "width": width,
+                             "step": 1, "metric": "n_params", "value": 4 * width * width})
+                for t in range(10, 110, 10):
+                    rows.append({"run": run, "optimizer": name, "seed": seed, "width": width,
+                                 "step": t, "metric": "val_loss",
+                                 "value": 1 / (1 + pace * t / 100) + rng.normal(0, 0.002)})
+    path = long_table(tmp_path / "widths.csv", rows)
+    runs = api.load_runs(path, keys=__import__("pyimagesearch.runs.sources", fromlist=["Keys"])
+                         .Keys(problem="width"), metric="val_loss")
+    assert sorted({r["n_params"] for r in runs.rows}) == [4 * w * w for w in (64, 128, 256, 512)]
+    plots = tmp_path / "plots"
+    assert plot.main(["-i", path, "-p", str(plots), "--metric", "val_loss", "--margin", "0.01",
+                      "--problem-key", "width"]) == 0
+    assert {"64_widths.png", "512_widths.png", "scale.png"} <= {p.name for p in plots.glob("*.png")}
+    assert "across sizes (scale.csv)" in capsys.readouterr().out
+    (tmp_path / "t.py").write_text("")
+    args = combinations.parse_args(["-o", str(tmp_path / "o"), "-s", str(tmp_path / "g.sh"),
+                                    "--metric", "val_loss", "--margin", "0.01",
+                                    "--command", f"python {tmp_path / 't.py'} --width {{problem}} "
+                                                 "--seed {seed} --out {run_dir}",
+                                    "--optimizers", "adamw,muon", "--problems", "64,128,256,512",
+                                    "--seeds", "0,1"])
+    assert args.problems == ["64", "128", "256", "512"]
+
+
+def write_deepobs(root, trials=True, damaged=False):
+    """The shared slice's runs written as DeepOBS's runners write them: one JSON file per
+    run in <testproblem>/<Optimizer>/<setting folder>/random_seed__S__<date>.json, the
+    per-epoch lists and the hyperparameters; with ``trials``, each optimizer's tuning
+    trials beside its chosen setting (one seed each, other learning rates, a little
+    worse), as the Crowded Valley release holds them."""
+    import json
+    frame = pd.read_csv(SHARED)
+    settings = pd.read_csv(os.path.join(os.path.dirname(SHARED), "settings.csv"))
+    names = {"test_accuracy": "test_accuracies", "test_loss": "test_losses",
+             "valid_accuracy": "valid_accuracies"}
+    written = 0
+    for (problem, optimizer, seed), run in frame.groupby(["testproblem", "optimizer", "seed"]):
+        chosen = settings[(settings.testproblem == problem) & (settings.optimizer == optimizer)].iloc[0]
+        hyper = json.loads(chosen.hyperparameters)
+        out = {"testproblem": problem, "batch_size": 128, "num_epochs": 100,
+               "random_seed": int(seed), "weight_decay": None, "optimizer_name": optimizer,
+               "optimizer_hyperparams": hyper, "analyzable_training_params": {}}
+        for metric, values in run.groupby("metric"):
+            out[names[metric]] = values.sort_values("epoch")["value"].tolist()
+        folder = root / problem / optimizer / chosen.hp_folder
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"random_seed__{seed}__2020-06-01-12-00-00.json").write_text(json.dumps(out))
+        written += 1
+        if trials and seed == 43:  # two trials at seed 42, other rates
+            for factor in (0.3, 3.0):
+                trial = dict(out, random_seed=42, optimizer_hyperparams=dict(
+                    hyper, learning_rate=hyper["learning_rate"] * factor))
+                for key in ("test_accuracies", "valid_accuracies"):
+                    trial[key] = [v - 0.01 for v in out[key]]
+                name = f"num_epochs__100__batch_size__128__learning_rate__{hyper['learning_rate'] * factor:.8e}"
+                (root / problem / optimizer / name).mkdir(parents=True, exist_ok=True)
+                (root / problem / optimizer / name /
+                 "random_seed__42__2020-05-01-12-00-00.json").write_text(json.dumps(trial))
+                written += 1
+    if damaged:
+        bad = root / "fmnist_2c2d" / "AdamOptimizer" / "broken"
+        bad.mkdir()
+        (bad / "random_seed__7__2020-01-01-00-00-00.json").write_text("{not json")
+    return written
+
+
+@published
+def test_a_deepobs_results_folder_reads_as_deepobs_wrote_it(tmp_path, capsys):
+    """-i deepobs:results: the settings from the folders and the JSON's hyperparameters,
+    the one-seed folders as tuning trials and the many-seed one as the chosen setting; the
+    tuned comparison is then the published runs' own, the same verdicts as the table; a
+    damaged file is named and the rest read."""
+    root = tmp_path / "results"
+    written = write_deepobs(root, damaged=True)
+    runs = api.load_runs(f"deepobs:{root}", metric="test_accuracy")
+    assert len(runs) == written and "DeepOBS results" in runs.read
+    assert "1 left out: " in runs.read and "broken" in runs.read
+    result = api.compare(runs, metric="test_accuracy", fixed=True)
+    tuned = {(r["model"], r["a"], r["b"]): (r["verdict"], round(r["b_minus_a"], 6))
+             for r in result.tuned}
+    table = api.compare(api.load_runs(SHARED, keys=__import__(
+        "pyimagesearch.runs.sources", fromlist=["Keys"]).Keys(problem="testproblem"),
+        metric="test_accuracy"), metric="test_accuracy", fixed=True)
+    assert tuned == {(r["model"], r["a"], r["b"]): (r["verdict"], round(r["b_minus_a"], 6))
+                     for r in table.problems}
+    chosen = {r["optimizer"]: r["setting"] for r in result.tuned_rows}
+    assert all("learning_rate=" in s for s in chosen.values())
+
+
+def test_deepobs_folders_that_cannot_be_read_are_one_line(tmp_path):
+    with pytest.raises(ValueError, match="no DeepOBS runs"):
+        api.load_runs(f"deepobs:{tmp_path}", metric="test_accuracy")
+    with pytest.raises(ValueError, match="not a directory"):
+        api.load_runs(f"deepobs:{tmp_path / 'nowhere'}", metric="test_accuracy")
+    bad = tmp_path / "p" / "Adam" / "s"
+    bad.mkdir(parents=True)
+    (bad / "random_seed__1__x.json").write_text("{")
+    with pytest.raises(ValueError, match="no readable run .*random_seed__1__x.json: unreadable"):
+        api.load_runs(f"deepobs:{tmp_path}", metric="test_accuracy")

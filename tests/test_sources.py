@@ -275,7 +275,48 @@ def test_an_mlflow_file_store(tmp_path, monkeypatch):
         log_to_mlflow(f"file:{store}")
     except Exception as e:  # noqa: BLE001  (a release that no longer writes file stores)
         pytest.skip(f"this mlflow writes no file store: {e}")
+    # the user's environment has no opt-out: the store is read as it is, the opt-out set
+    # for the read alone
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE")
     decided_right(f"mlflow:file:{store}", keys=sources.Keys(experiment="opt"))
+    assert "MLFLOW_ALLOW_FILE_STORE" not in os.environ
+
+
+def test_an_mlflow_store_that_is_not_there_is_never_made(tmp_path, capsys):
+    """A sqlite path that does not exist: one line, and no database created (MLflow would
+    create one, a megabyte, before failing); nor the -p folder of a refusal."""
+    pytest.importorskip("mlflow")
+    db = tmp_path / "nowhere.db"
+    plots = tmp_path / "plots"
+    assert plot.main(["-i", f"mlflow:sqlite:///{db}", "-p", str(plots), "--metric",
+                      "val_loss", "--margin", "0.01"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such store" in err[0]
+    assert not db.exists() and not plots.exists()
+
+
+def test_a_store_written_by_another_mlflow_is_one_line_and_left_as_it_is(tmp_path, monkeypatch):
+    """A store whose schema differs from the installed MLflow's, read by plot.py in a
+    process of its own as a user runs it: a newer one (its alembic revision one this MLflow
+    does not know, as a newer release writes it) or an older one (a revision its
+    migrations know). One line naming the schema, the installed version and the remedy;
+    the store byte for byte as it was (no `mlflow db upgrade`), no plots folder."""
+    import sqlite3
+    from tests.conftest import run_script
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "mlflow.db"
+    log_to_mlflow(f"sqlite:///{db}")
+    for revision, said in (("f00d0000beef", "written by a newer MLflow (schema f00d0000beef)"),
+                           ("0584bdc529eb", "written by an older MLflow (schema 0584bdc529eb)")):
+        with sqlite3.connect(db) as connection:  # as another release leaves it
+            connection.execute(f"UPDATE alembic_version SET version_num = '{revision}'")
+        before = sha(db)
+        done = run_script("plot.py", "-i", f"mlflow:sqlite:///{db}", "-p",
+                          str(tmp_path / "plots"), "--metric", "val_loss", "--margin", "0.01")
+        err = done.stderr.strip().splitlines()
+        assert done.returncode == 2 and len(err) == 1, done.stderr
+        assert said in err[0] and "never migrates it" in err[0], err[0]
+        assert sha(db) == before and not (tmp_path / "plots").exists()
 
 
 def test_an_mlflow_tracking_server(tmp_path, monkeypatch):

@@ -264,7 +264,7 @@ def program_args(ap, args):
     if args.sizes and len(args.sizes) != len(args.problems or []):
         ap.error(f"--sizes: {len(args.sizes)} sizes for {len(args.problems or [])} --problems: "
                  "give one per problem, in its order")
-    if args.problems and any(not command.NAME.match(p) for p in args.problems):
+    if args.problems and any(not command.PROBLEM.match(p) for p in args.problems):
         ap.error(f"--problems {','.join(args.problems)}: give names (letters, digits, _)")
     check_launcher_flags(ap, args)
     try:

@@ -172,10 +172,8 @@ def main(argv=None):
         print(f"plot.py: error: --input {args.input}: not a directory, a table (.csv, .parquet) "
               "or a TensorBoard log directory", file=sys.stderr)
         return 2
-    try:
-        os.makedirs(args.plots, exist_ok=True)
-    except OSError as e:
-        print(f"plot.py: error: --plots {args.plots}: {e.strerror}", file=sys.stderr)
+    if os.path.exists(args.plots) and not os.path.isdir(args.plots):
+        print(f"plot.py: error: --plots {args.plots}: not a directory", file=sys.stderr)
         return 2
     try:
         runs = read_runs(args)
@@ -193,6 +191,11 @@ def main(argv=None):
                              args.speed_margin, **scale_options(args))
     except ValueError as e:
         print(f"plot.py: error: {e}", file=sys.stderr)
+        return 2
+    try:  # made once there is something to write: a refusal leaves no folder behind
+        os.makedirs(args.plots, exist_ok=True)
+    except OSError as e:
+        print(f"plot.py: error: --plots {args.plots}: {e.strerror}", file=sys.stderr)
         return 2
     measure, design = result.measure, result.design
     say_measure(measure, result.note)

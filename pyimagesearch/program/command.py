@@ -21,6 +21,7 @@ from pyimagesearch import specs
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+PROBLEM = re.compile(r"^[A-Za-z0-9_]+$")  # a problem may be a number: a width, 64
 FIXED = ("optimizer", "args", "seed", "run_dir", "problem")
 DEFAULT_PROBLEM = "run"  # the problem of a program that trains one thing
 

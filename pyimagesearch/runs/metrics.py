@@ -192,6 +192,9 @@ def _sorted(found):
     return {k: sorted(v, key=lambda p: p[0]) for k, v in found.items()}
 
 
+LAST_LOGGED = "last_logged"  # {key: its last finite value}, whatever step it was logged at
+
+
 def history(found, metric):
     """The run's history: at every point where ``metric`` was logged, its value, the step,
     the epoch (where given) and every other metric logged at that step (nan where not)."""
@@ -200,6 +203,7 @@ def history(found, metric):
     out = {metric: [p[2] for p in points], "step": steps}
     if any(p[1] is not None for p in points):
         out["epoch"] = [math.nan if p[1] is None else p[1] for p in points]
+    last = {}
     for key, values in found.items():
         if key in (metric, "step", "epoch"):
             continue
@@ -207,4 +211,10 @@ def history(found, metric):
         for step, _, value in values:
             at[step] = value  # the last value logged at a step
         out[key] = [at.get(s, math.nan) for s in steps]
+        finite = [(step, value) for step, value in at.items()
+                  if isinstance(value, (int, float)) and math.isfinite(value)]
+        if finite:  # logged at other steps than the metric (a size logged once): its last
+            last[key] = max(finite, key=lambda p: p[0] if p[0] is not None else -math.inf)[1]
+    if last:
+        out[LAST_LOGGED] = last
     return out

@@ -16,7 +16,7 @@ from collections import defaultdict
 import numpy as np
 
 from pyimagesearch import registry
-from pyimagesearch.runs import readers, runspec, safepickle
+from pyimagesearch.runs import metrics as metric_files, readers, runspec, safepickle
 from pyimagesearch.runs.readers.common import DRESSED, run_size
 # train.py's diagnoses, where they have always been read from
 from pyimagesearch.runs.readers.trainpy import (  # noqa: F401
@@ -280,13 +280,19 @@ def row_of(run, name, path, history, report=None):
     numbers in its reader's terms, every final value (``finals``), its size."""
     record = runspec.from_history(history) or {}
     ends = finals(history)
+    # a value logged at steps of its own (a size logged once, at step 1) is no nan
+    for key, value in (history.get(metric_files.LAST_LOGGED) or {}).items():
+        if not isinstance(ends.get(key), float) or math.isnan(ends[key]):
+            ends[key] = float(value)
     return {"dataset": run.dataset, "model": run.model, "batch": run.batch,
             "optimizer": run.optimizer, "seed": run.seed,
             **run_metrics(history, report),
             "run": name, "path": path, "setting_of": record.get("setting_of"),
             "finals": ends, "written_for": _written_for(record),
             "tensorboard": record.get("tensorboard"), "n_params": run_size(record, ends),
-            "family_recorded": "setting_of" in record}
+            "family_recorded": "setting_of" in record,
+            # a source that knows which setting of a tuning was chosen (DeepOBS's)
+            **({"selected": bool(record["selected"])} if "selected" in record else {})}
 
 
 def _design_says_trials_by_name(folder):

@@ -4,6 +4,7 @@ module with ``NAME``, ``claims(location)`` and ``read(location, keys, param_keys
 returning :class:`keys.Logged` runs; :func:`read` sorts them into problem, setting and
 seed (pyimagesearch.runs.sources.keys) and dresses each as a program's run, the form
 every analysis reads. A user's store is only read, never written."""
+import dataclasses
 import os
 import re
 from dataclasses import dataclass
@@ -12,11 +13,11 @@ from pyimagesearch import grid
 from pyimagesearch.runs import metrics as metric_files
 from pyimagesearch.runs import results
 from pyimagesearch.runs.sources import keys as keys_
-from pyimagesearch.runs.sources import mlflow, table, tensorboard, wandb
+from pyimagesearch.runs.sources import deepobs, mlflow, table, tensorboard, wandb
 from pyimagesearch.runs.sources.keys import Keys  # noqa: F401  (the API's)
 
 # in the order asked: a folder of W&B runs before one that merely holds event files
-SOURCES = {module.NAME: module for module in (mlflow, wandb, table, tensorboard)}
+SOURCES = {module.NAME: module for module in (mlflow, deepobs, wandb, table, tensorboard)}
 
 
 def source_of(location):
@@ -62,7 +63,16 @@ def read(location, keys=None, param_keys=(), metric=None, leave_out_missing=Fals
         raise ValueError(f"{location}: not a table (.csv, .parquet), a TensorBoard log "
                          "directory or a folder of this project's runs")
     keys = keys or Keys()
-    logged = source.read(location, keys, param_keys)
+    try:
+        logged = source.read(location, keys, param_keys)
+    except ValueError:
+        raise
+    except Exception as e:  # noqa: BLE001  (whatever a tracker's library raises: one line)
+        first = (str(e).strip().splitlines() or [""])[0]
+        raise ValueError(f"{location if isinstance(location, str) else 'the DataFrame'}: "
+                         f"cannot read it ({type(e).__name__}: {first})") from None
+    if keys.problem is None and getattr(logged, "problem_key", None):
+        keys = dataclasses.replace(keys, problem=logged.problem_key)  # the source knows it
     found = keys_.identify(logged, keys, label_of(location) if not isinstance(location, str)
                            else location)
     names = sorted({m for *_, run in found.runs for m in run.metrics})
@@ -87,7 +97,9 @@ def read(location, keys=None, param_keys=(), metric=None, leave_out_missing=Fals
         history["run"] = {"kind": "program", "source": f"{source.NAME}:{label}",
                           "metric": judged, "goal": None, "margin": None, "dataset": label,
                           "model": model, "optimizer": setting, "seed": seed,
-                          "setting_of": None, "problem": problem or None,
+                          "setting_of": run.family if run.tuned is not None else None,
+                          **({"selected": run.tuned} if run.tuned is not None else {}),
+                          "problem": problem or None,
                           "parameters": {k: v for k, v in run.params.items()},
                           "command": None, "run_id": run.id, "seed_key": found.seed_key}
         history = results.readers.program.history(history, history["run"], run.id)

@@ -5,6 +5,7 @@ read. Every source (a table, TensorBoard, MLflow ...) hands its runs here as
 :class:`Logged` and gets back what plot.py, decide.py and ``compare()`` read."""
 import math
 from dataclasses import dataclass
+from typing import Optional
 
 OPTIMIZER_KEYS = ("optimizer", "optim", "opt")
 SEED_KEYS = ("seed",)
@@ -28,6 +29,11 @@ class Logged:
     metrics: dict
     state: str = "finished"
     order: float = 0.0  # when it ran (a start time, or its place in the source): --duplicates latest
+    # where the source knows the run's setting was one of an optimizer's tuning (DeepOBS's
+    # setting folders): True for the chosen setting, False for a trial; ``family``, the
+    # optimizer it tunes
+    tuned: Optional[bool] = None
+    family: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -48,8 +54,10 @@ STEP_KEYS = ("step", "epoch", "iteration", "_step", "global_step", "trainer/glob
 
 class Logs(list):
     """A source's runs (:class:`Logged`), with ``note``: how they were read, when that
-    is worth a word (a long table's runs told apart by its key columns)."""
+    is worth a word (a long table's runs told apart by its key columns), and
+    ``problem_key``: the parameter that names the problem where the source knows it."""
     note = ""
+    problem_key = None
 
 
 def _pick(asked, defaults, present, what, flag):
@@ -63,6 +71,33 @@ def _pick(asked, defaults, present, what, flag):
         raise ValueError(f"no {what} key ({' or '.join(defaults)}) in the runs: name one with "
                         f"{flag} (keys present: {', '.join(sorted(present)) or 'none'})")
     return found
+
+
+def order_of(value, fallback):
+    """When a run started, as a number whatever its type (an epoch in seconds or
+    milliseconds, a timestamp string, a datetime): --duplicates latest keeps the later."""
+    if is_number(value):
+        return float(value)
+    try:
+        import pandas as pd
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return fallback
+    if pd.isna(stamp):
+        return fallback
+    return stamp.tz_localize("UTC").timestamp() if stamp.tzinfo is None else stamp.timestamp()
+
+
+def plain_number(text):
+    """A parameter logged as text (MLflow keeps them so; a table's params.* columns): a
+    number where it is one, an int where it is written as one."""
+    if not isinstance(text, str):
+        return text
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() and text.strip().lstrip("-").isdigit() else number
 
 
 def is_number(value):
@@ -143,10 +178,28 @@ def identify(logged, keys, source):
             out.remove(seen[key])
         seen[key] = (where, setting, int(number), run)
         out.append(seen[key])
+    _some_pair(out, varying, source)
     # the runs' count is the caller's to add: it may leave out more (a metric not logged)
     line = (f"optimizer = {' + '.join((optimizer,) + varying)}; seed = {seed}; problem = "
             f"{problem or 'none'}")
     return Read(out, failed, line, seed)
+
+
+def _some_pair(found, varying, source):
+    """ValueError, one line, where a parameter that varies takes a value of its own on
+    every run across several seeds: an identifier (a run's name, a time, a path), not a
+    setting, which would make every run a setting of its own with nothing to pair. Named,
+    with the remedy."""
+    runs = [run for *_, run in found]
+    if len({seed for _, _, seed, _ in found}) < 2 or len(runs) < 3:
+        return
+    own = [k for k in varying if len({repr(r.params.get(k)) for r in runs}) == len(runs)]
+    if own:
+        raise ValueError(f"{source}: {', '.join(own)} takes a value of its own on every "
+                         f"run, so each of the {len(runs)} runs would be a setting of its own "
+                         "with no seed to pair: a run's name, time or path is no setting; "
+                         "leave it out of --param-keys, or name the optimizer with "
+                         "--optimizer-key")
 
 
 def split_columns(names, param_keys=()):

@@ -4,9 +4,14 @@
 runs). Each run's parameters (strings, read as numbers where they are), the history of
 every metric it logged, and its status: FINISHED runs are read, FAILED, KILLED and
 RUNNING ones named and left out. Nothing is written into the store."""
+import contextlib
+import os
+import re
+
 from pyimagesearch.runs.sources import keys as keys_
 
 NAME = "mlflow"
+FILE_STORE = "MLFLOW_ALLOW_FILE_STORE"
 PREFIX = "mlflow:"
 EXTRA = "pip install '.[trackers]' (mlflow)"
 
@@ -15,22 +20,85 @@ def claims(location):
     return isinstance(location, str) and location.startswith(PREFIX)
 
 
-def _client(uri):
+def _client_class(uri):
     try:
         from mlflow.tracking import MlflowClient
     except ImportError:
         raise ValueError(f"{PREFIX}{uri}: reading MLflow needs the mlflow package: "
                          f"{EXTRA}") from None
-    return MlflowClient(tracking_uri=uri)
+    return MlflowClient
 
 
-def _value(text):
-    """A parameter as logged (MLflow keeps them as text): a number where it is one."""
+def _client(uri):
+    return _client_class(uri)(tracking_uri=uri)
+
+
+def _store_path(uri):
+    """The file or folder a local store's URI names (sqlite:///x.db, file:./mlruns, a
+    plain path), or None for a server."""
+    if uri.startswith("sqlite:///"):  # sqlite:///relative.db, sqlite:////absolute.db
+        return uri[len("sqlite:///"):]
+    if uri.startswith("file:"):
+        return uri[len("file:"):].removeprefix("//")
+    if "://" in uri:
+        return None
+    return uri
+
+
+def _version():
     try:
-        number = float(text)
-    except (TypeError, ValueError):
-        return text
-    return int(number) if number.is_integer() and text.strip().lstrip("-").isdigit() else number
+        from importlib.metadata import version
+        return version("mlflow")
+    except Exception:  # noqa: BLE001  (a build without metadata: the message goes without it)
+        return "?"
+
+
+@contextlib.contextmanager
+def _reading(uri):
+    """A user's file store (mlruns/) read as it is: MLflow 3 refuses one unless
+    MLFLOW_ALLOW_FILE_STORE is set, so it is set for the read alone (never written)."""
+    old = os.environ.get(FILE_STORE)
+    if _store_path(uri) is not None and not uri.startswith("sqlite:"):
+        os.environ[FILE_STORE] = "true"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(FILE_STORE, None)
+        else:
+            os.environ[FILE_STORE] = old
+
+
+def _known_schema(revision):
+    """Whether the installed MLflow's own migrations name a store's schema revision: a
+    store an older MLflow wrote (known), or a newer one (unknown)."""
+    try:
+        import mlflow.store.db_migrations as migrations
+    except ImportError:
+        return False
+    folder = os.path.join(os.path.dirname(migrations.__file__), "versions")
+    # each migration's file is named by its revision (0584bdc529eb_add_cascading_...py)
+    return os.path.isdir(folder) and any(name.startswith(revision + "_")
+                                         for name in os.listdir(folder))
+
+
+def _said(location, error):
+    """What MLflow raised, in one line, in the store's own terms: a store whose schema
+    differs from the installed MLflow's names both versions and the remedy (this tool
+    never migrates a store)."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if "out-of-date database schema" in text or "mlflow db upgrade" in str(error):
+        found = re.search(r"found version (\w+)", str(error))
+        revision = found.group(1) if found else "?"
+        if found and _known_schema(revision):
+            return (f"{location}: written by an older MLflow (schema {revision}) than the "
+                    f"installed {_version()}, which would have to migrate it: read it with "
+                    "the MLflow that wrote it, or run `mlflow db upgrade` on a copy; this "
+                    "tool reads a store as it is and never migrates it")
+        return (f"{location}: written by a newer MLflow (schema {revision}) than the "
+                f"installed {_version()}: upgrade MLflow where you read it (pip install -U "
+                "mlflow); this tool reads a store as it is and never migrates it")
+    return f"{location}: cannot read it ({type(error).__name__}: {text})"
 
 
 def _experiment(client, uri, name):
@@ -52,6 +120,20 @@ def read(location, keys, param_keys=()):
     """The experiment's (``keys.experiment``) runs as :class:`keys.Logged`."""
     experiment = keys.experiment
     uri = location[len(PREFIX):]
+    _client_class(uri)  # the extra first: without mlflow, that is the one line
+    path = _store_path(uri)
+    if path is not None and not os.path.exists(path):  # MLflow would create it: never
+        raise ValueError(f"{location}: no such store ({path} does not exist)")
+    with _reading(uri):
+        try:
+            return _read(location, uri, experiment)
+        except ValueError:
+            raise
+        except Exception as e:  # noqa: BLE001  (whatever MLflow raises: one line)
+            raise ValueError(_said(location, e)) from None
+
+
+def _read(location, uri, experiment):
     client = _client(uri)
     from mlflow.entities import ViewType
     from mlflow.exceptions import MlflowException
@@ -74,10 +156,10 @@ def read(location, keys, param_keys=()):
                 metrics[key] = sorted((float(m.step), float(m.value)) for m in points)
             state = "finished" if info.status == "FINISHED" else info.status
             out.append(keys_.Logged(info.run_name or info.run_id,
-                                    {k: _value(v) for k, v in data.params.items()}, metrics,
+                                    {k: keys_.plain_number(v) for k, v in data.params.items()}, metrics,
                                     state, float(info.start_time or 0)))
     except MlflowException as e:
-        raise ValueError(f"{location}: cannot read it ({str(e).splitlines()[0]})") from None
+        raise ValueError(_said(location, e)) from None
     if not out:
         raise ValueError(f"{location}: experiment {chosen.name!r} has no runs")
     return out

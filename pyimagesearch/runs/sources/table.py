@@ -8,9 +8,14 @@ import os
 from pyimagesearch.runs.sources import keys as keys_
 
 NAME = "table"
-ID_COLUMNS = ("run", "run_id", "id", "name", "run_name")
+ID_COLUMNS = ("run", "run_id", "id", "name", "run_name", "tags.mlflow.runname")
 STATE_COLUMNS = ("state", "status")
 ORDER_COLUMNS = ("start_time", "_timestamp", "created", "created_at")
+# a tracker's bookkeeping in its exports (mlflow.search_runs(), W&B's runs table): neither
+# a setting nor a result
+BOOKKEEPING = ("end_time", "artifact_uri", "experiment_id", "lifecycle_stage", "_runtime",
+               "_wandb", "user", "run_uuid", "updated_at", "heartbeat_at", "duration",
+               "runtime", "notes", "group", "job_type", "sweep", "host")
 LONG = ("metric", "value")  # a long table is known by these; its step by keys.STEP_KEYS
 
 
@@ -72,6 +77,8 @@ def _roles(columns, keys, param_keys):
         lower = column.lower()
         if lower in ID_COLUMNS:
             roles[column] = ("id", column)
+        elif lower in BOOKKEEPING or lower.startswith("tags.") or lower.startswith("_wandb"):
+            roles[column] = ("bookkeeping", column)
         elif lower in STATE_COLUMNS:
             roles[column] = ("state", column)
         elif lower in ORDER_COLUMNS:
@@ -96,13 +103,15 @@ def _logged(i, row, roles):
         elif role == "state" and value is not None:
             state = str(value)
         elif role == "order" and value is not None:
-            order = value if keys_.is_number(value) else i
+            order = keys_.order_of(value, i)
         elif role == "step" and keys_.is_number(value):
             step = float(value)
+        elif role == "bookkeeping":
+            continue
         elif role == "param" or (role == "metric" and value is not None
                                  and not keys_.is_number(value)):
-            if value is not None:
-                params[name] = value  # text in an unmarked column: a parameter
+            if value is not None:  # text in an unmarked column: a parameter
+                params[name] = keys_.plain_number(value) if role == "param" else value
         elif role == "metric" and value is not None:
             metrics[name] = [(None, float(value))]
     metrics = {k: [(step, v) for _, v in points] for k, points in metrics.items()}

@@ -22,7 +22,7 @@ def name_params(name):
         for part in level.split("," if "," in level else "_"):
             key, equals, value = part.partition("=")
             if equals and value and _KEY.match(key):
-                out[key] = _value(value)
+                out[key] = keys_.plain_number(value)
     return out
 
 
@@ -36,14 +36,6 @@ def claims(location):
         os.path.isdir(location) and not glob.glob(os.path.join(glob.escape(location), "*.pickle"))
         and bool(_events(location))))
 
-
-def _value(text):
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() \
-        else number
 
 
 def _hparams(run_dir):

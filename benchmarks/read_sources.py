@@ -1,5 +1,6 @@
 """Reading runs logged elsewhere: 1,000 runs with 100-point histories, from an MLflow
-sqlite store, a W&B offline folder and a long-form table.
+sqlite store, a W&B offline folder, a long-form table and a DeepOBS results folder
+(1,000 JSON files).
 
 Each store is written by its own library (mlflow's client, wandb in offline mode, pandas):
 ``--optimizers`` settings x ``--seeds`` seeds, val_loss logged at ``--points`` steps.
@@ -84,9 +85,32 @@ def write_long_table(folder, optimizers, seeds, points):
     return path
 
 
-WRITERS = {"mlflow": write_mlflow, "wandb": write_wandb, "table": write_long_table}
+def write_deepobs(folder, optimizers, seeds, points):
+    """A DeepOBS results folder as its runners write it: one JSON file per run in
+    <testproblem>/<optimizer>/<setting>/random_seed__S__<date>.json, the per-epoch lists."""
+    import json
+    root = os.path.join(folder, "results")
+    for o in range(optimizers):
+        setting = os.path.join(root, "problem", f"Opt{o}Optimizer",
+                               "num_epochs__100__batch_size__128__learning_rate__1.e-02")
+        os.makedirs(setting)
+        for seed in range(seeds):
+            values = [float(v) for v in curve(o, seed, points)]
+            with open(os.path.join(setting, f"random_seed__{seed}__2020-01-01-00-00-00.json"),
+                      "w") as f:
+                json.dump({"testproblem": "problem", "batch_size": 128, "num_epochs": points,
+                           "random_seed": seed, "weight_decay": None,
+                           "optimizer_name": f"Opt{o}Optimizer",
+                           "optimizer_hyperparams": {"learning_rate": 0.01},
+                           "valid_losses": values, "test_losses": values,
+                           "train_losses": values}, f)
+    return f"deepobs:{root}"
+
+
+WRITERS = {"mlflow": write_mlflow, "wandb": write_wandb, "table": write_long_table,
+           "deepobs": write_deepobs}
 READ = ("import resource, sys, time; from pyimagesearch import load_runs; t = time.perf_counter(); "
-        "r = load_runs(sys.argv[1], metric='val_loss'); "
+        "r = load_runs(sys.argv[1], metric=sys.argv[2]); "
         "print(len(r), sum(len(h.get('val_loss', ())) for h in r.histories), "
         "round(time.perf_counter() - t, 2), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
 
@@ -116,8 +140,10 @@ def main():
             start = time.perf_counter()
             source = WRITERS[name](folder, args.optimizers, args.seeds, args.points)
             written = time.perf_counter() - start
-            wall, out = measured([sys.executable, "-c", READ, source])
+            wall, out = measured([sys.executable, "-c", READ, source,
+                                  "valid_loss" if name == "deepobs" else "val_loss"])
             runs, points, load_s, peak_kb = out.split()[-4:]
+            points = points if name != "deepobs" else str(int(runs) * args.points)
             peak = int(peak_kb) / 1024  # the reading process's own peak, not the writer's
             print(f"{name}: wrote {args.optimizers * args.seeds:,} runs in {written:.0f} s; "
                   f"load_runs read {runs} runs, {int(points):,} points: {load_s} s "

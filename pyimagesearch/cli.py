@@ -5,6 +5,16 @@ import argparse
 from pyimagesearch import registry, specs
 
 
+class Once(argparse.Action):
+    """A flag given once: a second -i would silently replace the first (two sources asked
+    for, one read), so it is refused in one line naming both."""
+    def __call__(self, parser, namespace, values, option_string=None):
+        before = getattr(namespace, self.dest, None)
+        if before is not None and before != self.default:
+            parser.error(f"{option_string} given twice ({before} and {values}): give one")
+        setattr(namespace, self.dest, values)
+
+
 def _number(convert, what, valid, rule):
     """argparse type: ``convert(text)``, refused unless ``valid(value)``."""
     def parse(text):

@@ -53,7 +53,7 @@ def test_nothing_plottable_exits_non_zero(tmp_path, capsys):
     (out / "notes.pickle").write_bytes(b"x")
     assert plot.main(["-i", str(out), "-p", str(tmp_path / "plots")]) == 1
     err = capsys.readouterr().err
-    assert "resnet_adam_mnist.pickle" in err and "nothing to plot" in err
+    assert "resnet_adam_mnist.pickle" in err and "nothing to compare" in err
 
 
 def test_missing_input_folder(tmp_path, capsys):

@@ -363,3 +363,76 @@ def test_deepobs_folders_that_cannot_be_read_are_one_line(tmp_path):
     (bad / "random_seed__1__x.json").write_text("{")
     with pytest.raises(ValueError, match="no readable run .*random_seed__1__x.json: unreadable"):
         api.load_runs(f"deepobs:{tmp_path}", metric="test_accuracy")
+
+
+@published
+def test_long_noisy_curves_are_drawn_so_the_difference_shows(tmp_path, monkeypatch):
+    """100 epochs of three optimizers: a marker every few points, not on every one, and an
+    inset on the last quarter scaled to where the curves end (the whole run's axis, from
+    the untrained 0.1, flattened a 0.8-point difference)."""
+    from pyimagesearch.outputs import figures
+    kept = []
+    monkeypatch.setattr(figures, "save", lambda fig, path: kept.append(fig))
+    runs = api.load_runs(SHARED, keys=__import__("pyimagesearch.runs.sources", fromlist=[
+        "Keys"]).Keys(problem="testproblem"), metric="test_accuracy")
+    by_optimizer = {}
+    for row, history in zip(runs.rows, runs.histories):
+        if row["model"] == "fmnist_2c2d":
+            by_optimizer.setdefault(row["optimizer"], []).append(history)
+    figures.comparison(by_optimizer, "fmnist_2c2d", "crowded_valley", str(tmp_path / "f.png"))
+    (fig,) = kept
+    main, inset = fig.axes[0], fig.axes[0].child_axes[0]
+    assert all(line.get_markevery() >= 8 for line in main.get_lines())
+    low, high = inset.get_ylim()
+    assert high - low < 0.02 and low > 0.9  # the finals' range, 0.914 to 0.926
+    assert min(inset.get_xlim()) >= 70
+
+
+def test_the_second_walks_bad_inputs_are_one_line_in_the_sources_terms(tmp_path, capsys):
+    """A missing seed is not 'not finished'; two -i flags are refused; --experiment on a
+    table is refused; a misspelled metric lists those logged; with no --metric the first
+    line lists the metrics instead of naming one it will not judge; a store of failed runs
+    says so in its own terms; a refusal leaves no plots folder; duplicates that may be
+    different runs are not advised away with --duplicates latest alone."""
+    import decide
+    rows = [{"run": f"{o}-{s}", "optimizer": o, "seed": s, "state": "finished",
+             "val_loss": 0.3 + 0.01 * s} for o in ("adam", "sgd") for s in range(3)]
+    rows.append({"run": "sgd-noseed", "optimizer": "sgd", "state": "finished", "val_loss": 0.3})
+    path = long_table(tmp_path / "runs.csv", rows)
+    runs = api.load_runs(path, metric="val_loss")
+    assert "sgd-noseed: no seed" in runs.read
+    assert ("sgd-noseed", "no seed: left out (it logged no seed)") in api.compare(
+        runs, metric="val_loss", margin=0.01).left_out
+    plots = tmp_path / "plots"
+
+    def refused(main, argv):
+        code = None
+        try:
+            code = main(argv)
+        except SystemExit as e:
+            code = e.code
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1, err
+        assert not plots.exists()
+        return err[0]
+    assert "-i given twice" in refused(plot.main, ["-i", path, "-i", str(tmp_path), "-p",
+                                                   str(plots)])
+    assert "--experiment opt: only an MLflow store" in refused(
+        plot.main, ["-i", path, "-p", str(plots), "--experiment", "opt"])
+    assert "--experiment opt: only an MLflow store" in refused(
+        decide.main, ["-i", path, "-p", str(plots), "--experiment", "opt", "--ask"])
+    assert "no run logged val_los (they logged: val_loss)" in refused(
+        plot.main, ["-i", path, "-p", str(plots), "--metric", "val_los", "--margin", "0.01"])
+    assert "no run logged val_los" in refused(
+        decide.main, ["-i", path, "-p", str(plots), "--metric", "val_los", "--margin", "0.01",
+                      "--ask"])
+    assert api.load_runs(path).read.endswith("metrics logged: val_loss")
+    failed = long_table(tmp_path / "failed.csv", [dict(r, state="FAILED") for r in rows[:3]])
+    assert plot.main(["-i", failed, "-p", str(plots)]) == 1
+    err = capsys.readouterr().err
+    assert "nothing to compare" in err and "0 runs read, 3 left out" in err and "pickle" not in err
+    twice = long_table(tmp_path / "twice.csv", rows[:6] + [dict(rows[0], run="adam-0b")])
+    with pytest.raises(ValueError, match="if they are different runs .* --problem-key or "
+                                         "--param-keys; if one run was logged twice, give "
+                                         "--duplicates latest"):
+        api.load_runs(twice, metric="val_loss")

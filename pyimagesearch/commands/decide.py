@@ -28,7 +28,9 @@ LAUNCHERS = ("local",) + tuple(name for name in launchers.TABLE if name != "sh")
 
 def parse_args(argv=None):
     ap = OneLineParser(prog="decide.py", description=__doc__.split("\n")[0])
-    ap.add_argument("-i", "--input", required=True, help="the grid's output folder")
+    from pyimagesearch.cli import Once
+    ap.add_argument("-i", "--input", required=True, action=Once,
+                    help="the grid's output folder, or runs logged elsewhere (with --ask)")
     ap.add_argument("-p", "--plots", default=None,
                     help="folder for the figures and verdicts (default: beside --input, named after "
                          "it: output -> output_plots)")
@@ -61,6 +63,9 @@ def parse_args(argv=None):
     if not args.elsewhere and not os.path.isdir(args.input):
         ap.error(f"--input {args.input}: not a directory, a table (.csv, .parquet) or a "
                  "TensorBoard log directory")
+    if args.experiment is not None and not args.input.startswith("mlflow:"):
+        ap.error(f"--experiment {args.experiment}: only an MLflow store (-i mlflow:URI) has "
+                 f"experiments, not {args.input}")
     if args.elsewhere and not args.ask:
         ap.error(f"--input {args.input}: runs logged elsewhere are not run from here: add "
                  "--ask to get the next round's runs as a table")
@@ -236,8 +241,7 @@ def rounds_until_decided(args):
     plots = args.plots or default_plots(args.input)
     # decide.json beside the runs; for runs logged elsewhere, in the plots folder
     where = plots if args.elsewhere else args.input
-    os.makedirs(where, exist_ok=True)
-    runs = read(args, where)
+    runs = read(args, where)  # the plots folder is made when decide.json is first written
     rows, histories = [dict(r) for r in runs.rows], list(runs.histories)
     measure, design = opening(args, rows, where)
     try:  # a bad --size-key or --project-to now, not after the rounds

@@ -146,7 +146,9 @@ def say_measure(measure, note):
 def main(argv=None):
     from pyimagesearch.cli import OneLineParser
     ap = OneLineParser(prog="plot.py", description=__doc__.split("\n")[0])
-    ap.add_argument("-i", "--input", required=True, help="folder of histories and reports")
+    from pyimagesearch.cli import Once
+    ap.add_argument("-i", "--input", required=True, action=Once,
+                    help="folder of histories and reports, or runs logged elsewhere")
     ap.add_argument("-p", "--plots", required=True, help="folder for figures and the summary")
     add_measure_arguments(ap)
     ap.add_argument("--target", type=float, default=None, metavar="X",
@@ -168,6 +170,10 @@ def main(argv=None):
     from pyimagesearch import api
     from pyimagesearch.runs import rounds, sources
     elsewhere = sources.source_of(args.input) is not None
+    if args.experiment is not None and not args.input.startswith("mlflow:"):
+        print(f"plot.py: error: --experiment {args.experiment}: only an MLflow store "
+              f"(-i mlflow:URI) has experiments, not {args.input}", file=sys.stderr)
+        return 2
     if not elsewhere and not os.path.isdir(args.input):
         print(f"plot.py: error: --input {args.input}: not a directory, a table (.csv, .parquet) "
               "or a TensorBoard log directory", file=sys.stderr)
@@ -181,8 +187,9 @@ def main(argv=None):
         print(f"plot.py: error: {e}", file=sys.stderr)
         return 2
     if not runs.rows:
-        print(f"plot.py: error: nothing to plot in {args.input} "
-              "(no readable history named {model}_{optimizer}_{dataset}.pickle)", file=sys.stderr)
+        what = (runs.read if elsewhere else "no run here (neither train.py's histories, "
+                "{model}_{optimizer}_{dataset}.pickle, nor a program's runs)")
+        print(f"plot.py: error: nothing to compare in {args.input}: {what}", file=sys.stderr)
         return 1
     fixed_before = rounds.read(runs.folder)
     try:

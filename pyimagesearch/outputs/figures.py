@@ -55,6 +55,43 @@ def _program(histories):
     return record if isinstance(record, dict) and record.get("kind") == "program" else None
 
 
+MARKERS_PER_CURVE = 12
+ZOOM_FROM = 20  # evaluation points: a longer curve gets an inset on its last quarter
+ZOOM_SHARE = 0.25
+
+
+def _zoom_on_the_end(ax, drawn):
+    """An inset on the last quarter of training, its y axis scaled to where the curves end
+    (their means and spreads there), so that the difference the verdict reports can be
+    seen when the whole run's scale (from the first, untrained evaluation) flattens it.
+    Placed where the curves are not: below them where they rise, above where they fall."""
+    if not drawn or max(len(steps) for steps, *_ in drawn) < ZOOM_FROM:
+        return
+    start = max(steps[0] + (steps[-1] - steps[0]) * (1 - ZOOM_SHARE) for steps, *_ in drawn)
+    low, high = math.inf, -math.inf
+    for steps, mean, spread, _ in drawn:
+        at = steps >= start
+        band = spread if spread is not None else np.zeros_like(mean)
+        if at.any():
+            low = min(low, float(np.nanmin((mean - band)[at])))
+            high = max(high, float(np.nanmax((mean + band)[at])))
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        return
+    rising = np.nanmean([mean[-1] - mean[0] for _, mean, *_ in drawn]) > 0
+    inset = ax.inset_axes([0.45, 0.08, 0.52, 0.42] if rising else [0.45, 0.5, 0.52, 0.42])
+    for steps, mean, spread, line_style in drawn:
+        at = steps >= start
+        inset.plot(steps[at], mean[at], **{**line_style, "markevery": max(
+            1, int(at.sum()) // (MARKERS_PER_CURVE // 2))})
+        if spread is not None:
+            inset.fill_between(steps[at], (mean - spread)[at], (mean + spread)[at],
+                               color=line_style["color"], alpha=0.2)
+    pad = (high - low) * 0.1
+    inset.set_ylim(low - pad, high + pad)
+    inset.set_title("the last quarter, scaled to its values", fontsize="x-small")
+    inset.tick_params(labelsize="x-small")
+
+
 def program_curves(by_optimizer, model, dataset, path):
     """A program's runs in their own terms: its metric against the steps it logged, and
     the losses it logged (if any) below; never under an accuracy panel it does not have."""
@@ -64,6 +101,7 @@ def program_curves(by_optimizer, model, dataset, path):
     fig, axes = plt.subplots(len(panels), 1, figsize=(12 if beside else 7, 4.5 * len(panels)),
                              squeeze=False)
     for ax, (title, keys) in zip(axes[:, 0], panels):
+        drawn = []
         for i, (optimizer, histories) in enumerate(by_optimizer.items()):
             look = {"color": style.colour(i), "marker": style.marker(i), "markersize": 4}
             for key in keys:
@@ -74,13 +112,17 @@ def program_curves(by_optimizer, model, dataset, path):
                 values = np.array([h[key][:length] for h in kept], float)
                 steps = np.array(kept[0].get("step") or range(1, length + 1), float)[:length]
                 mean = values.mean(axis=0)
+                spread = values.std(axis=0, ddof=1) if len(kept) > 1 else None
+                line_style = {"linestyle": "--" if program.is_train_series(key) else "-",
+                              # a marker every few points: 100 epochs of them hide the curves
+                              "markevery": max(1, len(steps) // MARKERS_PER_CURVE), **look}
                 (line,) = ax.plot(steps, mean, label=f"{optimizer} {key}" + (
-                    f" (mean of {len(kept)})" if len(kept) > 1 else ""),
-                    linestyle="--" if program.is_train_series(key) else "-", **look)
-                if len(kept) > 1:
-                    spread = values.std(axis=0, ddof=1)
+                    f" (mean of {len(kept)})" if len(kept) > 1 else ""), **line_style)
+                if spread is not None:
                     ax.fill_between(steps, mean - spread, mean + spread, color=line.get_color(),
                                     alpha=0.2)
+                drawn.append((steps, mean, spread, line_style))
+        _zoom_on_the_end(ax, drawn)
         ax.set_title(f"{model} on {dataset} ({title})")
         ax.set_xlabel("step")
         ax.set_ylabel(title)

@@ -213,7 +213,10 @@ def history(found, metric):
         out[key] = [at.get(s, math.nan) for s in steps]
         finite = [(step, value) for step, value in at.items()
                   if isinstance(value, (int, float)) and math.isfinite(value)]
-        if finite:  # logged at other steps than the metric (a size logged once): its last
+        # logged only at steps of its own (a size logged once, at step 1): its last value,
+        # which the aligned series above cannot hold; a series logged beside the metric
+        # keeps its own last value there, a diverged run's nan included
+        if finite and not set(at) & set(steps):
             last[key] = max(finite, key=lambda p: p[0] if p[0] is not None else -math.inf)[1]
     if last:
         out[LAST_LOGGED] = last

@@ -102,6 +102,7 @@ def _write(folder, fixed):
     if folder is None:
         raise ValueError("runs from another system: name a plots folder to keep "
                          f"{DESIGN_FILE} in (plot.py -p, decide.py -p)")
+    os.makedirs(folder, exist_ok=True)  # the plots folder, for runs logged elsewhere
     looks = [{**look, "runs": [[*k, sorted(v)] for k, v in sorted(look["runs"].items())]}
              for look in fixed["looks"]]
     kept = {k: v for k, v in fixed.items() if k != "measure"}

@@ -76,6 +76,10 @@ def read(location, keys=None, param_keys=(), metric=None, leave_out_missing=Fals
     found = keys_.identify(logged, keys, label_of(location) if not isinstance(location, str)
                            else location)
     names = sorted({m for *_, run in found.runs for m in run.metrics})
+    if metric is not None and found.runs and metric not in names:
+        raise ValueError(f"{location}: no run logged {metric} (they logged: "
+                         f"{', '.join(names) or 'no metric'})")
+    # the curves' steps are the judged metric's; with none asked, the first logged
     judged = metric or (names[0] if names else None)
     lacking = [run.id for *_, run in found.runs if judged not in run.metrics]
     if metric is not None and lacking and not leave_out_missing:
@@ -84,8 +88,9 @@ def read(location, keys=None, param_keys=(), metric=None, leave_out_missing=Fals
                          "--leave-out-missing to leave them out (they are then named)")
     label = label_of(location)
     rows, histories = [], []
-    failed = [{"run": run.id, "status": str(why), "reason": "left out (not finished)"}
-              for run, why in found.failed]
+    failed = [{"run": run.id, "status": str(why), "reason": (
+        f"left out (it logged {why})" if str(why).startswith("no ") else "left out (not finished)")}
+        for run, why in found.failed]
     for problem, setting, seed, run in found.runs:
         if judged not in run.metrics:
             failed.append({"run": run.id, "optimizer": setting, "seed": seed,
@@ -109,5 +114,5 @@ def read(location, keys=None, param_keys=(), metric=None, leave_out_missing=Fals
                                    history))
     how = getattr(logged, "note", "")
     line = f"{label}: {how + '; ' if how else ''}{found.line}; {count_line(len(rows), failed)}" + (
-        f"; judged: {judged}" if judged else "")
+        f"; judged: {judged}" if metric else f"; metrics logged: {', '.join(names) or 'none'}")
     return SourceRuns(rows, histories, failed, line)

@@ -67,11 +67,13 @@ def read(location, keys, param_keys=()):
     return [_logged(i, row, roles) for i, row in enumerate(frame.to_dict("records"))]
 
 
-def _roles(columns, keys, param_keys):
-    """{column: (role, name)}: id, state, order, step, param or metric."""
+def _roles(columns, keys, param_keys, long=False):
+    """{column: (role, name)}: id, state, order, step, bookkeeping, param or metric. In a
+    long table every other column is the run's own, a parameter: its metrics are rows."""
     asked = {k for k in (keys.optimizer, keys.seed, keys.problem) if k}
     key_names = set(keys_.OPTIMIZER_KEYS + keys_.SEED_KEYS) | asked
-    params, metrics = keys_.split_columns(columns, tuple(param_keys) + tuple(key_names))
+    params, metrics = keys_.split_columns(columns, tuple(param_keys) + tuple(key_names)
+                                          + (tuple(columns) if long else ()))
     roles = {}
     for column in columns:
         lower = column.lower()
@@ -135,7 +137,14 @@ def _long(frame, keys, param_keys, source):
             raise ValueError(f"{source}: a long table with no run-id column and no key "
                              "columns (optimizer, seed, ...) to tell its runs apart")
         run_column = extra
-    roles = _roles(extra, keys, param_keys)
+    roles = _roles(extra, keys, param_keys, long=True)
+    if isinstance(run_column, str) and extra:  # a run's own columns hold one value: checked once
+        counts = frame.groupby(run_column, sort=False, dropna=False)[extra].nunique(dropna=False)
+        varies = counts[(counts > 1).any(axis=1)]
+        if len(varies):
+            column = next(c for c in extra if varies.iloc[0][c] > 1)
+            raise ValueError(f"{source}: run {varies.index[0]}: its {column} differs from row "
+                             "to row (a run's own columns hold one value)")
     out = keys_.Logs()
     for position, (run_id, rows) in enumerate(frame.groupby(run_column, sort=False,
                                                             dropna=False)):
@@ -144,11 +153,6 @@ def _long(frame, keys, param_keys, source):
                 if isinstance(run_column, list) else str(run_id))
         logged = _logged(position, {c: first[c] for c in extra}, roles) \
             if extra else keys_.Logged(name, {}, {}, "finished", position)
-        if isinstance(run_column, str) and any(
-                rows[c].nunique(dropna=False) > 1 for c in extra):
-            varies = next(c for c in extra if rows[c].nunique(dropna=False) > 1)
-            raise ValueError(f"{source}: run {name}: its {varies} differs from row to row "
-                             "(a run's own columns hold one value)")
         metrics = {}
         for metric, points in rows.groupby("metric", sort=False):
             try:

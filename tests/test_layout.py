@@ -64,3 +64,16 @@ def test_the_package_shows_its_concerns_and_the_studys_imports_work():
     from pyimagesearch.resnet import ResNet
     assert MiniVGGNet is minivggnet.MiniVGGNet and callable(ResNet.build)
     assert callable(MiniGoogLeNet.build)
+
+
+def test_the_statistics_import_no_io():
+    """stats/ is the statistics with no I/O and no text: none of its modules imports the
+    run table, the writers, a program's wrapper, the launchers or the commands, at its top
+    or inside a function; what it needs of a run comes in as rows."""
+    known = modules()
+    forbidden = ("pyimagesearch.runs", "pyimagesearch.outputs", "pyimagesearch.program",
+                 "pyimagesearch.launch", "pyimagesearch.commands")
+    for name, path in known.items():
+        if name.startswith("pyimagesearch.stats"):
+            found = [m for m in imports(name, path, known) if m.startswith(forbidden)]
+            assert not found, (name, found)

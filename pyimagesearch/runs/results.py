@@ -23,6 +23,7 @@ from pyimagesearch.runs.readers.trainpy import (  # noqa: F401
     BN_NOT_SETTLED, CHANCE_MARGIN, FAR_ABOVE_CHANCE, batchnorm_diagnosis, batchnorm_not_settled,
     classes_of, did_not_learn, stability_window)
 from pyimagesearch.stats.measure import BOOKKEEPING
+from pyimagesearch.stats.problems import model_of as _model, problem  # noqa: F401  (theirs)
 
 
 def load_history(path):
@@ -75,16 +76,6 @@ def time_to_target(history, target):
 
 
 TARGET_FRACTION = 0.99  # time-to-target: this fraction of the best validation accuracy
-
-
-def _model(row):
-    """The model, with its batching when the grid varies it (study B)."""
-    return row["model"] if row.get("batch") is None else f"{row['model']} (batch {row['batch']})"
-
-
-def problem(row):
-    """The problem a row's run belongs to: (dataset, model with its batching)."""
-    return row["dataset"], _model(row)
 
 
 def figure_stem(dataset, model, batch=None):

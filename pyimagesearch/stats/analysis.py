@@ -13,7 +13,7 @@ from pyimagesearch import registry, specs
 from pyimagesearch.stats import tuning, verdicts
 from pyimagesearch.stats.measure import Measure, oriented
 from pyimagesearch.stats.measure import value as value_of
-from pyimagesearch.runs.results import _model, problem
+from pyimagesearch.stats.problems import model_of as _model, problem
 
 
 def _mean(values):

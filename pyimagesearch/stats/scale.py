@@ -46,6 +46,7 @@ import numpy as np
 from scipy import stats
 
 from pyimagesearch.stats import verdicts
+from pyimagesearch.stats.problems import problem
 
 TREND_MARGIN = 0.05  # a speed-up "steady" within 5% per doubling
 MIN_SIZES = 3
@@ -314,15 +315,14 @@ def problem_sizes(rows, histories, size_key=None):
     of a series (:func:`series_name`) whose runs have a size (the model as the verdicts
     name a problem's: with its batching, where an iteration budget gave one)."""
     from collections import defaultdict
-    from pyimagesearch.runs import results
     found, named = defaultdict(list), {}
     for row, history in zip(rows, histories):
         record = (history or {}).get("run") or {}
         name = series_name(row, record)
         size = None if name is None else size_of(row, history, size_key)
         if size is not None:
-            found[results.problem(row)].append(size)
-            named[results.problem(row)] = name
+            found[problem(row)].append(size)
+            named[problem(row)] = name
     return {key: (named[key], float(np.median(values))) for key, values in found.items()}
 
 
@@ -332,10 +332,9 @@ def series(rows, histories, measure, speed_rows, size_key=None, trend_margin=TRE
     sizes ascending."""
     from collections import defaultdict
     from pyimagesearch.stats import analysis, measure as measures
-    from pyimagesearch.runs import results
     sizes = problem_sizes(rows, histories, size_key)
     # a tuned optimizer's rows carry the setting selected for their problem
-    setting = {(*results.problem(r), r["optimizer"]): r["setting"] for r in rows
+    setting = {(*problem(r), r["optimizer"]): r["setting"] for r in rows
                if r.get("setting")}
 
     def settings(key, a, b):

@@ -38,7 +38,8 @@ import warnings
 import numpy as np
 from scipy import stats
 
-from pyimagesearch.stats import verdicts
+from pyimagesearch.stats import analysis, verdicts
+from pyimagesearch.stats.problems import problem
 
 SPEED_MARGIN = 0.05  # as fast within 5%: |log(T_B / T_A)| < log(1.05)
 UNSUPPORTED = 10.0  # a model-based effective speed-up whose interval spans more: no estimate
@@ -237,10 +238,8 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
     speedups.csv and ``text``. ``design``: the folder's looks (the speed-ups are their own
     family, spending the same shares of alpha); ``target``: a fixed target value, else each
     pair's A's worst final value."""
-    from pyimagesearch.stats import analysis
-    from pyimagesearch.runs import results
     # each run's curve once (a run is in as many comparisons as there are rivals)
-    by_run = {(*results.problem(r), r["optimizer"], -1 if r.get("seed") is None else r["seed"]):
+    by_run = {(*problem(r), r["optimizer"], -1 if r.get("seed") is None else r["seed"]):
               series(h, measure) for r, h in zip(rows, histories)}
     # a speed-up needs curves: a comparison with a run that logged its metric once (a
     # program's JSON last line) has none

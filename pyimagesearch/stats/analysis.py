@@ -12,6 +12,7 @@ import numpy as np
 from pyimagesearch import registry, specs
 from pyimagesearch.stats import tuning, verdicts
 from pyimagesearch.stats.measure import Measure, oriented
+from pyimagesearch.stats.measure import sign as measures_sign
 from pyimagesearch.stats.measure import value as value_of
 from pyimagesearch.stats.problems import model_of as _model, problem
 
@@ -354,10 +355,10 @@ def overall_rows(found, problem_rows, measure):
     for (a, b), members in pairs.items():
         means = [r["gain"] for _, r in members]
         test = verdicts.across_problems(means)
-        sign = 1.0 if measure.goal == "max" else -1.0  # "B beats A": B's value is the better
+        better = measures_sign(measure.goal)  # "B beats A": B's value is the better
         # each problem's scores at the seeds its verdict read: later runs cannot move it
-        scores = [([sign * c["a_scores"][s] for s in r["seeds"]],
-                   [sign * c["b_scores"][s] for s in r["seeds"]]) for c, r in members
+        scores = [([better * c["a_scores"][s] for s in r["seeds"]],
+                   [better * c["b_scores"][s] for s in r["seeds"]]) for c, r in members
                   if r["seeds"]]
         low, high = verdicts.probability_interval(scores) if scores else (math.nan, math.nan)
         counts = {v: sum(1 for _, r in members if r["verdict"] == v) for v in verdicts.VERDICTS}

@@ -93,10 +93,15 @@ def direction(goal):
     return f"{'lower' if goal == 'min' else 'higher'} is better"
 
 
+def sign(goal):
+    """+1 where higher is better, -1 where lower is: a value times its sign is larger the
+    better it is. Every comparison of values in the metric's direction goes through it."""
+    return -1.0 if goal == "min" else 1.0
+
+
 def oriented(a, b, measure):
     """The difference B - A in the measure's units, positive when B is better."""
-    d = (b - a) * measure.scale
-    return d if measure.goal == "max" else -d
+    return sign(measure.goal) * (b - a) * measure.scale
 
 
 def infer_goal(name):

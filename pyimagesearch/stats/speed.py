@@ -39,6 +39,7 @@ import numpy as np
 from scipy import stats
 
 from pyimagesearch.stats import analysis, verdicts
+from pyimagesearch.stats.measure import sign
 from pyimagesearch.stats.problems import problem
 
 SPEED_MARGIN = 0.05  # as fast within 5%: |log(T_B / T_A)| < log(1.05)
@@ -51,7 +52,7 @@ SPEED_VERDICTS = {"better": "faster", "worse": "slower", "equivalent": "as fast"
 def time_to(values, steps, target, goal):
     """(the first step at which ``values`` reaches ``target``, or None; the last step)."""
     for step, value in zip(steps, values):
-        if math.isfinite(value) and (value >= target if goal == "max" else value <= target):
+        if math.isfinite(value) and sign(goal) * value >= sign(goal) * target:
             return step, steps[-1]
     return None, (steps[-1] if steps else None)
 
@@ -174,7 +175,7 @@ def better_side(a_runs, b_runs, goal):
     a, b = mean_final(a_runs), mean_final(b_runs)
     if math.isnan(a) or math.isnan(b):
         return "b"
-    return "a" if (a > b if goal == "max" else a < b) else "b"
+    return "a" if sign(goal) * a > sign(goal) * b else "b"
 
 
 def target_for(a_finals, b_finals, goal, target=None):
@@ -186,7 +187,7 @@ def target_for(a_finals, b_finals, goal, target=None):
     finite = [v for v in [*a_finals, *b_finals] if math.isfinite(v)]
     if not finite:
         return math.nan
-    return min(finite) if goal == "max" else max(finite)
+    return min(finite, key=lambda v: sign(goal) * v)  # the worst of them
 
 
 TARGET_RULE = "the worse optimizer's worst final {metric}, first look"

@@ -267,6 +267,40 @@ def test_an_mlflow_sqlite_store_is_decided_right_and_never_written(tmp_path, mon
                       metric="val_loss")
 
 
+def test_an_mlflow_store_decides_as_the_same_runs_in_a_table_do(tmp_path, monkeypatch):
+    """The same runs, from the store and exported to a long table by MLflow's own client
+    (mlflow.search_runs and each metric's history): the same verdicts, intervals and
+    speed-ups, whichever way they come."""
+    import pandas as pd
+    mlflow = pytest.importorskip("mlflow")
+    from mlflow.tracking import MlflowClient
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "mlflow.db"
+    log_to_mlflow(f"sqlite:///{db}")
+    client = MlflowClient(tracking_uri=f"sqlite:///{db}")
+    mlflow.set_tracking_uri(f"sqlite:///{db}")
+    found = mlflow.search_runs(experiment_names=["opt"])
+    mlflow.set_tracking_uri("")
+    rows = []
+    for _, run in found.iterrows():
+        for point in client.get_metric_history(run.run_id, "val_loss"):
+            rows.append({"run": run["tags.mlflow.runName"], "status": run.status,
+                         "optimizer": run["params.optimizer"], "lr": float(run["params.lr"]),
+                         "seed": int(run["params.seed"]), "step": point.step,
+                         "metric": "val_loss", "value": point.value})
+    table = tmp_path / "exported.csv"
+    pd.DataFrame(rows).to_csv(table, index=False)
+
+    def answer(location):
+        result = api.compare(api.load_runs(location, metric="val_loss"), metric="val_loss",
+                             margin=0.01)
+        return ([(r["a"], r["b"], r["verdict"], round(r["b_minus_a"], 12), r["n"])
+                 for r in result.problems],
+                [(r["a"], r["b"], r["verdict"], round(r["steps_ratio"], 12))
+                 for r in result.speed_rows])
+    assert answer(f"mlflow:sqlite:///{db}") == answer(str(table))
+
+
 def test_an_mlflow_file_store(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 warns of it, still writes it

@@ -193,3 +193,14 @@ def test_specs_of_one_optimizer_are_rivals_unless_the_grid_tuned_them(tmp_path):
     assert "| digits | minivggnet | adam | adam(epsilon=1e-06) |" in md
     assert "Unequal tuning budgets" not in md and "Tuned verdict" not in md
     assert "rates tried" not in md and not (plots / "tuning_curves.csv").exists()
+
+
+def test_searches_follow_the_run_tables_order_not_the_names_letters():
+    """The sensitivity table lists problems as the run table does (a model's widths by
+    size), not by their names' letters."""
+    from pyimagesearch.stats import analysis
+    rows = [{"dataset": dataset, "model": "mlp", "optimizer": f"adam(learning_rate={rate})",
+             "setting_of": "adam", "seed": 0, "final_val_accuracy": 0.9}
+            for dataset in ("zeta", "alpha") for rate in (0.001, 0.01)]
+    assert [key[0] for key in analysis.searches(rows)] == ["zeta", "alpha"]
+    assert [s["dataset"] for s in analysis.sensitivity(rows)] == ["zeta", "alpha"]

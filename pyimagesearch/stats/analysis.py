@@ -483,11 +483,13 @@ def searches(rows):
     problem: {(dataset, model, optimizer): {setting: [rows]}}, settings in run order.
     A setting counts once it has a finite final-epoch validation accuracy."""
     groups = defaultdict(lambda: defaultdict(list))
+    first = {}  # problems in the run table's order (a model's widths by size), as tuned_selection
     for row in rows:
+        first.setdefault(problem(row), len(first))
         if math.isfinite(selection_score(row)):
             groups[(*problem(row), family(row))][row["optimizer"]].append(row)
     return {k: dict(v) for k, v in sorted(
-        groups.items(), key=lambda kv: (kv[0][0], kv[0][1],
+        groups.items(), key=lambda kv: (first[kv[0][:2]],
                                         registry.order(registry.OPTIMIZERS, kv[0][2])))
         if len(v) >= 2}
 

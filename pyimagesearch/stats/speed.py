@@ -239,6 +239,10 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
     speedups.csv and ``text``. ``design``: the folder's looks (the speed-ups are their own
     family, spending the same shares of alpha); ``target``: a fixed target value, else each
     pair's A's worst final value."""
+    # the series each setting's curves are read from, once
+    named = {}
+    for r, h in zip(rows, histories):
+        named.setdefault((*problem(r), r["optimizer"]), series_name(h, measure))
     # each run's curve once (a run is in as many comparisons as there are rivals)
     by_run = {(*problem(r), r["optimizer"], -1 if r.get("seed") is None else r["seed"]):
               series(h, measure) for r, h in zip(rows, histories)}
@@ -280,8 +284,7 @@ def speedups(rows, histories, measure, design=None, target=None, margin=SPEED_MA
         tests = speed_tests(read[None, :], margin)
         finite = read[np.isfinite(read)]
         verdict = SPEED_VERDICTS[str(seq["verdict"][0, i])]
-        metric = next((series_name(h, measure) for r, h in zip(rows, histories)
-                       if r["optimizer"] == c["a"]), measure.name)
+        metric = named.get((c["dataset"], c["model"], c["a"]), measure.name)
         mean = float(finite.mean()) if len(finite) else math.nan
         logs, modelled, censored, level_of = effective(*(runs[:n_read] for runs in fact["runs"]),
                                                        measure.goal)

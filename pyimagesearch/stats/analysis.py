@@ -242,9 +242,10 @@ def verdict_table(rows, margin=verdicts.MARGIN, design=None, measure=None):
     order = [arrivals(c, design) for c in found]
     table, counts = look_table([paired_diffs(c, seeds) for c, (seeds, _, _) in zip(found, order)],
                                [o[1] for o in order], design)
-    # the margin from the first look's seeds, the spread's floor from each look's own
+    # the margin from the first look that read seeds of the pair, the spread's floor from
+    # each look's own
     for c, (seeds, each, _) in zip(found, order):
-        c["margin"] = pair_margin(c, seeds[:each[0]])
+        c["margin"] = pair_margin(c, seeds[:next((n for n in each if n), 0)])
     floors = np.array([[look_resolution(c, seeds[:each[k]], c["margin"])
                         for c, (seeds, each, _) in zip(found, order)]
                        for k in range(design.taken())])

@@ -358,7 +358,7 @@ def series(rows, histories, measure, speed_rows, size_key=None, trend_margin=TRE
         values = tuple(measures.oriented(c["a_scores"][s], c["b_scores"][s], measure)
                        for s in seeds)
         name, size = sizes[key]
-        diff[(name, c["a"], c["b"])].append((size, key, values, c["margin"],
+        diff[(name, c["a"], c["b"])].append((size, key, values, analysis.pair_margin(c, seeds),
                                              settings(key, c["a"], c["b"])))
 
     def made(found, quantity):

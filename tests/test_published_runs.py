@@ -436,3 +436,12 @@ def test_the_second_walks_bad_inputs_are_one_line_in_the_sources_terms(tmp_path,
                                          "--param-keys; if one run was logged twice, give "
                                          "--duplicates latest"):
         api.load_runs(twice, metric="val_loss")
+
+
+def test_a_long_export_with_a_time_on_every_row_reads_its_runs(tmp_path):
+    """A tracker's history export: _step, and a _timestamp and _runtime that change from
+    row to row; they are bookkeeping, not what tells runs apart."""
+    rows = [dict(r, _step=r.pop("epoch"), _timestamp=1.7e9 + i, _runtime=float(i))
+            for i, r in enumerate(curves(1, run_column=False))]
+    runs = api.load_runs(long_table(tmp_path / "history.csv", rows), metric="val_loss")
+    assert len(runs) == 10 and "a run one combination of optimizer, seed" in runs.read

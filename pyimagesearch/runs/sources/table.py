@@ -132,17 +132,19 @@ def _long(frame, keys, param_keys, source):
                          f"column ({', '.join(keys_.STEP_KEYS)}): name it with --step-key")
     run_column = next((c for c in frame.columns if c.lower() in ID_COLUMNS), None)
     extra = [c for c in frame.columns if c not in (*LONG, step, run_column)]
+    roles = _roles(extra, keys, param_keys, long=True)
+    # the run's settings: a row's time, runtime or status may change from row to row
+    own = [c for c in extra if roles[c][0] == "param"]
     if run_column is None:
-        if not extra:
+        if not own:
             raise ValueError(f"{source}: a long table with no run-id column and no key "
                              "columns (optimizer, seed, ...) to tell its runs apart")
-        run_column = extra
-    roles = _roles(extra, keys, param_keys, long=True)
-    if isinstance(run_column, str) and extra:  # a run's own columns hold one value: checked once
-        counts = frame.groupby(run_column, sort=False, dropna=False)[extra].nunique(dropna=False)
+        run_column = own
+    if isinstance(run_column, str) and own:  # a run's own columns hold one value: checked once
+        counts = frame.groupby(run_column, sort=False, dropna=False)[own].nunique(dropna=False)
         varies = counts[(counts > 1).any(axis=1)]
         if len(varies):
-            column = next(c for c in extra if varies.iloc[0][c] > 1)
+            column = next(c for c in own if varies.iloc[0][c] > 1)
             raise ValueError(f"{source}: run {varies.index[0]}: its {column} differs from row "
                              "to row (a run's own columns hold one value)")
     out = keys_.Logs()

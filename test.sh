@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up .venv (once) and run the test suite. INSTALL_BACKENDS=1 also installs the CPU
+# Set up .venv (once) and run the quick test suite; ./test.sh --all runs the full one. INSTALL_BACKENDS=1 also installs the CPU
 # builds of PyTorch and JAX, so the tests of those Keras backends run instead of skipping;
 # INSTALL_TRACKERS=1 the readers of MLflow and W&B (requirements-trackers.txt) and Ray
 # (requirements-ray.txt: the ray launcher).
@@ -17,4 +17,11 @@ if [ "${INSTALL_TRACKERS:-0}" = 1 ]; then  # the extras: MLflow, W&B, parquet; R
     .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-trackers.txt \
         -r requirements-ray.txt
 fi
-exec .venv/bin/python -m pytest -q -rs "$@" tests
+if [ "${1:-}" = "--all" ]; then  # the full suite, the long end-to-end tests too (CI's)
+    shift
+    exec .venv/bin/python -m pytest -q -rs "$@" tests
+fi
+# the quick suite: every module's behaviour; the tests marked slow in tests/slow.txt (long
+# trainings, daemons, browsers: measured over 20 s each) are left to --all. Two workers,
+# each module's tests on one (a module's shared fixtures are made once).
+exec .venv/bin/python -m pytest -q -rs -m "not slow" -n 2 --dist loadfile "$@" tests

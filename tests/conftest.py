@@ -14,6 +14,21 @@ sys.path.insert(0, ROOT)
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 
+def _slow_tests():
+    """The tests tests/slow.txt names (by node id, without parameters: all of them), each
+    measured over 20 s on this project's 2-core machine: ./test.sh --all runs them."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "slow.txt")
+    with open(path, encoding="utf-8") as f:
+        return {line.split("#")[0].strip() for line in f} - {""}
+
+
+def pytest_collection_modifyitems(config, items):
+    slow = _slow_tests()
+    for item in items:
+        if item.nodeid in slow or item.nodeid.split("[")[0] in slow:
+            item.add_marker(pytest.mark.slow)
+
+
 def run_script(*args, env=None, timeout=600):
     """Run one of the project's scripts as a user would; return the CompletedProcess."""
     full_env = dict(os.environ, **(env or {}))

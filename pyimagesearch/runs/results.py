@@ -271,10 +271,10 @@ def row_of(run, name, path, history, report=None):
     numbers in its reader's terms, every final value (``finals``), its size."""
     record = runspec.from_history(history) or {}
     ends = finals(history)
-    # a value logged at steps of its own (a size logged once, at step 1) is no nan
-    for key, value in (history.get(metric_files.LAST_LOGGED) or {}).items():
-        if not isinstance(ends.get(key), float) or math.isnan(ends[key]):
-            ends[key] = float(value)
+    # a value logged only at steps of its own (a size logged once, at step 1), whose series
+    # aligned on the metric's steps is all nan: its last value
+    ends.update({key: float(value)
+                 for key, value in (history.get(metric_files.LAST_LOGGED) or {}).items()})
     return {"dataset": run.dataset, "model": run.model, "batch": run.batch,
             "optimizer": run.optimizer, "seed": run.seed,
             **run_metrics(history, report),

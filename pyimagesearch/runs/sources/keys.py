@@ -171,18 +171,15 @@ def identify(logged, keys, source):
         key = (where, setting, int(number))
         if key in seen:
             if keys.duplicates != "latest":
-                other = seen[key][3]
-                differ = sorted(k for k in set(run.params) | set(other.params)
-                                if repr(run.params.get(k)) != repr(other.params.get(k)))
-                advice = (f"they differ in {', '.join(differ)}: if that is the problem, name "
-                          f"it with --problem-key {differ[0]}; if they are one run logged "
-                          "twice, " if differ else "if they are different runs (another size, "
-                          "another problem), name the column that tells them apart with "
-                          "--problem-key or --param-keys; if one run was logged twice, ")
-                raise ValueError(f"{source}: runs {other.id} and {run.id} are both "
+                # two runs of one setting share every parameter (any that varies is in the
+                # setting): what tells them apart, if anything, is a column not read as one
+                raise ValueError(f"{source}: runs {seen[key][3].id} and {run.id} are both "
                                  f"{setting}, seed {int(number)}"
                                  + (f" on {where}" if where else "")
-                                 + f": {advice}give --duplicates latest to keep the later one")
+                                 + ": if they are different runs (another size, another "
+                                 "problem), name the column that tells them apart with "
+                                 "--problem-key or --param-keys; if one run was logged twice, "
+                                 "give --duplicates latest to keep the later one")
             out.remove(seen[key])
         seen[key] = (where, setting, int(number), run)
         out.append(seen[key])

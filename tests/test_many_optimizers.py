@@ -101,6 +101,12 @@ def test_decide_race_names_the_best_and_records_the_question(tmp_path, capsys):
     assert fixed["plan"] == verdicts.schedule(10, 20, verdicts.RACE_LOOKS)
     md = (tmp_path / "p" / "summary.md").read_text()
     assert "### The race" in md and "left at look 0" in md
+    # who left is beaten by a positive gain, its interval too (the winner better)
+    import re
+    gains = re.findall(r"left at look \d+: .+? better by (-?[\d.]+) points \[(-?[\d.]+), "
+                       r"(-?[\d.]+)\]", md)
+    assert gains and all(float(g) > 0 and 0 < float(lo) <= float(g) <= float(hi)
+                         for g, lo, hi in gains), gains
     page = (tmp_path / "p" / "report.html").read_text()
     assert '<ul class="race">' in page
     # plot.py alone reads the race from decide.json; asking another question is refused

@@ -327,8 +327,8 @@ def race_standings(problem_rows):
                 lost = r["verdict"] == ("better" if side == "a" else "worse")
                 if look is not None and lost and r["look"] == look and r[side] not in left:
                     # the winner's gain over the one that left (positive: the winner better)
-                    mean, low, high = (-sign * r["gain"], -sign * r["gain_low"],
-                                       -sign * r["gain_high"])
+                    mean, low, high = (sign * r["gain"], sign * r["gain_low"],
+                                       sign * r["gain_high"])
                     left[r[side]] = {"optimizer": r[side], "look": look, "by": r[other],
                                      "gain": mean, "gain_low": min(low, high),
                                      "gain_high": max(low, high), "n": r["n"]}

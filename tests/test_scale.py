@@ -7,6 +7,7 @@ import math
 import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -251,6 +252,30 @@ def test_a_curve_fit_recovers_a_power_law_and_says_where_it_never_reaches():
     assert fit == pytest.approx((3.0, 0.5, 0.2), rel=1e-4)
     assert speed.steps_to_reach(fit, 3.0 * 4000 ** -0.5 + 0.2) == pytest.approx(4000, rel=1e-4)
     assert speed.steps_to_reach(fit, 0.1) == math.inf  # below its asymptote: never
+
+
+def test_the_curve_fit_is_least_squares_at_least_as_good_as_scipys_solver_from_the_truth():
+    """Checked against scipy's curve_fit started at the true parameters: on noisy curves of
+    every shape the fit's residual is never larger (it searches b's whole range)."""
+    from scipy import optimize
+    from pyimagesearch.stats import speed
+    rng = np.random.default_rng(3)
+    for _ in range(60):
+        n = int(rng.integers(6, 80))
+        steps = np.arange(1, n + 1) * float(rng.integers(1, 300))
+        a, b, c = rng.uniform(0.1, 3), rng.uniform(0.05, 3), rng.uniform(-1, 1)
+        values = c + a * steps ** -b + rng.normal(0, rng.choice([1e-4, 1e-2, 0.1]), n)
+        fit = speed.fit_curve(values, steps)
+        t, y = steps[n // 2:], values[n // 2:]
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", optimize.OptimizeWarning)  # its covariance: unused
+            theirs, _ = optimize.curve_fit(lambda x, a, b, c: a * x ** -b + c, t, y, p0=(a, b, c),
+                                           method="lm", maxfev=20000)
+
+        def rss(p):
+            return float(np.sum((y - (p[0] * t ** -p[1] + p[2])) ** 2))
+        if 1e-3 <= theirs[1] <= 10:  # inside the range of b the fit searches
+            assert rss(fit) <= rss(theirs) * (1 + 1e-6) + 1e-12
 
 
 def test_sizes_given_to_the_grid_make_a_series_for_a_program_that_logs_none(tmp_path, capsys):

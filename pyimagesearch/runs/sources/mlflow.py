@@ -5,6 +5,7 @@ runs). Each run's parameters (strings, read as numbers where they are), the hist
 every metric it logged, and its status: FINISHED runs are read, FAILED, KILLED and
 RUNNING ones named and left out. Nothing is written into the store."""
 import contextlib
+import logging
 import os
 import re
 
@@ -53,6 +54,11 @@ def _version():
         return "?"
 
 
+# loggers that MLflow's releases write to stderr while opening a store (alembic's plugins
+# at INFO from 3.9 on): quiet for the read, so that what the user reads is ours
+QUIET = ("alembic", "mlflow")
+
+
 @contextlib.contextmanager
 def _reading(uri):
     """A user's file store (mlruns/) read as it is: MLflow 3 refuses one unless
@@ -60,9 +66,14 @@ def _reading(uri):
     old = os.environ.get(FILE_STORE)
     if _store_path(uri) is not None and not uri.startswith("sqlite:"):
         os.environ[FILE_STORE] = "true"
+    levels = {name: logging.getLogger(name).level for name in QUIET}
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         yield
     finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
         if old is None:
             os.environ.pop(FILE_STORE, None)
         else:

@@ -18,9 +18,10 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-from pyimagesearch.stats import analysis, measure as measures, scale, speed, verdicts
-from pyimagesearch.runs import results, rounds
 from pyimagesearch.outputs import summary
+from pyimagesearch.runs import results, rounds, sources
+from pyimagesearch.runs.sources import count_line
+from pyimagesearch.stats import analysis, measure as measures, scale, speed, verdicts
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,6 @@ class Runs:
 
     def count_line(self):
         """"14 runs read, 1 left out (sgd-crash: FAILED)", as the first line says it."""
-        from pyimagesearch.runs.sources import count_line
         return count_line(len(self), list(self.failed))
 
     @functools.cached_property
@@ -120,7 +120,6 @@ def load_runs(path, trials_by_name=False, keys=None, param_keys=(), metric=None,
     family (plot.py --trials-by-name). ``design_folder``: where decide.json is kept (a
     folder's own; for another system's runs, the plots folder). ValueError, one line, for
     what cannot be read."""
-    from pyimagesearch.runs import sources
     if sources.source_of(path) is not None:
         read = sources.read(path, keys, param_keys, metric, leave_out_missing)
         rows, histories, failed, missing, line = read.rows, read.histories, read.failed, [], \

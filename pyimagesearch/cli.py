@@ -1,8 +1,11 @@
 """argparse types the scripts share: numbers, batch sizes, and specs the registry resolves
 (each refused in one line that names the culprit)."""
 import argparse
+import os
+import sys
 
 from pyimagesearch import registry, specs
+from pyimagesearch.stats import measure
 
 
 class Once(argparse.Action):
@@ -35,7 +38,6 @@ fraction = _number(float, "a number", lambda v: 0 < v < 1, "between 0 and 1, e.g
 
 def margin(text):
     """A margin in the metric's units (0.02) or relative to the pair's median (1%), kept as text."""
-    from pyimagesearch.stats import measure
     try:
         measure.parse_margin(text)
     except ValueError as e:
@@ -132,8 +134,6 @@ class OneLineParser(argparse.ArgumentParser):
     name (optimizer-grid) calls itself by that name, not by its script's."""
 
     def __init__(self, *args, prog=None, **kwargs):
-        import os
-        import sys
         started = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
         if started.startswith("optimizer-"):
             prog = started

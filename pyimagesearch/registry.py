@@ -1,14 +1,20 @@
 """The one registry of dataset, model and optimizer names.
 
 train.py, combinations.py and plot.py all read their choices, defaults and the
-original grid's order from here, so a new name is added once.
+original grid's order from here, so a new name is added once. The models and RAdam are
+Keras code, imported by the factories that build them (# Keras: ...): naming them costs
+no Keras import, and train.py picks the Keras backend before the first.
 """
+import importlib
+import inspect
+import os
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from pyimagesearch.data import datasets
 from pyimagesearch import environment, specs
+from pyimagesearch.data import datasets, text as texts
 
 # Keras (and so TensorFlow) is imported inside the builders below, not here: the
 # scripts read this registry to check their arguments, and a bad argument must be
@@ -39,24 +45,24 @@ class ModelSpec:
 
 
 def _resnet(shape, classes):
-    from pyimagesearch.models.resnet import ResNet
+    from pyimagesearch.models.resnet import ResNet  # Keras: built here only
     return ResNet.build(shape[1], shape[0], shape[2], classes, (9, 9, 9), (64, 64, 128, 256),
                         reg=0.0005)
 
 
 def _googlenet(shape, classes):
-    from pyimagesearch.models.minigooglenet import MiniGoogLeNet
+    from pyimagesearch.models.minigooglenet import MiniGoogLeNet  # Keras: built here only
     return MiniGoogLeNet.build(shape[1], shape[0], shape[2], classes)
 
 
 def _minivggnet(shape, classes):
-    from pyimagesearch.models.minivggnet import MiniVGGNet
+    from pyimagesearch.models.minivggnet import MiniVGGNet  # Keras: built here only
     return MiniVGGNet.build(shape[1], shape[0], shape[2], classes)
 
 
 def _mlp(name, hidden, activation):
     def build(shape, classes):
-        from pyimagesearch.models.mlp import MLP
+        from pyimagesearch.models.mlp import MLP  # Keras: built here only
         return MLP.build(shape[1], shape[0], shape[2], classes, hidden, activation, name)
     return build
 
@@ -95,7 +101,7 @@ def _keras_class(name):
 
 def _radam_class():
     environment.load_backend()
-    from pyimagesearch.train.radam import RAdam
+    from pyimagesearch.train.radam import RAdam  # Keras: built here only
     return RAdam
 
 
@@ -104,7 +110,7 @@ def _adam_scheduled():
     (total_steps, warmup_proportion, min_lr) are this factory's too."""
     environment.load_backend()
     import keras
-    from pyimagesearch.train.radam import WarmupLinearDecay
+    from pyimagesearch.train.radam import WarmupLinearDecay  # Keras: built here only
 
     def make(learning_rate=0.001, total_steps=5000, warmup_proportion=0.1, min_lr=1e-5,
              **adam):
@@ -201,7 +207,6 @@ def accepted_arguments(target):
 
     A class's ``**kwargs`` lead to its bases' ``__init__``, whose named parameters
     count (Keras' optimizer base takes clipnorm, use_ema, ...) and which refuse the rest."""
-    import inspect
     names = []
     chain = target.__mro__ if isinstance(target, type) else [target]
     for owner in chain:
@@ -224,9 +229,6 @@ def accepted_arguments(target):
 
 def _import_callable(text, what):
     """``package.module:callable`` imported (from the current folder or PYTHONPATH)."""
-    import importlib
-    import os
-    import sys
     module_name, _, attribute = text.partition(":")
     if module_name.split(".")[0] in sys.stdlib_module_names:
         # a spec names the user's own code; os:system(command=...) is not an optimizer
@@ -286,7 +288,6 @@ class OptimizerChoice:
         it is built with, the spec's over the entry's defaults (over, with ``signature``,
         its class's own defaults, which needs Keras): ``adam`` and
         ``adam(learning_rate=0.001)`` are one configuration."""
-        import inspect
         arguments = {}
         factory = self.entry.factory() if signature and not self.spec.is_callable else None
         if isinstance(factory, type):
@@ -385,7 +386,6 @@ def resolve_optimizer(text, check=True):
 def check_signature(target, text, arguments):
     """A model callable must take ``(input_shape, classes, **arguments)``: refused in one
     line now, not in a traceback after the data has loaded."""
-    import inspect
     try:
         signature = inspect.signature(target)
     except (TypeError, ValueError):
@@ -448,6 +448,16 @@ def model_shape(text):
     return spec.name, shape
 
 
+def is_language_model(model):
+    """Whether a model as a run's row names it (``gpt``, ``gpt(width=256)``) is a language
+    model: its summary speaks in steps and nats per byte."""
+    try:
+        base = model_shape(model)[0] if isinstance(model, str) else None
+    except ValueError:
+        return False
+    return base in MODELS and MODELS[base].language
+
+
 def shaped_model(model, shape):
     """The model as a grid, a table and a verdict name it: a language model's name with its
     shape written in where it departs from the defaults (``gpt(width=256)``; ``gpt`` at the
@@ -472,12 +482,10 @@ def resolve_dataset(text):
     """A dataset spec -> ``load(data_dir, image_size)``: a registry name, ``folder:PATH``
     (class folders of images) or ``npz:PATH`` (arrays). Paths are checked now, so a
     typo is refused before any work starts."""
-    import os
     kind, colon, path = text.partition(":")
     if is_text(text):
         if path and not os.path.exists(path):
             raise specs.SpecError(f"--dataset {text}: {path} is no file or folder")
-        from pyimagesearch.data import text as texts
         return lambda data_dir, image_size: texts.load(path or None)
     if not colon:
         if text in DATASETS:

@@ -12,7 +12,8 @@ import pytest
 from conftest import run_script, train_lines
 from pyimagesearch import api, grid, registry
 from pyimagesearch.commands import plot
-from pyimagesearch.runs import results, rounds, runspec
+from pyimagesearch.launch import next_round
+from pyimagesearch.runs import results, runspec
 from pyimagesearch.stats import analysis
 
 TINY = ["--steps", "40", "--batch-size", "4"]
@@ -75,7 +76,7 @@ def test_a_shaped_run_is_read_back_under_its_shape_and_reruns_keep_the_name(real
     assert [r["model"] for r in rows] == [SHAPE]
     assert rows[0]["n_params"] == record["n_params"] > 0
     # decide.py's next seed of it is named as its record will read back
-    run, line = rounds.train_line(runspec.RunSpec.from_record(record, seed=1), str(folder))
+    run, line = next_round.train_line(runspec.RunSpec.from_record(record, seed=1), str(folder))
     assert run == grid.from_record({**record, "seed": 1}) and run.model == SHAPE
     assert "--width 16" in line and "--layers 1" in line
     # and train.py takes it: no image flag (--epochs, --augment) it refuses for a language model
@@ -192,6 +193,12 @@ def test_the_summary_says_where_a_tuned_rate_is_at_the_edge_of_its_range(series_
     assert summary.count("is the highest tried") == 1 and "is the lowest tried" not in summary
     assert "best val. loss" in summary and "the text's validation split" in summary
     assert "validated on the test set" not in summary
+    # a language model in its own terms: its target a validation loss, its budget steps
+    assert "## val_loss over seeds" in summary and "| steps to target |" in summary
+    assert ("Target: the validation loss within 1% of the lowest that any run reached on the "
+            "same model and text, in nats per byte") in summary
+    assert "best validation accuracy" not in summary and "500 x 2^k" not in summary
+    assert "## Validation loss at each evaluation point (nats per byte, by steps)" in summary
     assert ("each tuned at every size, the settings compared: 16.4k: AdamW(learning_rate=0.002) "
             "against Muon(learning_rate=0.04); 32.8k: AdamW(learning_rate=0.002) against "
             "Muon(learning_rate=0.02)") in summary

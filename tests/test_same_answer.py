@@ -119,8 +119,7 @@ def renamed(frame, names):
     return frame
 
 
-@pytest.fixture(scope="module")
-def sets():
+def make_sets():
     """(table, question, its runs as loaded, the answer): RUN_SETS random run sets."""
     rng = random.Random(43)
     out = []
@@ -129,6 +128,26 @@ def sets():
         runs = load(frame, question)
         out.append((frame, question, runs, answer(compare(runs, question))))
     return out
+
+
+@pytest.fixture(scope="module")
+def sets(tmp_path_factory, testrun_uid):
+    """:func:`make_sets`, made once per test run and shared by the property modules (the
+    quick suite's workers each run some of them): the first to ask makes them, under a
+    lock, and the others read them back."""
+    import fcntl
+    import pickle
+    shared = tmp_path_factory.getbasetemp().parent / f"same_answer_{testrun_uid}_{RUN_SETS}"
+    with open(f"{shared}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(f"{shared}.pickle"):
+            with open(f"{shared}.pickle", "rb") as f:
+                return pickle.load(f)
+        made = make_sets()
+        with open(f"{shared}.pickle.tmp", "wb") as f:
+            pickle.dump(made, f)
+        os.replace(f"{shared}.pickle.tmp", f"{shared}.pickle")
+        return made
 
 
 def test_swapping_a_and_b_mirrors_every_answer(sets):

@@ -13,6 +13,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.weightstats import ttost_paired
 
 import plot
+from pyimagesearch.launch import next_round
 from pyimagesearch.runs import rounds, runspec
 from pyimagesearch.stats import simulation, verdicts
 from pyimagesearch.outputs import summary
@@ -223,6 +224,23 @@ def test_decide_refuses_one_optimizer_and_a_cap_below_the_seeds_run(tmp_path):
     assert result.returncode == 2 and "--max-seeds 4" in result.stderr and "6 seeds" in result.stderr
 
 
+def test_decide_reads_its_folder_once_at_its_start(tmp_path, monkeypatch):
+    """Each run's files are opened once by a call of decide.py that adds no round: the
+    folder is read at the start and every look, verdict and output works from that read."""
+    import builtins
+    from pyimagesearch.commands import decide
+    out = grid_folder(tmp_path, {"adam": [0.80, 0.81, 0.82], "radam": [0.70, 0.71, 0.72]})
+    opened, real_open = [], builtins.open
+
+    def counting_open(file, *args, **kwargs):
+        if str(file).startswith(str(out)) and str(file).endswith((".pickle", ".txt")):
+            opened.append(os.path.basename(str(file)))
+        return real_open(file, *args, **kwargs)
+    monkeypatch.setattr(builtins, "open", counting_open)
+    assert decide.main(["-i", str(out), "-p", str(tmp_path / "plots"), "--max-seeds", "3"]) == 0
+    assert len(opened) == 12 and len(set(opened)) == 12, sorted(opened)  # 6 runs, 2 files each
+
+
 def test_the_runs_a_round_adds_are_the_recorded_runs_with_new_seeds():
     record = runspec.RunSpec("digits", "minivggnet", "adam", epochs=3, batch_size=16, seed=0,
                              train_limit=200, precise_bn="auto").record()
@@ -231,10 +249,10 @@ def test_the_runs_a_round_adds_are_the_recorded_runs_with_new_seeds():
             for o in ("adam", "radam") for s in (0, 1, 2)]
     problems = [{"dataset": "digits", "model": "minivggnet", "a": "adam", "b": "radam",
                  "verdict": "undecided"}]
-    specs = rounds.missing_runs(rows, records, problems, 6)
+    specs = next_round.missing_runs(rows, records, problems, 6)
     assert [(s.optimizer, s.seed) for s in specs] == [(o, s) for o in ("adam", "radam") for s in (3, 4, 5)]
     assert all(s.epochs == 3 and s.train_limit == 200 and s.precise_bn == "auto" for s in specs)
-    run, line = rounds.train_line(specs[0], "out")
+    run, line = next_round.train_line(specs[0], "out")
     assert run.name == "minivggnet_adam_digits_s3"
     assert line.startswith("python train.py --history out/minivggnet_adam_digits_s3.pickle ")
     import train
@@ -305,7 +323,7 @@ def test_a_round_cut_short_is_completed_with_the_same_seeds():
             for o, seeds in (("adam", (0, 1, 2, 3)), ("radam", (0, 1, 2))) for s in seeds]
     problems = [{"dataset": "digits", "model": "minivggnet", "a": "adam", "b": "radam",
                  "verdict": "undecided"}]
-    specs = rounds.missing_runs(rows, records, problems, 4)
+    specs = next_round.missing_runs(rows, records, problems, 4)
     assert [(s.optimizer, s.seed) for s in specs] == [("radam", 3)]
 
 

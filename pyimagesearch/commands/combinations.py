@@ -6,14 +6,22 @@
 With only those flags it writes the original study's 24 runs, line for line.
 """
 import argparse
+import contextlib
+import io
 import os
+import shlex
 import stat
 import sys
+import tomllib
 
 from pyimagesearch import grid, registry, specs
+from pyimagesearch.cli import (margin as margin_type, OneLineParser, positive_float, positive_int, size, spec_list)
+from pyimagesearch.commands import train
+from pyimagesearch.data import datasets as data
 from pyimagesearch.launch import launchers
-from pyimagesearch.cli import OneLineParser, positive_float, positive_int, size, spec_list
-from pyimagesearch.cli import margin as margin_type
+from pyimagesearch.program import command
+from pyimagesearch.runs import storage
+from pyimagesearch.stats import measure
 
 
 def seed_list(text):
@@ -221,7 +229,6 @@ EXPERIMENT_KEYS = {"command", "metric", "goal", "margin", "optimizers", "seeds",
 def experiment_argv(path):
     """combinations.py's flags from a TOML file (the standard library's tomllib): keys are
     the flags' names with underscores; lists for optimizers, seeds, problems, gpus."""
-    import tomllib
     try:
         with open(path, "rb") as f:
             table = tomllib.load(f)
@@ -252,7 +259,6 @@ def experiment_argv(path):
 def program_args(ap, args):
     """--command: a grid over the user's own program; its specs are handed to it, never
     resolved by Keras. Everything that can be known is checked before anything is written."""
-    from pyimagesearch.program import command
     if args.datasets or args.models or args.preset != "original" or args.train_args \
             or args.tensorboard or args.budget_scale != 1.0:
         ap.error("--command runs your own program: --datasets, --models, --preset, "
@@ -274,7 +280,6 @@ def program_args(ap, args):
     except (specs.SpecError, command.TemplateError) as e:
         ap.exit(2, f"{ap.prog}: error: {e}\n")
     args.seeds = args.seeds or [0, 1, 2]
-    from pyimagesearch.stats import measure
     judged = measure.Measure(args.metric)
     if args.margin is None and not judged.accuracy:
         print(f"[INFO] --metric {args.metric} is not an accuracy and has no --margin: plot.py "
@@ -285,7 +290,6 @@ def program_args(ap, args):
 
 def program_main(args):
     """The script of a grid over the user's program: one wrapper line per run."""
-    from pyimagesearch.program import command
     runs, lines = [], []
     sizes = dict(zip(args.problems or [], args.sizes or []))
     for problem in args.problems or [None]:
@@ -309,11 +313,7 @@ SHORT_FLAGS = {"-i": "--history", "-r": "--report", "-d": "--dataset", "-m": "--
 def check_train_args(base, train_args):
     """The message of train.py's own parser for a grid line, or None when it accepts it:
     a typo in --train-args is refused now, not in every run's log hours later."""
-    import contextlib
-    import io
-    import shlex
 
-    from pyimagesearch.commands import train
     try:
         extra = shlex.split(train_args)
     except ValueError as e:
@@ -339,7 +339,6 @@ def check_train_args(base, train_args):
 def check_datasets(datasets):
     """The message for a folder: dataset whose class folders a classifier cannot learn
     from (fewer than 2 with images), or None: refused now, not in every run."""
-    from pyimagesearch.data import datasets as data
     for text in datasets:
         kind, _, path = text.partition(":")
         if kind == "folder":
@@ -381,7 +380,6 @@ def main(argv=None):
 
 
 def write_script(args, runs, lines, original):
-    from pyimagesearch.runs import storage
     try:
         os.makedirs(os.path.dirname(os.path.abspath(args.script)), exist_ok=True)
         storage.check_writable(args.script, "--script")

@@ -19,8 +19,22 @@ import os
 import subprocess
 import sys
 
+from pyimagesearch import environment
+from pyimagesearch.cli import Once, OneLineParser, positive_int
+from pyimagesearch.commands import plot
+from pyimagesearch.commands.combinations import add_ray_arguments
+from pyimagesearch.commands.plot import (add_measure_arguments, add_scale_arguments,
+                                         add_source_arguments, read_runs, say_measure,
+                                         scale_options)
 from pyimagesearch.launch import launchers
-from pyimagesearch.cli import OneLineParser, positive_int
+from pyimagesearch.program import wrap
+from pyimagesearch.runs import results, sources, storage
+from pyimagesearch.runs.sources import tensorboard
+
+# The analysis (scipy, statsmodels, matplotlib: pyimagesearch.api, .stats, .outputs, and
+# what imports them) is imported inside the functions that use it, once the arguments
+# are read and environment.require_packages has said in one line what is missing: so
+# --help and a bad flag answer at once, and a missing package is not a traceback.
 
 # decide.py runs a round here one after another ("local": the sh launcher), or hands it on
 LAUNCHERS = ("local",) + tuple(name for name in launchers.TABLE if name != "sh")
@@ -28,7 +42,6 @@ LAUNCHERS = ("local",) + tuple(name for name in launchers.TABLE if name != "sh")
 
 def parse_args(argv=None):
     ap = OneLineParser(prog="decide.py", description=__doc__.split("\n")[0])
-    from pyimagesearch.cli import Once
     ap.add_argument("-i", "--input", required=True, action=Once,
                     help="the grid's output folder, or runs logged elsewhere (with --ask)")
     ap.add_argument("-p", "--plots", default=None,
@@ -36,7 +49,6 @@ def parse_args(argv=None):
                          "it: output -> output_plots)")
     ap.add_argument("--max-seeds", type=positive_int, default=None,
                     help="seeds per optimizer at most (default 20)")
-    from pyimagesearch.commands.plot import add_measure_arguments
     add_measure_arguments(ap)  # --metric, --goal, --margin: fixed in decide.json at the first call
     ap.add_argument("--race", action="store_true",
                     help="the best of k: at each look an optimizer decided worse than another "
@@ -47,18 +59,16 @@ def parse_args(argv=None):
                          "(--jobs at once); slurm: an sbatch array per round; ray: each run a "
                          "Ray task (--ray-address, --gpus-per-run)")
     ap.add_argument("--jobs", type=positive_int, default=1, help="parallel: runs at once")
-    from pyimagesearch.commands.combinations import add_ray_arguments
     add_ray_arguments(ap)
     ap.add_argument("--ask", action="store_true",
                     help="take the look and write the next round's runs (next_runs.csv in the "
                          "plots folder, and printed) instead of running them: run them however "
                          "you run things, then decide.py again; the only way for runs logged "
                          "elsewhere (a table, TensorBoard)")
-    from pyimagesearch.commands.plot import add_scale_arguments, add_source_arguments
     add_scale_arguments(ap)
     add_source_arguments(ap)
     args = ap.parse_args(argv)
-    from pyimagesearch.runs import sources
+    environment.require_packages("decide.py", environment.ANALYSIS_PACKAGES)
     args.elsewhere = sources.source_of(args.input) is not None
     if not args.elsewhere and not os.path.isdir(args.input):
         ap.error(f"--input {args.input}: not a directory, a table (.csv, .parquet) or a "
@@ -75,7 +85,6 @@ def parse_args(argv=None):
 def default_plots(folder):
     """The plots folder beside a grid's folder, named after it (output -> output_plots), so
     that two grids side by side never write over each other's verdicts."""
-    from pyimagesearch.runs.sources import tensorboard
     folder = folder.removeprefix(tensorboard.PREFIX)
     if os.path.isfile(folder):  # a table: runs.csv -> runs_plots
         folder = os.path.splitext(folder)[0]
@@ -95,9 +104,10 @@ def one_optimizer(folder, rows):
 def launch(args, specs, look, metric=None):
     """Run one round's new runs through the chosen launcher; returns its exit status
     (None for Slurm: submitted, to be awaited by the user)."""
-    from pyimagesearch.runs import rounds, storage
-    from pyimagesearch.program import wrap
-    pairs = [rounds.train_line(spec, args.input) for spec in specs]
+    # the analysis, imported here: see the top of this file
+    from pyimagesearch.launch import next_round
+    from pyimagesearch.runs import rounds
+    pairs = [next_round.train_line(spec, args.input) for spec in specs]
     runs, lines = [p[0] for p in pairs], [p[1] for p in pairs]
     rounds.record_round(args.input, look, [run.name for run in runs])
     script = os.path.join(args.input, f"decide_round{look}.sh")
@@ -148,8 +158,9 @@ def decide(args):
 def opening(args, rows, where):
     """(measure, the design kept in ``where`` or None): decide.json's, or the flags' and
     the grid's before the first round; Refused for what cannot go on."""
+    # the analysis, imported here: see the top of this file
     from pyimagesearch import api
-    from pyimagesearch.commands.plot import say_measure
+    from pyimagesearch.launch import next_round
     from pyimagesearch.runs import rounds
     try:
         measure, design, note = api.choose_measure(
@@ -163,7 +174,7 @@ def opening(args, rows, where):
         raise Refused(f"--input {args.input}: its design is fixed (one look with all of alpha, "
                       f"plot.py --fixed, {rounds.DESIGN_FILE}): seeds added now would be tested "
                       "with alpha already spent; start a new folder to decide by rounds")
-    scripts = [] if args.elsewhere else rounds.round_scripts(args.input)
+    scripts = [] if args.elsewhere else next_round.round_scripts(args.input)
     if design is None and scripts:
         raise Refused(f"--input {args.input}: has decide.py's round scripts "
                       f"({os.path.basename(scripts[0])}, ...) but no {rounds.DESIGN_FILE}: its "
@@ -177,6 +188,7 @@ def first_look(args, rows, measure, cap, where):
     """Fix the design in decide.json and take look 0 (the grid as run): on a tuned grid
     each optimizer's setting is selected on validation now, once. Returns (measure with
     its baseline resolved, design)."""
+    # the analysis, imported here: see the top of this file
     from pyimagesearch.runs import rounds
     from pyimagesearch.stats import analysis, verdicts
     chosen = analysis.tuned_selection(rows)
@@ -217,7 +229,6 @@ def first_look(args, rows, measure, cap, where):
 def records_of(rows, histories, compare, undecided):
     """{(dataset, model, optimizer): a run record of it} for the undecided comparisons'
     optimizers (a tuned optimizer's: its chosen setting's); Refused where a run has none."""
-    from pyimagesearch.runs import results
     by_setting = {(*results.problem(r), r["optimizer"]): h["run"]
                   for r, h in zip(rows, histories) if isinstance(h.get("run"), dict)}
     records = {(*results.problem(r), r["optimizer"]):
@@ -235,6 +246,8 @@ def records_of(rows, histories, compare, undecided):
 def rounds_until_decided(args):
     """Look, and where a comparison is undecided run the next round, until every one is
     decided or the plan's last look; then write the verdicts."""
+    # the analysis, imported here: see the top of this file
+    from pyimagesearch.launch import next_round
     from pyimagesearch.outputs import summary
     from pyimagesearch.runs import rounds
     from pyimagesearch.stats import analysis, verdicts
@@ -245,6 +258,7 @@ def rounds_until_decided(args):
     rows, histories = [dict(r) for r in runs.rows], list(runs.histories)
     measure, design = opening(args, rows, where)
     try:  # a bad --size-key or --project-to now, not after the rounds
+        # the analysis, imported here: see the top of this file
         from pyimagesearch.stats import scale
         scale.check(rows, histories, args.size_key, args.project_to)
     except ValueError as e:
@@ -272,7 +286,8 @@ def rounds_until_decided(args):
         if wanted and args.ask:
             return ask(args, wanted, look, design, plots)
         if wanted:
-            status = run_round(args, [rounds.spec_of(r, s) for r, s in wanted], look, measure)
+            status = run_round(args, [next_round.spec_of(r, s) for r, s in wanted], look,
+                               measure)
             if status is not None:
                 return status
             runs = read(args, where)
@@ -289,8 +304,8 @@ def read(args, where):
     """The runs as they stand (:class:`pyimagesearch.api.Runs`): a folder of ours, or runs
     logged elsewhere read anew (said in one line); the analysis works on copies of its rows,
     the last look's read is what the verdicts are written from."""
+    # the analysis, imported here: see the top of this file
     from pyimagesearch import api
-    from pyimagesearch.commands.plot import read_runs
     try:
         return read_runs(args, where) if args.elsewhere else \
             api.load_runs(args.input, args.trials_by_name)
@@ -301,8 +316,9 @@ def read(args, where):
 def ask(args, wanted, look, design, plots):
     """The next round as a table (next_runs.csv in ``plots``, and printed), not run:
     decide.py takes look ``look`` when they have finished and it is called again."""
-    from pyimagesearch.runs import results, rounds, storage
-    columns, rows = rounds.next_run_rows(wanted, None if args.elsewhere else args.input)
+    # the analysis, imported here: see the top of this file
+    from pyimagesearch.launch import next_round
+    columns, rows = next_round.next_run_rows(wanted, None if args.elsewhere else args.input)
     path = os.path.join(plots, "next_runs.csv")
     text = results.csv_text(columns, rows)
     os.makedirs(plots, exist_ok=True)
@@ -335,16 +351,15 @@ def run_round(args, specs, look, measure):
 def write(args, plots, runs):
     """The verdicts as they stand after the last look, from ``runs`` as it read them:
     plot.py's outputs in ``plots``, and a race's best named last."""
+    # the analysis, imported here: see the top of this file
     from pyimagesearch import api
-    from pyimagesearch.runs import rounds
     from pyimagesearch.outputs import summary
-    from pyimagesearch.commands import plot
+    from pyimagesearch.runs import rounds
     try:
         os.makedirs(plots, exist_ok=True)
     except OSError as e:
         return fail(f"--plots {plots}: {e.strerror or e}")
     try:
-        from pyimagesearch.commands.plot import scale_options
         result = api.compare(runs, **scale_options(args))
     except ValueError as e:
         return fail(e)

@@ -9,6 +9,7 @@ rule that chose it, and the curve). The optimizer's learning rate is the one swe
 scheduled registry optimizer (radam) is swept with its schedule off, at its base rate;
 one whose rate is itself a schedule (adam_sched, a callable's) is refused.
 """
+import json
 import os
 import sys
 
@@ -19,6 +20,10 @@ from pyimagesearch.environment import require_packages  # noqa: E402 (imports no
 from pyimagesearch import registry  # noqa: E402
 from pyimagesearch.cli import (OneLineParser, batch_size, dataset_type, model_type,  # noqa: E402
                                optimizer_type, positive_float, positive_int)
+from pyimagesearch import environment  # noqa: E402
+from pyimagesearch.data import datasets  # noqa: E402
+from pyimagesearch.runs import runspec, storage  # noqa: E402
+from pyimagesearch.train import lr_finder  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -59,11 +64,11 @@ def schedule_note(text):
 def main(argv=None):
     require_packages("lr_find.py")
     args = parse_args(argv)
-    from pyimagesearch import environment
     environment.load_backend()
-    from pyimagesearch.data import datasets
-    from pyimagesearch.train import lr_finder, training
-    from pyimagesearch.runs import runspec, storage
+    # Keras (its backend chosen above), and matplotlib: after the arguments, so that
+    # --help and a bad flag answer at once
+    from pyimagesearch.outputs import figures
+    from pyimagesearch.train import training
     try:
         os.makedirs(args.output, exist_ok=True)
         storage.check_writable(os.path.join(args.output, "lr_find.json"), "--output")
@@ -117,9 +122,8 @@ def main(argv=None):
         "curve": {"learning_rate": used, "loss": losses, "smoothed_loss": smoothed.tolist()},
         "run": run.record(model.optimizer, batch, data.labels),
     }
-    import json
     storage.write_text(os.path.join(args.output, "lr_find.json"), json.dumps(result, indent=1))
-    lr_finder.figure(result, os.path.join(args.output, "lr_find.png"))
+    figures.lr_range_test(result, os.path.join(args.output, "lr_find.png"))
     if rate is None:
         print("[INFO] no suggestion: the smoothed loss never fell (widen --min-lr/--max-lr "
               "or give more --steps)")

@@ -13,9 +13,15 @@ import os
 import sys
 from collections import defaultdict
 
-from pyimagesearch.cli import margin as margin_type
-from pyimagesearch.stats.measure import direction
+from pyimagesearch import environment
+from pyimagesearch.cli import margin as margin_type, Once, OneLineParser, size
+from pyimagesearch.runs import results, sources, storage
+from pyimagesearch.stats.measure import available, direction
 
+# The analysis (scipy, statsmodels, matplotlib: pyimagesearch.api, .stats, .outputs, and
+# what imports them) is imported inside the functions that use it, once the arguments
+# are read and environment.require_packages has said in one line what is missing: so
+# --help and a bad flag answer at once, and a missing package is not a traceback.
 
 
 def write_tuning(curves, flat, margin, folder):
@@ -23,8 +29,8 @@ def write_tuning(curves, flat, margin, folder):
     and per problem a tuning-budget figure and, for searches over the learning rate, a
     sensitivity figure (``curves``, ``flat``: analysis.tuning_curves and .sensitivity).
     Returns what was written (nothing for folders without trials)."""
+    # the analysis, imported here: see the top of this file
     from pyimagesearch.outputs import figures, summary
-    from pyimagesearch.runs import results, storage
     if not curves:
         return []
     storage.write_text(os.path.join(folder, "tuning_curves.csv"), summary.tuning_csv(curves))
@@ -76,7 +82,6 @@ def add_measure_arguments(ap):
 def add_scale_arguments(ap):
     """--size-key, --trend-margin, --project-to: the trends of the speed-up and of the
     difference across the sizes of a series (plots/scale.csv)."""
-    from pyimagesearch.cli import margin as margin_type, size
     ap.add_argument("--size-key", metavar="NAME",
                     help="the logged value or parameter that is a run's size (default: the "
                          "n_params it logged); problems of different sizes form a series")
@@ -123,8 +128,8 @@ def read_runs(args, folder=None):
     """The runs ``args.input`` names (a folder of ours, or runs logged elsewhere: said in
     one line), decide.json kept beside them or, for runs logged elsewhere, in ``folder``
     (default: the plots folder)."""
+    # the analysis, imported here: see the top of this file
     from pyimagesearch import api
-    from pyimagesearch.runs import sources
     elsewhere = sources.source_of(args.input) is not None
     runs = api.load_runs(
         args.input, args.trials_by_name,
@@ -144,9 +149,7 @@ def say_measure(measure, note):
 
 
 def main(argv=None):
-    from pyimagesearch.cli import OneLineParser
     ap = OneLineParser(prog="plot.py", description=__doc__.split("\n")[0])
-    from pyimagesearch.cli import Once
     ap.add_argument("-i", "--input", required=True, action=Once,
                     help="folder of histories and reports, or runs logged elsewhere")
     ap.add_argument("-p", "--plots", required=True, help="folder for figures and the summary")
@@ -165,10 +168,10 @@ def main(argv=None):
     add_scale_arguments(ap)
     add_source_arguments(ap)
     args = ap.parse_args(argv)
-    from pyimagesearch import environment
     environment.require_packages("plot.py", environment.ANALYSIS_PACKAGES)
+    # the analysis, imported here: see the top of this file
     from pyimagesearch import api
-    from pyimagesearch.runs import rounds, sources
+    from pyimagesearch.runs import rounds
     elsewhere = sources.source_of(args.input) is not None
     if args.experiment is not None and not args.input.startswith("mlflow:"):
         print(f"plot.py: error: --experiment {args.experiment}: only an MLflow store "
@@ -206,7 +209,6 @@ def main(argv=None):
         return 2
     measure, design = result.measure, result.design
     say_measure(measure, result.note)
-    from pyimagesearch.stats.measure import available
     if not result.problems and measure.name not in available(runs.rows):
         print(f"[INFO] no verdict: no run here has {measure.name}"
               + (" (train.py's test report: no run has its .txt)"
@@ -233,10 +235,10 @@ def main(argv=None):
 def write(result, plots):
     """Every output of plot.py from the comparison (:func:`pyimagesearch.api.compare`)
     into the folder ``plots``: figures, summary, tables, page; and the verdicts printed."""
-    from pyimagesearch.stats import analysis
-    from pyimagesearch.outputs import figures, report, summary, scale as trends
+    # the analysis, imported here: see the top of this file
     from pyimagesearch import outputs
-    from pyimagesearch.runs import results, storage
+    from pyimagesearch.outputs import figures, report, scale as trends, summary
+    from pyimagesearch.stats import analysis
     measure, design = result.measure, result.design
     rows, histories = list(result.rows), list(result.histories)
     margin = measure.points_margin
@@ -304,6 +306,7 @@ def write(result, plots):
         print("\n[INFO] speed-up (speedups.csv): " + "; ".join(r["text"] for r in shown[:6])
               + ("; ..." if len(shown) > 6 else ""))
     elif table[0]:  # never a silent empty table: say why there is no speed-up
+        # the analysis, imported here: see the top of this file
         from pyimagesearch.stats import speed
         flat = speed.without_curves(rows, histories, measure)
         print(f"\n[INFO] speedups.csv: no speed-up: {len(flat)} of {len(rows)} runs logged "

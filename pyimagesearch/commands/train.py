@@ -16,6 +16,10 @@ from pyimagesearch import registry, specs  # noqa: E402 (after the check above)
 from pyimagesearch.cli import (OneLineParser, batch_size, dataset_type, fraction,  # noqa: E402
                                model_type, optimizer_syntax, positive_float, positive_int,
                                resolve_optimizer_arg)
+from pyimagesearch import environment  # noqa: E402
+from pyimagesearch.data import datasets  # noqa: E402
+from pyimagesearch.runs import results, runspec, storage  # noqa: E402
+from pyimagesearch.train import checkpoint, hparams  # noqa: E402
 
 
 def add_training_arguments(ap):
@@ -60,7 +64,6 @@ def parse_args(argv=None):
     early = argparse.ArgumentParser(add_help=False)
     early.add_argument("--verbose", action="store_true")
     if early.parse_known_args(argv)[0].verbose:
-        from pyimagesearch import environment
         os.environ[environment.VERBOSE_VARIABLE] = "1"
     ap = OneLineParser(prog="train.py", description=__doc__.split("\n")[0])
     ap.add_argument("-i", "--history", required=True, help="path of the output history pickle")
@@ -195,7 +198,6 @@ def skip_early(argv):
 def finished_run(history_path, report_path):
     """The record of the finished run at these paths ({} for a history from before records
     existed), or None when either output is missing or damaged (which means: train again)."""
-    from pyimagesearch.runs import results, runspec
     try:
         history = results.load_history(history_path)
         results.load_report(report_path)
@@ -215,8 +217,6 @@ def main(argv=None):
     args = parse_args(argv)
 
     # check everything that can be checked before any long work starts
-    from pyimagesearch.data import datasets
-    from pyimagesearch.runs import storage
     try:
         storage.check_writable(args.history, "--history")
         storage.check_writable(args.report, "--report")
@@ -227,7 +227,6 @@ def main(argv=None):
 
     # finished work is kept: rerunning a grid after a crash redoes only what is missing;
     # but only the same run counts as done, and another one never overwrites it unasked
-    from pyimagesearch.runs import runspec
     run = runspec.RunSpec.from_args(args)
     record = None if args.force else finished_run(args.history, args.report)
     if record is not None:
@@ -242,7 +241,6 @@ def main(argv=None):
         return 0
 
     # load the data (uint8, native size) before building anything
-    from pyimagesearch import environment
     environment.load_backend()
     if run.language:
         return train_language_model(args, run, argv)
@@ -252,7 +250,6 @@ def main(argv=None):
 def train_images(args, run, argv):
     """An image classifier's run: the data, the fit (checkpointed every epoch), then
     :func:`test_and_write`."""
-    from pyimagesearch.data import datasets
     print(f"[INFO] loading {args.dataset}...")
     try:
         data = run.load_data()
@@ -265,7 +262,8 @@ def train_images(args, run, argv):
               f"classes ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}): its "
               "accuracy does not speak for them; the summary marks this run", file=sys.stderr)
 
-    from pyimagesearch.train import checkpoint, training
+    # Keras, once the backend is chosen and the arguments checked
+    from pyimagesearch.train import training
     if args.seed is not None:
         training.seed_everything(args.seed)
     data = training.prepare_images(data, run.model_spec, args.image_size)
@@ -308,7 +306,7 @@ def test_and_write(args, argv, model, data, history, batch, checkpoint_dir):
     HParams, and the run's history and report written."""
     from sklearn.metrics import classification_report
 
-    from pyimagesearch.runs import runspec
+    # Keras, once the backend is chosen and the arguments checked
     from pyimagesearch.train import training
     # evaluate on the test set and write both outputs (with --precise-bn, the statistics
     # were recomputed at the last validation, after the last step)
@@ -325,13 +323,11 @@ def test_and_write(args, argv, model, data, history, batch, checkpoint_dir):
                   "non-finite and training stopped there.\nThe report below is of the model "
                   "as it was then.\n\n" + report)
     print(report)
-    from pyimagesearch.runs import results
     diagnosis = results.batchnorm_diagnosis(history, results.parse_report(report),
                                             len(data.labels))
     if diagnosis:
         print(f"[WARNING] {diagnosis}", file=sys.stderr)
     if args.tensorboard:  # TensorBoard's HParams tab compares the runs of a grid
-        from pyimagesearch.train import hparams
         history[runspec.RECORD_KEY]["tensorboard"] = os.path.abspath(args.tensorboard)
         hparams.write(args.tensorboard, history[runspec.RECORD_KEY], history,
                       trial_id=os.path.splitext(os.path.basename(args.history))[0])
@@ -342,8 +338,6 @@ def test_and_write(args, argv, model, data, history, batch, checkpoint_dir):
 def write_outputs(args, argv, history, report, checkpoint_dir, final):
     """The run's history (recording its command line, for the early skip) and report, its
     checkpoint gone; ``final``: the last line, which the launchers' progress lines read."""
-    from pyimagesearch.train import checkpoint
-    from pyimagesearch.runs import runspec, storage
     history[runspec.RECORD_KEY]["command"] = command_words(argv)
     storage.write_pickle(args.history, history)
     storage.write_text(args.report, report)
@@ -355,8 +349,8 @@ def write_outputs(args, argv, history, report, checkpoint_dir, final):
 
 def train_language_model(args, run, argv):
     """--model gpt on text: the same recipe, bytes instead of images (pyimagesearch.train.language)."""
-    from pyimagesearch.train import checkpoint, language, training
-    from pyimagesearch.data import datasets
+    # Keras, once the backend is chosen and the arguments checked
+    from pyimagesearch.train import language, training
     print(f"[INFO] loading {args.dataset}...")
     try:
         data = run.load_data()

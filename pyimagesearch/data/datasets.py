@@ -7,6 +7,7 @@ Every loader returns a :class:`Dataset` of uint8 images at their native size
 import gzip
 import os
 import struct
+import sys
 import tarfile
 from dataclasses import dataclass
 from typing import Optional
@@ -307,7 +308,6 @@ IMAGE_EXTENSIONS = {".bmp", ".dib", ".jpeg", ".jpg", ".jpe", ".jp2", ".png", ".w
 
 
 def warn(message):
-    import sys
     print(f"[WARNING] {message}", file=sys.stderr)
 
 

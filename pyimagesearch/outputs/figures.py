@@ -11,11 +11,12 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from pyimagesearch import registry  # noqa: E402
-from pyimagesearch.runs import storage
-from pyimagesearch.outputs import style
+from pyimagesearch.outputs import style  # noqa: E402
+from pyimagesearch.outputs.summary import effort_ranking as rank  # noqa: E402
+from pyimagesearch.runs import storage  # noqa: E402
 from pyimagesearch.runs.readers import program  # noqa: E402
 from pyimagesearch.runs.results import seed_band  # noqa: E402
-from pyimagesearch.stats.measure import direction  # noqa: E402
+from pyimagesearch.stats.measure import direction, value  # noqa: E402
 
 
 def save(fig, path):
@@ -169,7 +170,6 @@ def comparison(by_optimizer, model, dataset, path):
 def overview(rows, path, measure=None):
     """Test accuracy of every run in one picture: grouped bars per dataset and model; for
     a program's runs, the metric judged (``measure``), in its own units and direction."""
-    from pyimagesearch.stats.measure import value
     if measure is None or not any(r.get("program") for r in rows):
         name, score, accuracy = "Test accuracy", (lambda r: r["test_accuracy"]), True
     else:
@@ -283,7 +283,6 @@ def accuracy_vs_time(step_rows, path):
 
 def effort_ranking(step_rows, path):
     """Every run ranked by effort (training seconds / test accuracy), least first."""
-    from pyimagesearch.outputs.summary import effort_ranking as rank
     plt.style.use("ggplot")
     ranked = rank(step_rows)
     fig, ax = plt.subplots(figsize=(8, max(4, 0.35 * len(ranked) + 1.5)))
@@ -348,4 +347,31 @@ def sensitivity(entries, model, dataset, margin, path):
                  fontsize="medium")
     ax.legend(fontsize="small", loc="lower center")
     fig.tight_layout()
+    save(fig, path)
+
+
+def lr_range_test(result, path):
+    """lr_find.py's figure: loss against learning rate (log axis), the suggestion marked."""
+    plt.style.use("ggplot")
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    curve = result["curve"]
+    ax.plot(curve["learning_rate"], curve["loss"], color="0.7", linewidth=0.8,
+            label="training loss (per batch)")
+    ax.plot(curve["learning_rate"], curve["smoothed_loss"], label="smoothed")
+    rate = result["suggested_learning_rate"]
+    if rate is not None:
+        index = curve["learning_rate"].index(rate)
+        ax.axvline(rate, color="k", linestyle="--", linewidth=1)
+        ax.plot([rate], [curve["smoothed_loss"][index]], "o", color="k",
+                label=f"suggested {rate:.2g} (steepest descent)")
+    ax.set_xscale("log")
+    finite = [v for v in curve["smoothed_loss"] if math.isfinite(v)]
+    if finite:
+        ax.set_ylim(min(finite) * 0.9, min(max(finite), 4.5 * min(finite)) * 1.05)
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("training loss")
+    ax.set_title(f"Learning-rate range test: {result['optimizer']} on {result['model']}, "
+                 f"{result['dataset']}", fontsize=10)
+    ax.legend(loc="upper left", fontsize=8)
+    plt.tight_layout()
     save(fig, path)

@@ -15,19 +15,19 @@ import html
 import json
 import math
 import os
+import shlex
 import urllib.parse
 from collections import defaultdict
 
 import numpy as np
 
-from pyimagesearch.stats import analysis
 from pyimagesearch import registry
-from pyimagesearch.runs import results
-from pyimagesearch.runs.readers import program
 from pyimagesearch.outputs import scale as trends, style, summary
-from pyimagesearch.stats.measure import Measure
-from pyimagesearch.stats.measure import value as value_of
+from pyimagesearch.runs import results, runspec
+from pyimagesearch.runs.readers import program
 from pyimagesearch.runs.results import seed_band
+from pyimagesearch.stats import analysis
+from pyimagesearch.stats.measure import Measure, value as value_of
 
 SERIES = ("accuracy", "val_accuracy", "loss", "val_loss")  # train and validation, per epoch
 TUNING_NUMBERS = ("expected_best_val", "band_low", "band_high", "expected_test_at_selection")
@@ -231,9 +231,7 @@ def _files(row, plots):
 
 def _spec_text(history):
     """What a run was: train.py's arguments, or the command a program's run ran."""
-    import shlex
 
-    from pyimagesearch.runs import runspec
     record = runspec.from_history(history)
     if not record:
         return ""

@@ -2,6 +2,8 @@
 figure. Formats only: every number comes from the comparison's ``scale`` rows."""
 import math
 
+import numpy as np
+
 from pyimagesearch import registry
 from pyimagesearch.runs import results
 from pyimagesearch.stats import scale
@@ -113,7 +115,6 @@ def figure(rows, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
     shown = [r for r in rows if r["quantity"] == "speedup" and r["points"]]
     if not shown:
         return False

@@ -370,14 +370,23 @@ def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, design=None, tabl
     measure = measure or Measure(margin=margin)
     lines = lines[:4] + verdict_markdown(rows, margin, design, table, measure) \
         + speed_markdown(speed_rows) + left_out_markdown(left_out) + [""] + lines[4:]
-    lines += ["", "## Test accuracy over seeds", "",
+    # a language model in its own terms: its target a validation loss, its budget steps
+    language = all(registry.is_language_model(r["model"]) for r in rows)
+    title = "Test accuracy" if measure.name == "test_accuracy" else measure.name
+    lines += ["", f"## {title} over seeds", "",
               "| dataset | model | optimizer | n | mean | std | reached target | "
-              "epochs to target | seconds to target |", "|" + " --- |" * 9]
-    for g in group_stats(rows):
+              f"{'steps' if language else 'epochs'} to target | seconds to target |",
+              "|" + " --- |" * 9]
+    for g in group_stats(rows, measure):
         lines.append(f"| {g['dataset']} | {g['model']} | {registry.display_name(g['optimizer'])} | "
                      f"{g['n']} | {_fmt(g['mean'])} | {_fmt(g['std'])} | {g['reached_target']} | "
-                     f"{_fmt(g['epochs_to_target'], 1)} | {_fmt(g['seconds_to_target'], 1)} |")
-    lines += ["", f"Target: {TARGET_FRACTION:.0%} of the best validation accuracy that any run "
+                     f"{_fmt(g['steps_to_target' if language else 'epochs_to_target'], 1)} | "
+                     f"{_fmt(g['seconds_to_target'], 1)} |")
+    lines += ["", f"Target: the validation loss within {1 - TARGET_FRACTION:.0%} of the lowest "
+              "that any run reached on the same model and text, in nats per byte; steps to "
+              "target: the updates until the first evaluation point at or below it."
+              if language else
+              f"Target: {TARGET_FRACTION:.0%} of the best validation accuracy that any run "
               "reached on the same model and dataset (time-to-target as AlgoPerf counts it); "
               "runs that did not learn neither set it nor reach it."]
     on_test = sum(1 for r in rows if r.get("validation", "test set") == "test set")
@@ -618,12 +627,34 @@ def rate_range_caveats(flat):
 
 # ------------------------------------------------------------------ study B (iteration budgets)
 
+def language_markdown(step_rows):
+    """A language model's curves in its own terms: the validation loss in nats per byte at
+    each evaluation point, by steps."""
+    if not step_rows:
+        return []
+    points = sorted({int(i) for _, h in step_rows for i in h["iterations"]})
+    lines = ["", "## Validation loss at each evaluation point (nats per byte, by steps)", "",
+             "| model | optimizer | seed | " + " | ".join(f"{p:,}" for p in points) + " |",
+             "|" + " --- |" * (len(points) + 3)]
+    for r, h in step_rows:
+        at = dict(zip((int(i) for i in h["iterations"]), h["val_loss"]))
+        lines.append(f"| {_model(r)} | {registry.display_name(r['optimizer'])} | "
+                     f"{_fmt(r.get('seed'))} | "
+                     + " | ".join(f"{at[p]:.4f}" if p in at else "" for p in points) + " |")
+    return lines
+
+
 def iterations_markdown(step_rows):
     """The article's tables: per batching, test accuracy at each evaluation point, and
     all runs ranked by effort. Empty when no run had an iteration budget."""
     if not step_rows:
         return ""
-    lines = ["", "## Accuracy at 500 x 2^k iterations (iteration budgets)", ""]
+    language = [(r, h) for r, h in step_rows if registry.is_language_model(r["model"])]
+    step_rows = [(r, h) for r, h in step_rows if (r, h) not in language]
+    lines = language_markdown(language)
+    if not step_rows:
+        return "\n".join(lines) + "\n"
+    lines += ["", "## Accuracy at 500 x 2^k iterations (iteration budgets)", ""]
     batches = sorted({r["batch"] for r, _ in step_rows},
                      key=lambda b: (0, 0) if b == "full" else (1, int(b)))
     for batch in batches:

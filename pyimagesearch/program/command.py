@@ -17,7 +17,7 @@ import shutil
 from dataclasses import asdict, dataclass
 from typing import Optional
 
-from pyimagesearch import specs
+from pyimagesearch import grid, specs
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -162,7 +162,6 @@ class ProgramSpec:
         return program_label(self.template)
 
     def run(self):
-        from pyimagesearch import grid
         return grid.Run(self.dataset, self.model, self.optimizer, self.seed,
                         setting_of=self.setting_of)
 

@@ -26,9 +26,9 @@ import sys
 import threading
 import time
 
-from pyimagesearch.program import command
-from pyimagesearch.runs import metrics, storage
 from pyimagesearch.launch import progress
+from pyimagesearch.program import command
+from pyimagesearch.runs import metrics, safepickle, storage
 
 PROG = "wrap.py"
 
@@ -97,7 +97,6 @@ def git_state():
 
 def finished(history_path, report_path):
     """The record of a finished run at these paths, or None (missing or damaged: run)."""
-    from pyimagesearch.runs import safepickle
     if not (os.path.exists(history_path) and os.path.exists(report_path)):
         return None
     try:

@@ -12,6 +12,7 @@ import glob
 import json
 import math
 import os
+import struct
 
 
 class MetricsError(ValueError):
@@ -100,7 +101,6 @@ def read_trainer_state(path):
 
 def _records(path):
     """The records of a TFRecord file (an event file): length, its CRC, data, its CRC."""
-    import struct
     with open(path, "rb") as f:
         while True:
             header = f.read(12)
@@ -118,7 +118,6 @@ def _records(path):
 def _scalar(value):
     """A summary value's number: simple_value (tf.summary v1, torch's SummaryWriter) or a
     one-element float tensor (tf.summary v2); None for anything else."""
-    import struct
     if value.HasField("simple_value"):
         return float(value.simple_value)
     if value.HasField("tensor"):

@@ -6,8 +6,11 @@ Histories are loaded with the restricted unpickler (they never run code) and
 checked for shape; every problem is a ValueError that names the file, so a
 caller can report it and go on with the other runs.
 """
+import csv
 import dataclasses
+import io
 import itertools
+import json
 import math
 import os
 import sys
@@ -15,14 +18,14 @@ from collections import defaultdict
 
 import numpy as np
 
-from pyimagesearch import registry
+from pyimagesearch import grid, registry, specs
 from pyimagesearch.runs import metrics as metric_files, readers, runspec, safepickle
 from pyimagesearch.runs.readers.common import DRESSED, run_size
 # train.py's diagnoses, where they have always been read from
 from pyimagesearch.runs.readers.trainpy import (  # noqa: F401
     BN_NOT_SETTLED, CHANCE_MARGIN, FAR_ABOVE_CHANCE, batchnorm_diagnosis, batchnorm_not_settled,
     classes_of, did_not_learn, stability_window)
-from pyimagesearch.stats.measure import BOOKKEEPING
+from pyimagesearch.stats.measure import BOOKKEEPING, value
 from pyimagesearch.stats.problems import model_of as _model, problem  # noqa: F401  (theirs)
 
 
@@ -76,6 +79,7 @@ def time_to_target(history, target):
 
 
 TARGET_FRACTION = 0.99  # time-to-target: this fraction of the best validation accuracy
+# (a language model's: its validation loss within 1 - TARGET_FRACTION above the best)
 
 
 def figure_stem(dataset, model, batch=None):
@@ -96,7 +100,15 @@ def add_time_to_target(rows, histories, fraction=TARGET_FRACTION):
     """Give each row its target (``fraction`` of the best validation accuracy any run
     reached on the same model and dataset) and the epochs and seconds it took to reach it.
     ``histories`` is parallel to ``rows``. A run that did not learn (test accuracy at
-    chance) neither sets the target nor ever reaches it."""
+    chance) neither sets the target nor ever reaches it. A language model's target is in
+    its own terms: the validation loss (nats per byte) within ``1 - fraction`` above the
+    best any run reached, and the steps to it (:func:`add_loss_to_target`)."""
+    language = [registry.is_language_model(r.get("model")) and "val_loss" in h
+                for r, h in zip(rows, histories)]
+    add_loss_to_target([r for r, lm in zip(rows, language) if lm],
+                       [h for h, lm in zip(histories, language) if lm], fraction)
+    rows = [r for r, lm in zip(rows, language) if not lm]
+    histories = [h for h, lm in zip(histories, language) if not lm]
     best = defaultdict(float)
     for row, history in zip(rows, histories):
         if not row.get("learned", True) or row.get("program"):
@@ -112,6 +124,29 @@ def add_time_to_target(rows, histories, fraction=TARGET_FRACTION):
         epoch, seconds = time_to_target(history, target) \
             if row.get("learned", True) and target and not row.get("program") else (None, math.nan)
         row.update(target_val_accuracy=target, epochs_to_target=epoch, seconds_to_target=seconds)
+
+
+def add_loss_to_target(rows, histories, fraction=TARGET_FRACTION):
+    """A language model's time to target: the first evaluation point whose validation loss
+    is at most the best (lowest) any run of the problem reached times ``2 - fraction``;
+    ``steps_to_target`` the updates until then, ``epochs_to_target`` the evaluation
+    points, ``target_val_loss`` the level."""
+    best = {}
+    for row, history in zip(rows, histories):
+        finite = [v for v in history["val_loss"] if math.isfinite(v)]
+        if finite:
+            best[problem(row)] = min(best.get(problem(row), math.inf), min(finite))
+    for row, history in zip(rows, histories):
+        target = best.get(problem(row), math.nan) * (2 - fraction)
+        point = next((i for i, v in enumerate(history["val_loss"]) if v <= target), None)
+        seconds = history.get("epoch_seconds") or []
+        steps = history.get("iterations") or []
+        row.update(target_val_accuracy=None, target_val_loss=target,
+                   epochs_to_target=None if point is None else point + 1,
+                   steps_to_target=None if point is None or point >= len(steps)
+                   else int(steps[point]),
+                   seconds_to_target=math.nan if point is None or point >= len(seconds)
+                   else float(sum(seconds[:point + 1])))
 
 
 def seed_band(histories, key):
@@ -151,7 +186,6 @@ def find_runs(folder):
     which have none) by its file name. Runs of one name that differ in another field of
     what a run is (``--precise-bn``, ``--epochs``, ...) are told apart: their optimizer
     is written with the fields that differ, ``adam [precise_bn=auto]``."""
-    from pyimagesearch import grid
     found, variants = {}, {}
     for entry in sorted(os.listdir(folder)):
         stem, ext = os.path.splitext(entry)
@@ -213,7 +247,6 @@ def load_rows(folder, missing=None, trials_by_name=False):
     otherwise each is warned about, unless decide.py's rounds made the holes.
     ``trials_by_name`` (or decide.json's, once decide.py fixed it): the settings of one
     optimizer name that carry no tuning family are its trials (:func:`mark_trials`)."""
-    from pyimagesearch import grid, registry
     # the grid the outputs describe: every dataset x model x optimizer (x seed, x batching)
     # seen, taken apart for runs that vary the batching (study B) and runs that do not
     found = find_runs(folder)
@@ -287,7 +320,6 @@ def row_of(run, name, path, history, report=None):
 
 
 def _design_says_trials_by_name(folder):
-    import json
     try:
         with open(os.path.join(folder, DESIGN_FILE), encoding="utf-8") as f:
             return bool(json.load(f).get("trials_by_name"))
@@ -301,7 +333,6 @@ def mark_trials(folder, rows, trials_by_name):
     ``trials_by_name`` the settings of one optimizer name that carry no family are its
     trials; without it, one line says so where such a folder has several settings of a
     name, and how to mark them."""
-    from pyimagesearch import specs
     name_of = {}
     for row in rows:
         if row["setting_of"] is None and not row["family_recorded"]:
@@ -338,7 +369,6 @@ def failed_runs(folder):
     with its exit code, timed out, metrics unreadable...), ``reason``, and what the run
     was where its ``.failed`` file says (dataset, model, optimizer, seed: written by
     pyimagesearch.program.wrap beside where its result would be)."""
-    import json
     out = []
     for entry in sorted(os.listdir(folder)):
         stem, ext = os.path.splitext(entry)
@@ -359,7 +389,6 @@ def left_out(failed, rows, measure=None):
     """The runs no verdict reads, each with why: (run name, reason) for a run that failed
     or timed out (``failed``: :func:`failed_runs`, or the folder to read them from), a
     diverged one, and one whose ``measure`` is not a finite number."""
-    from pyimagesearch.stats.measure import value
     if isinstance(failed, str):
         failed = failed_runs(failed)
     out = [(f["run"], f"{f['status']}: {f['reason']}" if f["reason"] != "its .failed file "
@@ -423,7 +452,6 @@ def optimizer_arguments(optimizer, record):
     entry it names fixes), and its learning rate whichever way it was set: the spec's,
     train.py's --learning-rate, or the rate the built optimizer had (its Keras config), so
     that a searched run's rate is in runs.csv."""
-    from pyimagesearch import registry, specs
     try:
         spec = specs.parse(optimizer)
     except specs.SpecError:
@@ -464,8 +492,6 @@ def _cell(value):
 
 def csv_text(columns, records):
     """CSV of ``records`` (dicts or tuples in ``columns``' order), floats to 10 digits."""
-    import csv
-    import io
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)

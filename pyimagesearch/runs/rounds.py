@@ -2,17 +2,17 @@
 the first round, and a record of every look taken (``decide.json`` in the grid's folder,
 which plot.py reads too), and the runs a round adds: the recorded runs of the optimizers
 still undecided, with new seeds. A look is a round: the grid as run is look 0, each round
-of decide.py the next; at each look every comparison reads all the paired seeds it has."""
+of decide.py the next; at each look every comparison reads all the paired seeds it has.
+Which runs a round adds is decided here (:func:`wanted_runs`); the lines that launch them
+are pyimagesearch.launch.rounds'."""
 import datetime
-import glob
 import json
 import os
 
-from pyimagesearch.program import command
-from pyimagesearch import grid, registry
-from pyimagesearch.stats import measure, verdicts
-from pyimagesearch.runs import results, runspec, storage
+from pyimagesearch.runs import results, storage
 from pyimagesearch.runs.results import DESIGN_FILE
+from pyimagesearch.stats import measure, verdicts
+from pyimagesearch.stats.problems import family
 
 
 def _path(folder):
@@ -147,7 +147,6 @@ def fixed_selection(folder, rows):
     compares the optimizers at those settings instead of selecting again on more seeds.
     Returns the selection ({} when none was fixed)."""
     tuned = read(folder).get("tuned") or {} if folder and os.path.exists(_path(folder)) else {}
-    from pyimagesearch.stats.analysis import family
     for row in rows:
         key = (*results.problem(row), family(row))
         if key in tuned:
@@ -170,11 +169,6 @@ def record_round(folder, look, names):
     fixed = read(folder)
     fixed.setdefault("rounds", {})[str(look)] = sorted(names)
     _write(folder, fixed)
-
-
-def round_scripts(folder):
-    """decide.py's round scripts in ``folder`` (evidence of looks already taken)."""
-    return sorted(glob.glob(os.path.join(folder, "decide_round*.sh")))
 
 
 def explain_missing(folder, missing, design_present):
@@ -230,58 +224,3 @@ def wanted_runs(rows, records, problems, seeds_wanted):
                 if seed not in present and (records[(*problem, optimizer)], seed) not in wanted:
                     wanted.append((records[(*problem, optimizer)], seed))
     return wanted
-
-
-def missing_runs(rows, records, problems, seeds_wanted):
-    """:func:`wanted_runs` as the runs to launch (RunSpecs, or a program's specs)."""
-    return [spec_of(record, seed) for record, seed in wanted_runs(rows, records, problems,
-                                                                  seeds_wanted)]
-
-
-def next_run_rows(wanted, folder=None):
-    """The next round as a table anyone can run in any system (decide.py --ask): one row
-    per run, its problem, its setting, each of its parameters (a tracker's, with the new
-    seed; else the optimizer's arguments) and its seed, and for runs of this project the
-    line that runs it. Returns (columns, rows)."""
-    from pyimagesearch.runs.results import ARGUMENT_PREFIX, optimizer_arguments
-    out = []
-    for record, seed in wanted:
-        if record.get("source"):  # another system's run: its parameters, the seed changed
-            params = dict(record.get("parameters") or {})
-            if record.get("seed_key"):
-                params[record["seed_key"]] = seed
-            line = None
-        else:
-            params = {k[len(ARGUMENT_PREFIX):]: v for k, v in
-                      optimizer_arguments(record["optimizer"], record).items()}
-            line = train_line(spec_of(record, seed), folder)[1] if folder else None
-        problem = record.get("problem") if record.get("source") else \
-            f"{registry.shaped_model(record.get('model'), record)} on {record.get('dataset')}"
-        out.append({"problem": problem or "", "setting": record["optimizer"],
-                    **{f"param:{k}": v for k, v in params.items()}, "seed": seed,
-                    **({"command": line} if line else {})})
-    params = sorted({k for r in out for k in r if k.startswith("param:")})
-    columns = ["problem", "setting", *params, "seed"] + (
-        ["command"] if any("command" in r for r in out) else [])
-    return columns, [{c: r.get(c) for c in columns} for r in out]
-
-
-def spec_of(record, seed):
-    """The run a record describes, with another seed: a train.py run (RunSpec) or a run of
-    the user's own program (command.ProgramSpec: its template expanded again)."""
-    if record.get("kind") == "program":
-        return command.ProgramSpec.from_record(record, seed=seed)
-    return runspec.RunSpec.from_record(record, seed=seed)
-
-
-def train_line(spec, folder):
-    """The line of a run (a train.py RunSpec, or a program's), with the outputs a grid
-    would give it: (grid.Run, line)."""
-    import shlex
-    if isinstance(spec, command.ProgramSpec):
-        return spec.line(folder)
-    run = grid.Run(spec.dataset, spec.model_name, spec.optimizer, spec.seed,
-                   None if spec.steps is None else str(spec.batch_size))
-    history, report = grid.outputs(run, folder)
-    words = ["--history", history, "--report", report, *spec.to_argv()]
-    return run, " ".join([grid.program(), *(shlex.quote(w) for w in words)])

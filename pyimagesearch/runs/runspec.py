@@ -1,12 +1,17 @@
 """One object describes a run: built once from train.py's command line, passed down to
 training, and written into the history (key ``run``), so that plot.py and the summary
 know what a run was without reading its file name."""
+import importlib
+import json
 import platform
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Optional, Union
 
+import numpy
+
 from pyimagesearch import registry
+from pyimagesearch.data import datasets
 
 RECORD_KEY = "run"  # the history's key for the record
 
@@ -80,7 +85,6 @@ class RunSpec:
     def load_data(self):
         """The run's data: loaded (uint8, native size), limited, the hold-out drawn.
         Raises :class:`datasets.DatasetError` with a one-line message."""
-        from pyimagesearch.data import datasets
         data = self.dataset_loader(self.data_dir, self.image_size)
         if self.language:
             return data  # text.TextData, split once and for all
@@ -168,17 +172,14 @@ def _same_number(a, b):
 
 def _plain(value):
     """JSON-like plain data (what the history's safe unpickler admits)."""
-    import json
     return json.loads(json.dumps(value, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
 
 
 def versions():
     import keras
-    import numpy
     out = {"python": platform.python_version(), "keras": keras.__version__,
            "backend": keras.backend.backend(), "numpy": numpy.__version__}
     if out["backend"] in ("tensorflow", "jax", "torch"):  # each also the backend's module name
-        import importlib
         out[out["backend"]] = getattr(importlib.import_module(out["backend"]), "__version__", "?")
     return out
 

@@ -14,7 +14,7 @@ from pyimagesearch.stats import tuning, verdicts
 from pyimagesearch.stats.measure import Measure, oriented
 from pyimagesearch.stats.measure import sign as measures_sign
 from pyimagesearch.stats.measure import value as value_of
-from pyimagesearch.stats.problems import model_of as _model, problem
+from pyimagesearch.stats.problems import family, model_of as _model, problem  # noqa: F401
 
 
 def _mean(values):
@@ -34,11 +34,13 @@ def group_stats(rows, measure=None):
     for (dataset, model, optimizer), members in groups.items():
         accs = [value_of(r, measure) for r in members if not math.isnan(value_of(r, measure))]
         reached = [r for r in members if r.get("epochs_to_target")]
+        steps = [float(r["steps_to_target"]) for r in reached if r.get("steps_to_target")]
         out.append({"dataset": dataset, "model": model, "optimizer": optimizer, "n": len(accs),
                     "mean": float(np.mean(accs)) if accs else math.nan,
                     "std": float(np.std(accs, ddof=1)) if len(accs) > 1 else math.nan,
                     "reached_target": f"{len(reached)}/{len(members)}",
                     "epochs_to_target": _mean([float(r["epochs_to_target"]) for r in reached]),
+                    "steps_to_target": _mean(steps),
                     "seconds_to_target": _mean([r["seconds_to_target"] for r in reached])})
     return out
 
@@ -422,14 +424,6 @@ def headline(overall):
 
 
 # ------------------------------------------------------------------ tuned comparisons
-
-def family(row):
-    """The optimizer a run's setting is a trial of, when the grid made its settings one
-    tuning family (combinations.py --trials, a preset's grid, or --tune: the run record's
-    ``setting_of``); else the setting itself: specs of one optimizer are rivals unless the
-    grid said otherwise (``adam`` against ``adam(epsilon=1e-06)`` is the question asked)."""
-    return row.get("setting_of") or row["optimizer"]
-
 
 def tuned_selection(rows):
     """Per dataset, model and optimizer: the setting with the best mean validation accuracy

@@ -12,3 +12,11 @@ def model_of(row):
 def problem(row):
     """The problem a row's run belongs to: (dataset, model with its batching)."""
     return row["dataset"], model_of(row)
+
+
+def family(row):
+    """The optimizer a run's setting is a trial of, when the grid made its settings one
+    tuning family (combinations.py --trials, a preset's grid, or --tune: the run record's
+    ``setting_of``); else the setting itself: specs of one optimizer are rivals unless the
+    grid said otherwise (``adam`` against ``adam(epsilon=1e-06)`` is the question asked)."""
+    return row.get("setting_of") or row["optimizer"]

@@ -39,13 +39,15 @@ as for the verdicts), and x_i = log2(size_i).
 """
 import itertools
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
-from pyimagesearch.stats import verdicts
+from pyimagesearch import registry, specs
+from pyimagesearch.stats import analysis, measure as measures, verdicts
+from pyimagesearch.stats.measure import BOOKKEEPING
 from pyimagesearch.stats.problems import problem
 
 TREND_MARGIN = 0.05  # a speed-up "steady" within 5% per doubling
@@ -172,7 +174,6 @@ class Series:
 def trends(series, project_to=None, alpha=verdicts.ALPHA):
     """The trend of every :class:`Series` (one quantity, one family): dicts with
     scale.csv's columns and the per-size points."""
-    from pyimagesearch.stats import analysis
     out, lines = [], []
     for s in series:
         fallback = math.log(1 + TREND_MARGIN) if s.quantity in RATIOS else s.margin
@@ -300,7 +301,6 @@ def series_name(row, record):
     architectures, not sizes of one: they form none."""
     if record.get("kind") == "program":
         return ""
-    from pyimagesearch import registry, specs
     try:
         model = registry.model_shape(row["model"])[0]
     except specs.SpecError:  # a model named by a path or a program's own word
@@ -314,7 +314,6 @@ def problem_sizes(rows, histories, size_key=None):
     """{(dataset, model): (its series, the median size of its runs)} for every problem
     of a series (:func:`series_name`) whose runs have a size (the model as the verdicts
     name a problem's: with its batching, where an iteration budget gave one)."""
-    from collections import defaultdict
     found, named = defaultdict(list), {}
     for row, history in zip(rows, histories):
         record = (history or {}).get("run") or {}
@@ -330,8 +329,6 @@ def series(rows, histories, measure, speed_rows, size_key=None, trend_margin=TRE
     """(the speed-up's series, the difference's, the effective speed-up's): one
     :class:`Series` per pair and series over every problem of known size where both ran,
     sizes ascending."""
-    from collections import defaultdict
-    from pyimagesearch.stats import analysis, measure as measures
     sizes = problem_sizes(rows, histories, size_key)
     # a tuned optimizer's rows carry the setting selected for their problem
     setting = {(*problem(r), r["optimizer"]): r["setting"] for r in rows
@@ -392,7 +389,6 @@ def check(rows, histories, size_key=None, project_to=None):
     projection), a projection out of range."""
     sizes = problem_sizes(rows, histories, size_key)
     if size_key is not None and not sizes:
-        from pyimagesearch.stats.measure import BOOKKEEPING
         present = sorted(({k for r in rows for k in (r.get("finals") or {})} - BOOKKEEPING)
                          | {k for h in histories for k in
                             (((h or {}).get("run") or {}).get("parameters") or {})})

@@ -1,9 +1,12 @@
 """Experiments with a known truth, run through the very decision procedure the summary
 and decide.py use (:func:`verdicts.sequential`), to measure its error rates and the seeds
 it spends. No I/O: benchmarks/verdicts.py prints these figures, tests assert them."""
+import math
+
 import numpy as np
 
-from pyimagesearch.stats import verdicts
+from pyimagesearch.stats import measure, scale, speed, tuning, verdicts
+from pyimagesearch.stats.analysis import resolution
 
 
 def grid_differences(rng, experiments, problems, optimizers, true_gaps, sd, seeds):
@@ -119,7 +122,6 @@ def budget_run(true_diff, sd, experiments=2000, trials=8, seeds=5, spread=3.0, n
     (:func:`tuning.expected_at_selection`) is compared, paired by seed, with the summary's
     rule at its first look (:func:`verdicts.sequential`). Returns, per budget b = 1..T,
     the shares of better, worse and equivalent verdicts."""
-    from pyimagesearch.stats import tuning
     rng = np.random.default_rng(seed)
     level = rng.normal(0.0, spread, (experiments, 1, trials, 1))  # (experiment, optimizer, trial, seed)
     level = level + np.array([0.0, true_diff])[None, :, None, None]
@@ -148,7 +150,6 @@ def metric_run(true_gain, sd, goal="min", experiments=4000, margin=0.02, max_see
     (lower where ``goal`` is min), each with its own noise so that the difference has
     standard deviation ``sd``; the raw values go through :func:`measure.oriented`, as the
     summary's do. Returns the shares of each verdict and the mean seeds spent."""
-    from pyimagesearch.stats import measure
     rng = np.random.default_rng(seed)
     m = measure.Measure("val_loss" if goal == "min" else "score", goal, margin)
     shared = rng.normal(0.0, 0.05, (experiments, 1, max_seeds))
@@ -178,7 +179,6 @@ def discrete_run(true_diff, sd, examples=170, level=0.85, experiments=4000,
     margin where all are alike), or ``fixed_floor`` points (the rule before: a millionth). Returns
     the shares of each verdict, the mean seeds spent and the
     share of experiments whose first look saw a zero spread."""
-    from pyimagesearch.stats.analysis import resolution
     rng = np.random.default_rng(seed)
     shape = (experiments, 1, max_seeds)
     shared = rng.normal(0.0, 1.0, shape)  # the seed effect, in points
@@ -211,9 +211,7 @@ def speed_run(true_ratio, sd=0.1, experiments=4000, budget=1.5, start=3,
     it (censored, its direction known when the budget is past the other's time). Returns
     the shares of faster, slower, as fast and undecided, the share censored, and the mean
     seeds spent."""
-    import math
 
-    from pyimagesearch.stats import speed
     rng = np.random.default_rng(seed)
     log_a = rng.normal(0.0, 0.1, (experiments, 1, max_seeds))
     log_b = log_a + math.log(true_ratio) + rng.normal(0.0, sd, log_a.shape)
@@ -249,9 +247,7 @@ def speed_curves_run(true_ratio, sd=0.1, noise=0.002, experiments=2000, steps=40
     which must give the mirror image. ``failed``: the share of runs lost (a failed run: its
     seed pair is left out, so comparisons have unequal seeds). Returns the shares of
     faster, slower, as fast and undecided, of censored pairs, and the mean seeds spent."""
-    import math
 
-    from pyimagesearch.stats import speed
     rng = np.random.default_rng(seed)
     log_a = rng.normal(0.0, 0.1, (experiments, max_seeds))
     log_b = log_a + math.log(true_ratio) + rng.normal(0.0, sd, log_a.shape)
@@ -395,7 +391,6 @@ def scale_run(per_doubling, experiments=2000, sizes=4, seeds=5, sd=0.05, sd_grow
     of each verdict, the share of random-effects fits, and the share of projections
     ``project`` doublings beyond the largest size whose 95% interval holds the true mean
     speed-up there (the line plus the size's own departure, where tau)."""
-    from pyimagesearch.stats import scale
     rng = np.random.default_rng(seed)
     counts = np.resize(np.atleast_1d(np.asarray(seeds, int)), sizes)
     beta = np.log(per_doubling)

@@ -37,6 +37,7 @@ import math
 import numpy as np
 from scipy import optimize, stats
 
+from pyimagesearch import registry
 from pyimagesearch.stats import analysis, verdicts
 from pyimagesearch.stats.measure import sign
 from pyimagesearch.stats.problems import problem
@@ -356,7 +357,6 @@ def effective_columns(logs, modelled, censored):
 def effective_text(row):
     """The effective speed-up in words, or "": the optimizer short of the better one's
     final value needs so many times its steps to reach it."""
-    from pyimagesearch import registry
     a, b = registry.display_name(row["a"]), registry.display_name(row["b"])
     if row.get("effective_note"):
         better = b if row.get("effective_at", "b") == "b" else a
@@ -382,7 +382,6 @@ def effective_text(row):
 
 def speed_text(row):
     """One line: how fast B reaches the target against A."""
-    from pyimagesearch import registry
     a, b = registry.display_name(row["a"]), registry.display_name(row["b"])
     interval = "" if math.isnan(row["steps_ratio_low"]) else \
         f" [{row['steps_ratio_low']:.2f}, {row['steps_ratio_high']:.2f}]"

@@ -20,11 +20,13 @@ import time
 import keras
 import numpy as np
 
-from pyimagesearch.train import checkpoint
 from pyimagesearch import registry
-from pyimagesearch.runs import runspec
 from pyimagesearch.data import text
+from pyimagesearch.models.gpt import GPT
+from pyimagesearch.runs import runspec
+from pyimagesearch.train import checkpoint
 from pyimagesearch.train.control import Interrupted, learning_rate_now, stop_on_signals
+from pyimagesearch.train.training import jit_compile
 
 EVALUATIONS = 20  # validation points in a run, the last at its last step
 
@@ -101,8 +103,6 @@ def evaluation_point(model):
 def compiled_model(run):
     """The run's transformer with its optimizer, seeded here so that for a given seed every
     optimizer starts from the same weights."""
-    from pyimagesearch.models.gpt import GPT
-    from pyimagesearch.train.training import jit_compile
     layers, width, heads, context = shape(run)
     if run.seed is not None:
         keras.utils.set_random_seed(run.seed)

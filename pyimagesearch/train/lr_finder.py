@@ -75,31 +75,3 @@ def sweep(model, batches, learning_rates, log=print):
                 f"({best:.3g}) at learning rate {rate:.3g}: stopping")
             return used, losses, smooth(losses), True
     return used, losses, smooth(losses), False
-
-
-def figure(result, path):
-    """Loss against learning rate (log axis), the suggestion marked."""
-    from pyimagesearch.outputs.figures import plt, save
-    plt.style.use("ggplot")
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    curve = result["curve"]
-    ax.plot(curve["learning_rate"], curve["loss"], color="0.7", linewidth=0.8,
-            label="training loss (per batch)")
-    ax.plot(curve["learning_rate"], curve["smoothed_loss"], label="smoothed")
-    rate = result["suggested_learning_rate"]
-    if rate is not None:
-        index = curve["learning_rate"].index(rate)
-        ax.axvline(rate, color="k", linestyle="--", linewidth=1)
-        ax.plot([rate], [curve["smoothed_loss"][index]], "o", color="k",
-                label=f"suggested {rate:.2g} (steepest descent)")
-    ax.set_xscale("log")
-    finite = [v for v in curve["smoothed_loss"] if math.isfinite(v)]
-    if finite:
-        ax.set_ylim(min(finite) * 0.9, min(max(finite), 4.5 * min(finite)) * 1.05)
-    ax.set_xlabel("learning rate (log scale)")
-    ax.set_ylabel("training loss")
-    ax.set_title(f"Learning-rate range test: {result['optimizer']} on {result['model']}, "
-                 f"{result['dataset']}", fontsize=10)
-    ax.legend(loc="upper left", fontsize=8)
-    plt.tight_layout()
-    save(fig, path)

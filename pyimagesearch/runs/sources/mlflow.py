@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import re
+from importlib.metadata import version
 
 from pyimagesearch.runs.sources import keys as keys_
 
@@ -48,7 +49,6 @@ def _store_path(uri):
 
 def _version():
     try:
-        from importlib.metadata import version
         return version("mlflow")
     except Exception:  # noqa: BLE001  (a build without metadata: the message goes without it)
         return "?"

@@ -81,8 +81,7 @@ class Comparison:
     ``trends``, scale.csv's columns as a DataFrame."""
     measure: measures.Measure
     design: verdicts.Design
-    verdicts: object
-    speedups: object
+    table_rows: tuple  # verdicts.csv's rows
     problems: tuple
     overall: tuple
     tuned: Optional[tuple]
@@ -98,6 +97,17 @@ class Comparison:
     histories: tuple
     runs: Runs
     scale: tuple = ()
+
+    # the DataFrames made when asked for (plot.py writes its tables from the rows)
+    @functools.cached_property
+    def verdicts(self):
+        import pandas as pd
+        return pd.DataFrame(list(self.table_rows), columns=summary.VERDICT_COLUMNS)
+
+    @functools.cached_property
+    def speedups(self):
+        import pandas as pd
+        return pd.DataFrame(list(self.speed_rows), columns=speed.SPEEDUP_COLUMNS)
 
     @functools.cached_property
     def trends(self):
@@ -171,7 +181,6 @@ def compare(runs, metric=None, goal=None, margin=None, baseline=None, race=False
     parameter is a run's size (default its n_params); ``trend_margin``: a speed-up steady
     within it per doubling; ``project_to``: a size to project each trend to. ValueError,
     one line, for what cannot be compared."""
-    import pandas as pd
     if isinstance(runs, str):
         runs = load_runs(runs)
     rows = [dict(r) for r in runs.rows]  # the Runs stay as read
@@ -217,8 +226,7 @@ def compare(runs, metric=None, goal=None, margin=None, baseline=None, race=False
     table_rows = summary.verdict_rows(problems, overall, tuned_table)
     return Comparison(
         measure=measure, design=design,
-        verdicts=pd.DataFrame(table_rows, columns=summary.VERDICT_COLUMNS),
-        speedups=pd.DataFrame(speed_rows, columns=speed.SPEEDUP_COLUMNS),
+        table_rows=tuple(table_rows),
         problems=tuple(problems), overall=tuple(overall),
         tuned=None if tuned_table is None else tuple(tuned_table[0]),
         tuned_overall=None if tuned_table is None else tuple(tuned_table[1]),

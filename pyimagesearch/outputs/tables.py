@@ -1,6 +1,7 @@
 """The CSV tables of a comparison (:class:`pyimagesearch.api.Comparison`)."""
-from pyimagesearch.runs import results
 from pyimagesearch.outputs import summary
+from pyimagesearch.runs import results
+from pyimagesearch.stats.speed import SPEEDUP_COLUMNS
 
 
 def _tuned(result):
@@ -18,7 +19,7 @@ def verdicts_csv(result):
 
 
 def speedups_csv(result):
-    return results.csv_text(list(result.speedups.columns), list(result.speed_rows))
+    return results.csv_text(SPEEDUP_COLUMNS, list(result.speed_rows))
 
 
 def runs_csv(result):

@@ -1,9 +1,7 @@
 """The one registry of dataset, model and optimizer names.
 
 train.py, combinations.py and plot.py all read their choices, defaults and the
-original grid's order from here, so a new name is added once. The models and RAdam are
-Keras code, imported by the factories that build them (# Keras: ...): naming them costs
-no Keras import, and train.py picks the Keras backend before the first.
+original grid's order from here, so a new name is added once.
 """
 import importlib
 import inspect

@@ -371,7 +371,7 @@ def to_markdown(rows, title="Summary", margin=verdicts.MARGIN, design=None, tabl
     lines = lines[:4] + verdict_markdown(rows, margin, design, table, measure) \
         + speed_markdown(speed_rows) + left_out_markdown(left_out) + [""] + lines[4:]
     # a language model in its own terms: its target a validation loss, its budget steps
-    language = all(registry.is_language_model(r["model"]) for r in rows)
+    language = bool(rows) and all(registry.is_language_model(r["model"]) for r in rows)
     title = "Test accuracy" if measure.name == "test_accuracy" else measure.name
     lines += ["", f"## {title} over seeds", "",
               "| dataset | model | optimizer | n | mean | std | reached target | "
@@ -649,9 +649,9 @@ def iterations_markdown(step_rows):
     all runs ranked by effort. Empty when no run had an iteration budget."""
     if not step_rows:
         return ""
-    language = [(r, h) for r, h in step_rows if registry.is_language_model(r["model"])]
-    step_rows = [(r, h) for r, h in step_rows if (r, h) not in language]
-    lines = language_markdown(language)
+    language = [registry.is_language_model(r["model"]) for r, _ in step_rows]
+    lines = language_markdown([pair for pair, lm in zip(step_rows, language) if lm])
+    step_rows = [pair for pair, lm in zip(step_rows, language) if not lm]
     if not step_rows:
         return "\n".join(lines) + "\n"
     lines += ["", "## Accuracy at 500 x 2^k iterations (iteration budgets)", ""]

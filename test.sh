@@ -8,7 +8,11 @@ cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+# the quick suite needs requirements-dev.txt; the full one a browser's driver and the
+# manual's builder too (requirements-full.txt)
+requirements=requirements-dev.txt
+[ "${1:-}" = "--all" ] && requirements=requirements-full.txt
+.venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
 if [ "${INSTALL_BACKENDS:-${INSTALL_TORCH:-0}}" = 1 ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check torch==2.13.0 \
         jax==0.10.2 jaxlib==0.10.2 optax==0.2.8  # optax: examples/jax_loop.py

@@ -21,7 +21,7 @@ def missing():
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "Playwright is not installed (pip install -r requirements-dev.txt)"
+        return "Playwright is not installed (pip install -r requirements-full.txt)"
     if not os.path.exists(CHROMIUM):
         return f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run installs it)"
     return None

@@ -4,7 +4,7 @@ which plot.py reads too), and the runs a round adds: the recorded runs of the op
 still undecided, with new seeds. A look is a round: the grid as run is look 0, each round
 of decide.py the next; at each look every comparison reads all the paired seeds it has.
 Which runs a round adds is decided here (:func:`wanted_runs`); the lines that launch them
-are pyimagesearch.launch.rounds'."""
+are pyimagesearch.launch.next_round's."""
 import datetime
 import json
 import os

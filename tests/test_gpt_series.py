@@ -229,3 +229,16 @@ def test_study_b_models_named_by_digits_are_no_specs_and_no_series():
     assert registry.model_shape("2lr") == ("2lr", {})
     assert registry.canonical_model("4ls") == "4ls"
     assert scale.series_name({"model": "2lr", "dataset": "mnist"}, {}) is None
+
+
+def test_a_programs_problem_named_gpt_keeps_its_own_terms():
+    """The language model's target (a validation loss, steps) is train.py's gpt's: a
+    program's run whose problem happens to be called gpt gets no target, as any program's."""
+    rows = [{"program": "prog.py", "model": "gpt", "dataset": "text", "batch": None},
+            {"model": "gpt", "dataset": "text", "batch": None}]
+    histories = [{"val_loss": [2.0, 1.0], "val_accuracy": [0.1, 0.2], "iterations": [10, 20]},
+                 {"val_loss": [2.0, 1.0], "val_accuracy": [0.1, 0.2], "iterations": [10, 20]}]
+    results.add_time_to_target(rows, histories)
+    assert rows[0]["target_val_accuracy"] is None and rows[0]["epochs_to_target"] is None
+    assert "target_val_loss" not in rows[0]
+    assert rows[1]["target_val_loss"] == pytest.approx(1.01) and rows[1]["steps_to_target"] == 20

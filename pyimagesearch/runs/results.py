@@ -103,8 +103,8 @@ def add_time_to_target(rows, histories, fraction=TARGET_FRACTION):
     chance) neither sets the target nor ever reaches it. A language model's target is in
     its own terms: the validation loss (nats per byte) within ``1 - fraction`` above the
     best any run reached, and the steps to it (:func:`add_loss_to_target`)."""
-    language = [registry.is_language_model(r.get("model")) and "val_loss" in h
-                for r, h in zip(rows, histories)]
+    language = [not r.get("program") and registry.is_language_model(r.get("model"))
+                and "val_loss" in h for r, h in zip(rows, histories)]
     add_loss_to_target([r for r, lm in zip(rows, language) if lm],
                        [h for h, lm in zip(histories, language) if lm], fraction)
     rows = [r for r, lm in zip(rows, language) if not lm]

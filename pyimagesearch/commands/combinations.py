@@ -15,7 +15,8 @@ import sys
 import tomllib
 
 from pyimagesearch import grid, registry, specs
-from pyimagesearch.cli import (margin as margin_type, OneLineParser, positive_float, positive_int, size, spec_list)
+from pyimagesearch.cli import (margin as margin_type, OneLineParser, positive_float, positive_int,
+                               size, spec_list)
 from pyimagesearch.commands import train
 from pyimagesearch.data import datasets as data
 from pyimagesearch.launch import launchers
@@ -313,7 +314,6 @@ SHORT_FLAGS = {"-i": "--history", "-r": "--report", "-d": "--dataset", "-m": "--
 def check_train_args(base, train_args):
     """The message of train.py's own parser for a grid line, or None when it accepts it:
     a typo in --train-args is refused now, not in every run's log hours later."""
-
     try:
         extra = shlex.split(train_args)
     except ValueError as e:

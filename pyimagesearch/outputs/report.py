@@ -231,7 +231,6 @@ def _files(row, plots):
 
 def _spec_text(history):
     """What a run was: train.py's arguments, or the command a program's run ran."""
-
     record = runspec.from_history(history)
     if not record:
         return ""

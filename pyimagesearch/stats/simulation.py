@@ -211,7 +211,6 @@ def speed_run(true_ratio, sd=0.1, experiments=4000, budget=1.5, start=3,
     it (censored, its direction known when the budget is past the other's time). Returns
     the shares of faster, slower, as fast and undecided, the share censored, and the mean
     seeds spent."""
-
     rng = np.random.default_rng(seed)
     log_a = rng.normal(0.0, 0.1, (experiments, 1, max_seeds))
     log_b = log_a + math.log(true_ratio) + rng.normal(0.0, sd, log_a.shape)
@@ -247,7 +246,6 @@ def speed_curves_run(true_ratio, sd=0.1, noise=0.002, experiments=2000, steps=40
     which must give the mirror image. ``failed``: the share of runs lost (a failed run: its
     seed pair is left out, so comparisons have unequal seeds). Returns the shares of
     faster, slower, as fast and undecided, of censored pairs, and the mean seeds spent."""
-
     rng = np.random.default_rng(seed)
     log_a = rng.normal(0.0, 0.1, (experiments, max_seeds))
     log_b = log_a + math.log(true_ratio) + rng.normal(0.0, sd, log_a.shape)
